@@ -1,0 +1,75 @@
+#!/usr/bin/env node
+// Builds every bundle with esbuild. `--production` minifies and drops source maps (for the .vsix);
+// `--watch` rebuilds on change. Entry points are listed once, here.
+import * as esbuild from 'esbuild';
+import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+
+const common = {
+  bundle: true,
+  sourcemap: production ? false : 'linked',
+  minify: production,
+  logLevel: 'warning',
+  absWorkingDir: root,
+  target: 'es2022',
+  // Generated wasm is imported as bytes (see src/engine/README or the engine's build step).
+  loader: { '.wasm': 'binary' },
+};
+
+const node = { ...common, platform: 'node', format: 'cjs', external: ['vscode'] };
+
+/** @type {import('esbuild').BuildOptions[]} */
+const builds = [
+  { ...node, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js' },
+  { ...node, entryPoints: ['src/extension/worker.ts'], outfile: 'dist/worker.js' },
+  {
+    ...node,
+    entryPoints: ['src/cli/main.ts'],
+    outfile: 'dist/cli.js',
+    banner: { js: '#!/usr/bin/env node' },
+  },
+  {
+    ...common,
+    platform: 'browser',
+    format: 'iife',
+    entryPoints: ['src/webview/main.ts'],
+    outfile: 'dist/webview.js',
+  },
+];
+
+if (!production) {
+  // In-host integration tests (mocha inside VS Code's extension host). Never packaged.
+  const tests = ['test/integration/index.ts'];
+  for (const t of tests) {
+    if (existsSync(join(root, t))) {
+      builds.push({
+        ...node,
+        entryPoints: [t],
+        outfile: join('out', t.replace(/\.ts$/, '.js')),
+        external: ['vscode', 'mocha'],
+      });
+    }
+  }
+}
+
+function copyAssets() {
+  const codicons = join(root, 'node_modules/@vscode/codicons/dist');
+  mkdirSync(join(root, 'dist/codicons'), { recursive: true });
+  for (const f of ['codicon.css', 'codicon.ttf']) cpSync(join(codicons, f), join(root, 'dist/codicons', f));
+}
+
+const present = builds.filter((b) => existsSync(join(root, b.entryPoints[0])));
+if (!watch) rmSync(join(root, 'dist'), { recursive: true, force: true });
+copyAssets();
+if (watch) {
+  for (const b of present) (await esbuild.context(b)).watch();
+  console.log(`watching ${present.length} bundles`);
+} else {
+  await Promise.all(present.map((b) => esbuild.build(b)));
+  console.log(`built ${present.length} bundles${production ? ' (production)' : ''}`);
+}

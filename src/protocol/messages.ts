@@ -1,0 +1,223 @@
+/**
+ * The message protocol between the extension host and the Step RNN webview: one module, imported
+ * by both sides. Every message is a discriminated union on `type`. Requests from the webview carry
+ * a `messageId`; the host's answers carry `inReplyTo`. Tensor data crosses as `ArrayBuffer`s of
+ * float64 (row-major), never as nested lists.
+ *
+ * The webview is untrusted: the host runs `parseFromWebview` on everything it receives and drops
+ * (and logs) what does not validate. The webview runs `parseToWebview` too (cheap, and it catches
+ * host bugs early).
+ */
+
+import type { CellType, Dims, FixtureKind } from '../engine/types';
+
+export type Phase = 'forward' | 'backward';
+
+/** Static facts about the loaded run, sent once per (re)load. */
+export interface RunInfo {
+  /** Increments on every re-run (e.g. after the fixture is saved); replies carry it. */
+  runId: number;
+  fileName: string;
+  name: string;
+  kind: FixtureKind;
+  cell: CellType;
+  dims: Dims;
+  /** Back-propagated steps (time length of `da`). */
+  T_b: number;
+  daDefaulted: boolean;
+  warnings: string[];
+}
+
+/** How far the (streamed) computation has got. Steps < forwardDone are reachable, etc. */
+export interface Progress {
+  runId: number;
+  forwardDone: number;
+  /** Backward steps are computed from t = T_b - 1 down; `backwardDone` counts them. */
+  backwardDone: number;
+  finished: boolean;
+  /** First step where a NaN or ±Infinity appears, if any. */
+  firstNonFinite?: { phase: Phase; t: number; tensor: string };
+  /** Set when the computation failed (engine error): the message to show. */
+  error?: string;
+}
+
+/** One tensor of one step: `rows × cols` float64, row-major. */
+export interface TensorPayload {
+  name: string;
+  rows: number;
+  cols: number;
+  data: ArrayBuffer;
+}
+
+export interface Diag {
+  file: string;
+  line: number;
+  column: number;
+  path: string;
+  message: string;
+  severity: 'error' | 'warning';
+}
+
+export type ToWebview =
+  | { type: 'init'; run: RunInfo }
+  | { type: 'progress'; progress: Progress }
+  | {
+      type: 'step';
+      inReplyTo: number;
+      runId: number;
+      phase: Phase;
+      /** 0-based step index. */
+      t: number;
+      tensors: TensorPayload[];
+    }
+  | {
+      type: 'window';
+      inReplyTo: number;
+      runId: number;
+      /** e.g. `a`, `c`, `ft`, `it`, `cct`, `ot`, `y`, `da`, `dc`. */
+      tensor: string;
+      batch: number;
+      t0: number;
+      /** Exclusive. */
+      t1: number;
+      /** `rows × (t1 - t0)` float64, row-major: units × time for one batch column. */
+      rows: number;
+      data: ArrayBuffer;
+    }
+  | { type: 'norms'; runId: number; da: ArrayBuffer; dc?: ArrayBuffer }
+  | { type: 'errors'; diagnostics: Diag[]; stale: boolean }
+  /** A VS Code command (palette/keybinding) forwarded to the panel, which owns the cursor. */
+  | { type: 'command'; action: Action; t?: number };
+
+export const ACTIONS = [
+  'stepForward',
+  'stepBack',
+  'continue',
+  'reverseContinue',
+  'restart',
+  'toggleBreakpoint',
+  'goTo',
+  'showHelp',
+] as const;
+export type Action = (typeof ACTIONS)[number];
+
+export type FromWebview =
+  | { type: 'ready' }
+  | { type: 'requestStep'; messageId: number; runId: number; phase: Phase; t: number }
+  | {
+      type: 'requestWindow';
+      messageId: number;
+      runId: number;
+      tensor: string;
+      batch: number;
+      t0: number;
+      t1: number;
+    }
+  | { type: 'cursor'; phase: Phase; t: number }
+  | { type: 'export' }
+  | { type: 'copyStep'; phase: Phase; t: number }
+  | { type: 'openLocation'; line: number; column: number }
+  | { type: 'perf'; name: string; ms: number };
+
+/** Upper bound for any window the webview may ask for (steps), to bound host work per message. */
+export const MAX_WINDOW_STEPS = 4096;
+
+const isObj = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+const isInt = (v: unknown, min = 0, max = Number.MAX_SAFE_INTEGER): v is number =>
+  typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
+const isPhase = (v: unknown): v is Phase => v === 'forward' || v === 'backward';
+const isName = (v: unknown): v is string =>
+  typeof v === 'string' && v.length > 0 && v.length <= 32 && /^[A-Za-z_][A-Za-z0-9_]*$/.test(v);
+
+/** Only these keys may appear, so a message cannot smuggle extra payload. */
+function hasOnly(o: Record<string, unknown>, keys: readonly string[]): boolean {
+  for (const k of Object.keys(o)) if (!keys.includes(k)) return false;
+  return true;
+}
+
+/**
+ * Validate a message from the (untrusted) webview. Returns the typed message, or a reason string
+ * when it is malformed. Never throws.
+ */
+export function parseFromWebview(raw: unknown): FromWebview | string {
+  try {
+    if (!isObj(raw)) return 'message is not an object';
+    switch (raw.type) {
+      case 'ready':
+      case 'export':
+        return hasOnly(raw, ['type']) ? (raw as FromWebview) : `unexpected keys in ${raw.type}`;
+      case 'requestStep':
+        if (!hasOnly(raw, ['type', 'messageId', 'runId', 'phase', 't'])) return 'unexpected keys in requestStep';
+        if (!isInt(raw.messageId) || !isInt(raw.runId) || !isPhase(raw.phase) || !isInt(raw.t))
+          return 'bad requestStep fields';
+        return raw as FromWebview;
+      case 'requestWindow':
+        if (!hasOnly(raw, ['type', 'messageId', 'runId', 'tensor', 'batch', 't0', 't1']))
+          return 'unexpected keys in requestWindow';
+        if (
+          !isInt(raw.messageId) ||
+          !isInt(raw.runId) ||
+          !isName(raw.tensor) ||
+          !isInt(raw.batch) ||
+          !isInt(raw.t0) ||
+          !isInt(raw.t1) ||
+          (raw.t1 as number) <= (raw.t0 as number) ||
+          (raw.t1 as number) - (raw.t0 as number) > MAX_WINDOW_STEPS
+        )
+          return 'bad requestWindow fields';
+        return raw as FromWebview;
+      case 'cursor':
+      case 'copyStep':
+        if (!hasOnly(raw, ['type', 'phase', 't'])) return `unexpected keys in ${raw.type}`;
+        if (!isPhase(raw.phase) || !isInt(raw.t)) return `bad ${raw.type} fields`;
+        return raw as FromWebview;
+      case 'openLocation':
+        if (!hasOnly(raw, ['type', 'line', 'column'])) return 'unexpected keys in openLocation';
+        if (!isInt(raw.line, 1) || !isInt(raw.column, 1)) return 'bad openLocation fields';
+        return raw as FromWebview;
+      case 'perf':
+        if (!hasOnly(raw, ['type', 'name', 'ms'])) return 'unexpected keys in perf';
+        if (!isName(raw.name) || typeof raw.ms !== 'number' || !Number.isFinite(raw.ms) || raw.ms < 0)
+          return 'bad perf fields';
+        return raw as FromWebview;
+      default:
+        return `unknown message type ${JSON.stringify(String(raw.type)).slice(0, 40)}`;
+    }
+  } catch {
+    return 'message could not be inspected';
+  }
+}
+
+/** Validate a message from the host (defence in depth on the webview side). Never throws. */
+export function parseToWebview(raw: unknown): ToWebview | string {
+  try {
+    if (!isObj(raw) || typeof raw.type !== 'string') return 'message is not an object with a type';
+    switch (raw.type) {
+      case 'init':
+        return isObj(raw.run) && isInt(raw.run.runId) && isObj(raw.run.dims) ? (raw as ToWebview) : 'bad init';
+      case 'progress':
+        return isObj(raw.progress) && isInt(raw.progress.forwardDone) && isInt(raw.progress.backwardDone)
+          ? (raw as ToWebview)
+          : 'bad progress';
+      case 'step':
+        return isInt(raw.inReplyTo) && isPhase(raw.phase) && isInt(raw.t) && Array.isArray(raw.tensors)
+          ? (raw as ToWebview)
+          : 'bad step';
+      case 'window':
+        return isInt(raw.inReplyTo) && isName(raw.tensor) && raw.data instanceof ArrayBuffer
+          ? (raw as ToWebview)
+          : 'bad window';
+      case 'norms':
+        return raw.da instanceof ArrayBuffer ? (raw as ToWebview) : 'bad norms';
+      case 'errors':
+        return Array.isArray(raw.diagnostics) ? (raw as ToWebview) : 'bad errors';
+      case 'command':
+        return (ACTIONS as readonly string[]).includes(raw.action as string) ? (raw as ToWebview) : 'bad command';
+      default:
+        return `unknown message type`;
+    }
+  } catch {
+    return 'message could not be inspected';
+  }
+}
