@@ -11,7 +11,11 @@
 
 import type { CellType, Dims, FixtureKind } from '../engine/types';
 
-export type Phase = 'forward' | 'backward';
+/**
+ * The timeline of a run: forward steps t = 0…T_x-1, then backward steps t = T_b-1…0, then one
+ * `totals` stop (t = 0) showing the summed gradients (da0, dc0, dW…, db…).
+ */
+export type Phase = 'forward' | 'backward' | 'totals';
 
 /** Static facts about the loaded run, sent once per (re)load. */
 export interface RunInfo {
@@ -126,7 +130,7 @@ const isObj = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 const isInt = (v: unknown, min = 0, max = Number.MAX_SAFE_INTEGER): v is number =>
   typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
-const isPhase = (v: unknown): v is Phase => v === 'forward' || v === 'backward';
+const isPhase = (v: unknown): v is Phase => v === 'forward' || v === 'backward' || v === 'totals';
 const isName = (v: unknown): v is string =>
   typeof v === 'string' && v.length > 0 && v.length <= 32 && /^[A-Za-z_][A-Za-z0-9_]*$/.test(v);
 
