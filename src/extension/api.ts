@@ -1,0 +1,26 @@
+import type * as vscode from 'vscode';
+
+/** What `activate()` returns: used by the integration tests, handy for other extensions. */
+export interface RnnStepperApi {
+  /** Open panels (most recent last). */
+  panels(): PanelInfo[];
+  /** Resolves once the panel for this file got 'ready' and the run has finished (or failed). */
+  whenPanelReady(fixture: string, timeoutMs?: number): Promise<void>;
+  /** Tests replace the save dialog; undefined restores the real one. */
+  setSaveDialog(fn: SaveDialog | undefined): void;
+  /** Deliver a raw message as if the webview had posted it (tests of validation). */
+  simulateWebviewMessage(fixture: string, msg: unknown): Promise<void>;
+  /** Count of messages dropped by validation, for tests. */
+  droppedMessages(): number;
+}
+
+export type SaveDialog = (opts: vscode.SaveDialogOptions) => Thenable<vscode.Uri | undefined>;
+
+export interface PanelInfo {
+  title: string;
+  viewType: string;
+  /** fsPath of the fixture. */
+  fixture: string;
+  html: string;
+  options: { enableScripts: boolean; localResourceRoots: string[]; retainContextWhenHidden: boolean };
+}
