@@ -21,7 +21,8 @@ const common = {
   loader: { '.wasm': 'binary' },
 };
 
-const node = { ...common, platform: 'node', format: 'cjs', external: ['vscode'] };
+// jsonc-parser's UMD `main` uses a require() esbuild cannot follow; its ESM `module` build bundles.
+const node = { ...common, platform: 'node', format: 'cjs', external: ['vscode'], mainFields: ['module', 'main'] };
 
 /** @type {import('esbuild').BuildOptions[]} */
 const builds = [
