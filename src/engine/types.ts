@@ -129,3 +129,33 @@ export interface FixtureDiagnostic {
   message: string;
   severity: 'error' | 'warning';
 }
+
+/** One gradient array's finite-difference check (see `gradcheck`). */
+export interface GradcheckRow {
+  /** `dx`, `da0`, `dc0` (LSTM) or a parameter gradient (`dWax`, `dbf`, …). */
+  name: string;
+  /** NumPy shape of the gradient. */
+  shape: number[];
+  /** Entries probed (all when the array is small, else a seeded sample). */
+  checked: number;
+  total: number;
+  maxAbsErr: number;
+  /** max over probed entries of |a−n| / max(|a|+|n|, maxAbsGrad, 1e-8) (see gradcheck.ts). */
+  maxRelErr: number;
+  /** max |analytic| over the probed entries. */
+  maxAbsGrad: number;
+}
+
+/** Medians of `benchmark()`. */
+export interface BenchResult {
+  forward_ms: number;
+  backward_ms: number;
+  total_ms: number;
+  /** Floating-point work of one forward+backward (matrix products only), in GFLOP. */
+  gflop: number;
+  gflops: number;
+  /** Peak resident set size of the process in MB, when the runtime exposes it. */
+  peak_rss_mb: number | null;
+  repeat: number;
+  backend: 'wasm-simd' | 'js';
+}

@@ -1,0 +1,57 @@
+/** In-process timing of forward and backward (medians after warm-up). */
+
+import { backendName } from './backend';
+import { backward, forward } from './run';
+import type { BenchResult, Problem } from './types';
+
+const now: () => number =
+  typeof globalThis.performance?.now === 'function' ? () => globalThis.performance.now() : () => Date.now();
+
+function median(v: number[]): number {
+  const s = [...v].sort((a, b) => a - b);
+  const k = s.length >> 1;
+  return s.length % 2 ? s[k] : (s[k - 1] + s[k]) / 2;
+}
+
+/** Matrix-product work of one forward+backward, in floating-point operations. */
+export function flopCount(problem: Problem): number {
+  const { n_x, n_a, n_y, m, T_x } = problem.dims;
+  const H = problem.cell === 'lstm' ? 4 * n_a : n_a;
+  const T_b = problem.da.shape[2] ?? T_x;
+  const fwd = T_x * (2 * H * (n_a + n_x) * m + 2 * n_y * n_a * m);
+  const bwd = T_b * (2 * 2 * H * (n_a + n_x) * m); // dz = Wᵀd and dW += d zᵀ
+  return fwd + bwd;
+}
+
+function peakRssMb(): number | null {
+  const proc = (globalThis as { process?: { resourceUsage?: () => { maxRSS: number }; memoryUsage?: () => { rss: number } } }).process;
+  if (proc?.resourceUsage) return proc.resourceUsage().maxRSS / 1024; // maxRSS is in KiB
+  if (proc?.memoryUsage) return proc.memoryUsage().rss / (1024 * 1024);
+  return null;
+}
+
+export interface BenchOptions {
+  repeat?: number;
+  warmup?: number;
+  keepGateGrads?: boolean;
+}
+
+export function benchmark(problem: Problem, o?: BenchOptions): BenchResult {
+  const repeat = Math.max(1, o?.repeat ?? 5), warmup = Math.max(0, o?.warmup ?? 1);
+  const keepGateGrads = o?.keepGateGrads ?? true;
+  const f: number[] = [], b: number[] = [], tot: number[] = [];
+  for (let r = 0; r < warmup + repeat; r++) {
+    const t0 = now();
+    const fw = forward(problem);
+    const t1 = now();
+    backward(problem, fw, { keepGateGrads });
+    const t2 = now();
+    if (r >= warmup) { f.push(t1 - t0); b.push(t2 - t1); tot.push(t2 - t0); }
+  }
+  const total_ms = median(tot);
+  const gflop = flopCount(problem) / 1e9;
+  return {
+    forward_ms: median(f), backward_ms: median(b), total_ms, gflop, gflops: gflop / (total_ms / 1000),
+    peak_rss_mb: peakRssMb(), repeat, backend: backendName(),
+  };
+}

@@ -1,0 +1,434 @@
+/**
+ * The fast core: RNN and LSTM forward and backward over step-major buffers.
+ *
+ * Both cells are one "gated" recurrence with G gate blocks (RNN: G = 1, the tanh pre-activation;
+ * LSTM: G = 4, rows [f; i; c; o]) and H = G·n_a pre-activation rows:
+ *
+ *     pre⟨t⟩ = Wx·x⟨t⟩ + Wa·a⟨t-1⟩ + b          Wx (H, n_x), Wa (H, n_a)
+ *
+ * What does not depend on the recurrence is batched over a chunk of steps into one big product:
+ * the input projection Wx·[x⟨t0⟩ … x⟨t1⟩] in the forward; dW += D·Zᵀ (Z = [a_prev; x] of the
+ * chunk) and dx = Wxᵀ·D in the backward. Only Wa·a⟨t-1⟩ and Waᵀ·d⟨t⟩ remain per step. All
+ * buffers are allocated when a run is created; the time loop allocates nothing.
+ */
+
+import type { Kernels } from './kernels';
+import type { BackwardCaches, CellType, Dims, ForwardCaches, LstmParameters, Problem, RnnParameters } from './types';
+
+export interface Model {
+  cell: CellType;
+  dims: Dims;
+  G: number;
+  H: number;
+  /** (H, n_a) */
+  Wa: Float64Array;
+  /** (H, n_x) */
+  Wx: Float64Array;
+  /** (n_a, H) = Waᵀ */
+  WaT: Float64Array;
+  /** (n_x, H) = Wxᵀ */
+  WxT: Float64Array;
+  /** (H) */
+  b: Float64Array;
+  /** (n_y, n_a) */
+  Wy: Float64Array;
+  /** (n_y) */
+  by: Float64Array;
+}
+
+const LSTM_GATES = ['f', 'i', 'c', 'o'] as const;
+
+function transpose(src: Float64Array, rows: number, cols: number): Float64Array {
+  const out = new Float64Array(rows * cols);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = src[i * cols + j];
+  return out;
+}
+
+export function buildModel(problem: Problem): Model {
+  const dims = problem.dims;
+  const { n_x, n_a } = dims;
+  if (problem.cell === 'rnn') {
+    const p = problem.parameters as RnnParameters;
+    const Wa = Float64Array.from(p.Waa.data);
+    const Wx = Float64Array.from(p.Wax.data);
+    return {
+      cell: 'rnn', dims, G: 1, H: n_a, Wa, Wx,
+      WaT: transpose(Wa, n_a, n_a), WxT: transpose(Wx, n_a, n_x),
+      b: Float64Array.from(p.ba.data), Wy: p.Wya.data, by: p.by.data,
+    };
+  }
+  const p = problem.parameters as LstmParameters;
+  const H = 4 * n_a, nz = n_a + n_x;
+  const Wa = new Float64Array(H * n_a), Wx = new Float64Array(H * n_x), b = new Float64Array(H);
+  LSTM_GATES.forEach((g, gi) => {
+    const W = p[`W${g}` as 'Wf'].data, bb = p[`b${g}` as 'bf'].data;
+    for (let r = 0; r < n_a; r++) {
+      const row = gi * n_a + r;
+      for (let k = 0; k < n_a; k++) Wa[row * n_a + k] = W[r * nz + k];
+      for (let k = 0; k < n_x; k++) Wx[row * n_x + k] = W[r * nz + n_a + k];
+      b[row] = bb[r];
+    }
+  });
+  return {
+    cell: 'lstm', dims, G: 4, H, Wa, Wx, WaT: transpose(Wa, H, n_a), WxT: transpose(Wx, H, n_x), b,
+    Wy: p.Wy.data, by: p.by.data,
+  };
+}
+
+/** (n, m, T) NumPy layout → (T, n, m) step-major. */
+export function ndDataToStepMajor(data: Float64Array, n: number, m: number, T: number): Float64Array {
+  const out = new Float64Array(T * n * m);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < m; j++) {
+      const src = (i * m + j) * T, dst = i * m + j;
+      for (let t = 0; t < T; t++) out[t * n * m + dst] = data[src + t];
+    }
+  }
+  return out;
+}
+
+export function sigmoid(z: number): number {
+  return 1 / (1 + Math.exp(-z));
+}
+
+/** Softmax over the rows of each column of an (n, m) block, each column shifted by its own max. */
+export function softmaxColumns(Z: Float64Array, off: number, n: number, m: number): void {
+  for (let j = 0; j < m; j++) {
+    let mx = -Infinity;
+    let sawNaN = false;
+    for (let i = 0; i < n; i++) {
+      const v = Z[off + i * m + j];
+      if (v > mx) mx = v;
+      else if (v !== v) sawNaN = true;
+    }
+    if (sawNaN) mx = NaN; // as np.max: NaN anywhere in the column poisons the column
+    let s = 0;
+    for (let i = 0; i < n; i++) {
+      const e = Math.exp(Z[off + i * m + j] - mx);
+      Z[off + i * m + j] = e;
+      s += e;
+    }
+    for (let i = 0; i < n; i++) Z[off + i * m + j] /= s;
+  }
+}
+
+/** Pick the chunk length (in steps) so a chunk's batched product has ~128 columns. */
+export function chunkSteps(m: number, T: number): number {
+  return Math.max(1, Math.min(T, Math.ceil(128 / Math.max(1, m))));
+}
+
+export function allocForward(cell: CellType, dims: Dims): ForwardCaches {
+  const { n_a, n_y, m, T_x } = dims;
+  const S = T_x * n_a * m;
+  const f: ForwardCaches = { cell, dims, a: new Float64Array(S), y: new Float64Array(T_x * n_y * m) };
+  if (cell === 'lstm') {
+    f.c = new Float64Array(S);
+    f.ft = new Float64Array(S);
+    f.it = new Float64Array(S);
+    f.cct = new Float64Array(S);
+    f.ot = new Float64Array(S);
+  }
+  return f;
+}
+
+/** Computes forward steps one at a time into preallocated caches. */
+export class ForwardPass {
+  readonly fwd: ForwardCaches;
+  done = 0;
+  private readonly x: Float64Array;
+  private readonly a0: Float64Array;
+  private readonly c0: Float64Array;
+  private readonly Tc: number;
+  private readonly Xc: Float64Array;
+  private readonly P: Float64Array;
+  private readonly Gs: Float64Array;
+  private chunkStart = -1;
+  private chunkLen = 0;
+
+  constructor(readonly model: Model, readonly problem: Problem, readonly kernels: Kernels, fwd?: ForwardCaches) {
+    const { n_x, n_a, m, T_x } = model.dims;
+    this.fwd = fwd ?? allocForward(model.cell, model.dims);
+    this.x = ndDataToStepMajor(problem.x.data, n_x, m, T_x);
+    this.a0 = problem.a0.data;
+    this.c0 = problem.c0?.data ?? new Float64Array(n_a * m);
+    this.Tc = chunkSteps(m, T_x);
+    this.Xc = new Float64Array(n_x * this.Tc * m);
+    this.P = new Float64Array(model.H * this.Tc * m);
+    this.Gs = new Float64Array(model.H * m);
+  }
+
+  get finished(): boolean {
+    return this.done >= this.model.dims.T_x;
+  }
+
+  /** Batched input projection P = Wx·[x⟨t0⟩ … x⟨t0+len-1⟩] (+ b). */
+  private project(t0: number): void {
+    const { n_x, m, T_x } = this.model.dims;
+    const H = this.model.H;
+    const len = Math.min(this.Tc, T_x - t0);
+    const ld = len * m;
+    const Xc = this.Xc, x = this.x, nm = n_x * m;
+    for (let s = 0; s < len; s++) {
+      const src = (t0 + s) * nm;
+      for (let k = 0; k < n_x; k++) {
+        const dst = k * ld + s * m, so = src + k * m;
+        for (let j = 0; j < m; j++) Xc[dst + j] = x[so + j];
+      }
+    }
+    this.kernels.gemmNN(H, ld, n_x, this.model.Wx, 0, n_x, Xc, 0, ld, this.P, 0, ld, false);
+    this.chunkStart = t0;
+    this.chunkLen = len;
+  }
+
+  step(): void {
+    const t = this.done;
+    const { n_a, n_y, m, T_x } = this.model.dims;
+    if (t >= T_x) return;
+    const model = this.model, H = model.H, f = this.fwd, Gs = this.Gs;
+    if (t >= this.chunkStart + this.chunkLen || this.chunkStart < 0) this.project(t);
+    const ld = this.chunkLen * m, col = (t - this.chunkStart) * m;
+    const P = this.P, b = model.b;
+    for (let r = 0; r < H; r++) {
+      const br = b[r], po = r * ld + col, go = r * m;
+      for (let j = 0; j < m; j++) Gs[go + j] = P[po + j] + br;
+    }
+    const S = n_a * m;
+    const aPrev = t === 0 ? this.a0 : f.a;
+    const aPrevOff = t === 0 ? 0 : (t - 1) * S;
+    this.kernels.gemmNN(H, m, n_a, model.Wa, 0, n_a, aPrev, aPrevOff, m, Gs, 0, m, true);
+    const o = t * S;
+    const a = f.a;
+    if (model.cell === 'rnn') {
+      for (let q = 0; q < S; q++) a[o + q] = Math.tanh(Gs[q]);
+    } else {
+      const c = f.c!, ft = f.ft!, it = f.it!, cct = f.cct!, ot = f.ot!;
+      const cPrev = t === 0 ? this.c0 : c;
+      const cPrevOff = t === 0 ? 0 : (t - 1) * S;
+      for (let q = 0; q < S; q++) {
+        const fv = 1 / (1 + Math.exp(-Gs[q]));
+        const iv = 1 / (1 + Math.exp(-Gs[S + q]));
+        const cv = Math.tanh(Gs[2 * S + q]);
+        const ov = 1 / (1 + Math.exp(-Gs[3 * S + q]));
+        const cn = fv * cPrev[cPrevOff + q] + iv * cv;
+        ft[o + q] = fv; it[o + q] = iv; cct[o + q] = cv; ot[o + q] = ov;
+        c[o + q] = cn;
+        a[o + q] = ov * Math.tanh(cn);
+      }
+    }
+    // output layer: y⟨t⟩ = softmax(Wy·a⟨t⟩ + by)
+    const yo = t * n_y * m, y = f.y, by = model.by;
+    for (let r = 0; r < n_y; r++) y.fill(by[r], yo + r * m, yo + (r + 1) * m);
+    this.kernels.gemmNN(n_y, m, n_a, model.Wy, 0, n_a, a, o, m, y, yo, m, true);
+    softmaxColumns(y, yo, n_y, m);
+    this.done = t + 1;
+  }
+}
+
+export function allocBackward(cell: CellType, dims: Dims, T_b: number, keepGateGrads: boolean): BackwardCaches {
+  const { n_x, n_a, m } = dims;
+  const S = T_b * n_a * m;
+  const bw: BackwardCaches = {
+    cell, T_b, da: new Float64Array(S), dx: new Float64Array(T_b * n_x * m), da0: new Float64Array(n_a * m), grads: {},
+  };
+  if (cell === 'lstm') {
+    bw.dc = new Float64Array(S);
+    bw.dc0 = new Float64Array(n_a * m);
+    if (keepGateGrads) {
+      bw.dft = new Float64Array(S);
+      bw.dit = new Float64Array(S);
+      bw.dcct = new Float64Array(S);
+      bw.dot = new Float64Array(S);
+    }
+  }
+  if (cell === 'rnn') {
+    bw.grads.dWax = new Float64Array(n_a * n_x);
+    bw.grads.dWaa = new Float64Array(n_a * n_a);
+    bw.grads.dba = new Float64Array(n_a);
+  } else {
+    for (const g of LSTM_GATES) {
+      bw.grads[`dW${g}`] = new Float64Array(n_a * (n_a + n_x));
+      bw.grads[`db${g}`] = new Float64Array(n_a);
+    }
+  }
+  return bw;
+}
+
+/**
+ * Backpropagation through time, one step at a time from t = T_b-1 down, into preallocated caches.
+ * Steps are grouped into chunks whose dW and dx products are done together by `flush()`;
+ * `done` counts flushed steps (their dx is final).
+ */
+export class BackwardPass {
+  readonly bwd: BackwardCaches;
+  /** Steps whose dx is final. */
+  done = 0;
+  /** Steps computed (flushed or pending). */
+  private computed = 0;
+  private pending = 0;
+  private finalized = false;
+  private readonly T_b: number;
+  private readonly x: Float64Array;
+  private readonly daUp: Float64Array;
+  private readonly carryA: Float64Array;
+  private readonly carryC: Float64Array;
+  private readonly Tc: number;
+  private readonly ldc: number;
+  private readonly D: Float64Array;
+  private readonly Z: Float64Array;
+  private readonly dXc: Float64Array;
+  private readonly dWz: Float64Array;
+  private readonly db: Float64Array;
+
+  constructor(
+    readonly model: Model, readonly problem: Problem, readonly fwd: ForwardCaches, readonly kernels: Kernels,
+    readonly keepGateGrads: boolean, bwd?: BackwardCaches, xStepMajor?: Float64Array,
+  ) {
+    const { n_x, n_a, m, T_x } = model.dims;
+    const T_b = problem.da.shape[2] ?? 1;
+    if (T_b > T_x) throw new Error(`da has ${T_b} steps but the forward pass has only ${T_x}`);
+    this.T_b = T_b;
+    this.bwd = bwd ?? allocBackward(model.cell, model.dims, T_b, keepGateGrads);
+    this.x = xStepMajor ?? ndDataToStepMajor(problem.x.data, n_x, m, T_x);
+    this.daUp = ndDataToStepMajor(problem.da.data, n_a, m, T_b);
+    this.carryA = new Float64Array(n_a * m);
+    this.carryC = new Float64Array(n_a * m);
+    if (problem.dcFinal) this.carryC.set(problem.dcFinal.data);
+    this.Tc = chunkSteps(m, T_b);
+    this.ldc = this.Tc * m;
+    this.D = new Float64Array(model.H * this.ldc);
+    this.Z = new Float64Array((n_a + n_x) * this.ldc);
+    this.dXc = new Float64Array(n_x * this.ldc);
+    this.dWz = new Float64Array(model.H * (n_a + n_x));
+    this.db = new Float64Array(model.H);
+  }
+
+  get stepsComputed(): number {
+    return this.computed;
+  }
+
+  get finished(): boolean {
+    return this.finalized;
+  }
+
+  /** Back-propagate one more step (the forward must have reached it). */
+  step(): void {
+    if (this.computed >= this.T_b) return;
+    const t = this.T_b - 1 - this.computed;
+    const { n_x, n_a, m } = this.model.dims;
+    const model = this.model, f = this.fwd, bw = this.bwd, H = model.H;
+    const S = n_a * m, o = t * S, ld = this.ldc, s = this.pending, col = s * m;
+    const D = this.D, carryA = this.carryA, carryC = this.carryC, daUp = this.daUp, daRec = bw.da;
+    // da_next reaching step t: upstream + carried
+    for (let q = 0; q < S; q++) {
+      const v = daUp[o + q] + carryA[q];
+      daRec[o + q] = v;
+    }
+    if (model.cell === 'rnn') {
+      const a = f.a;
+      for (let r = 0; r < n_a; r++) {
+        const ro = r * m, dro = r * ld + col;
+        for (let j = 0; j < m; j++) {
+          const av = a[o + ro + j];
+          D[dro + j] = daRec[o + ro + j] * (1 - av * av);
+        }
+      }
+    } else {
+      const c = f.c!, ft = f.ft!, it = f.it!, cct = f.cct!, ot = f.ot!;
+      const dcRec = bw.dc!;
+      const keep = this.keepGateGrads && bw.dft !== undefined;
+      const a0c = this.problem.c0?.data;
+      for (let r = 0; r < n_a; r++) {
+        const ro = r * m;
+        for (let j = 0; j < m; j++) {
+          const q = ro + j, g = o + q;
+          const daN = daRec[g], dcN = carryC[q];
+          dcRec[g] = dcN;
+          const tc = Math.tanh(c[g]);
+          const ov = ot[g], iv = it[g], cv = cct[g], fv = ft[g];
+          const cPrev = t > 0 ? c[g - S] : a0c ? a0c[q] : 0;
+          const dC = dcN + daN * ov * (1 - tc * tc);
+          const dot = daN * tc * ov * (1 - ov);
+          const dcct = dC * iv * (1 - cv * cv);
+          const dit = dC * cv * iv * (1 - iv);
+          const dft = dC * cPrev * fv * (1 - fv);
+          carryC[q] = dC * fv;
+          const dro = r * ld + col + j;
+          D[dro] = dft;
+          D[dro + n_a * ld] = dit;
+          D[dro + 2 * n_a * ld] = dcct;
+          D[dro + 3 * n_a * ld] = dot;
+          if (keep) { bw.dft![g] = dft; bw.dit![g] = dit; bw.dcct![g] = dcct; bw.dot![g] = dot; }
+        }
+      }
+    }
+    // recurrent part only: da_prev = Waᵀ·d⟨t⟩
+    this.kernels.gemmNN(n_a, m, H, model.WaT, 0, H, D, col, ld, carryA, 0, m, false);
+    // remember z = [a_prev; x⟨t⟩] of this step for the chunk's dW product
+    const Z = this.Z, aPrev = t === 0 ? this.problem.a0.data : f.a, aOff = t === 0 ? 0 : o - S;
+    for (let r = 0; r < n_a; r++) {
+      const zo = r * ld + col, ao = aOff + r * m;
+      for (let j = 0; j < m; j++) Z[zo + j] = aPrev[ao + j];
+    }
+    const x = this.x, xo = t * n_x * m;
+    for (let k = 0; k < n_x; k++) {
+      const zo = (n_a + k) * ld + col, so = xo + k * m;
+      for (let j = 0; j < m; j++) Z[zo + j] = x[so + j];
+    }
+    this.pending++;
+    this.computed++;
+    if (this.pending === this.Tc || this.computed === this.T_b) this.flush();
+  }
+
+  /** Batched products for the pending steps: dW += D·Zᵀ, db += ΣD, dx = Wxᵀ·D. */
+  flush(): void {
+    const P = this.pending;
+    if (P > 0) {
+      const { n_x, n_a, m } = this.model.dims;
+      const H = this.model.H, ld = this.ldc, K = P * m, nz = n_a + n_x;
+      const D = this.D, k = this.kernels;
+      k.gemmNT(H, nz, K, D, 0, ld, this.Z, 0, ld, this.dWz, 0, nz, true);
+      const db = this.db;
+      for (let r = 0; r < H; r++) {
+        let s = 0;
+        const ro = r * ld;
+        for (let q = 0; q < K; q++) s += D[ro + q];
+        db[r] += s;
+      }
+      k.gemmNN(n_x, K, H, this.model.WxT, 0, H, D, 0, ld, this.dXc, 0, ld, false);
+      // slot s holds step tFirst - s
+      const tFirst = this.T_b - 1 - (this.computed - P);
+      const dx = this.bwd.dx, dXc = this.dXc, nm = n_x * m;
+      for (let s = 0; s < P; s++) {
+        const to = (tFirst - s) * nm;
+        for (let r = 0; r < n_x; r++) {
+          const so = r * ld + s * m, d = to + r * m;
+          for (let j = 0; j < m; j++) dx[d + j] = dXc[so + j];
+        }
+      }
+      this.pending = 0;
+      this.done = this.computed;
+    }
+    if (this.done >= this.T_b && !this.finalized) this.finalize();
+  }
+
+  private finalize(): void {
+    const { n_x, n_a } = this.model.dims;
+    const bw = this.bwd, nz = n_a + n_x, dWz = this.dWz;
+    bw.da0.set(this.carryA);
+    if (bw.dc0) bw.dc0.set(this.carryC);
+    if (this.model.cell === 'rnn') {
+      const dWaa = bw.grads.dWaa, dWax = bw.grads.dWax;
+      for (let r = 0; r < n_a; r++) {
+        for (let k = 0; k < n_a; k++) dWaa[r * n_a + k] = dWz[r * nz + k];
+        for (let k = 0; k < n_x; k++) dWax[r * n_x + k] = dWz[r * nz + n_a + k];
+      }
+      bw.grads.dba.set(this.db);
+    } else {
+      LSTM_GATES.forEach((g, gi) => {
+        bw.grads[`dW${g}`].set(dWz.subarray(gi * n_a * nz, (gi + 1) * n_a * nz));
+        bw.grads[`db${g}`].set(this.db.subarray(gi * n_a, (gi + 1) * n_a));
+      });
+    }
+    this.finalized = true;
+  }
+}

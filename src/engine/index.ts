@@ -1,0 +1,16 @@
+/**
+ * The engine: NumPy-faithful RNN/LSTM forward and backward, streaming runner, gradient check,
+ * random problems and benchmark. Pure TypeScript: runs in Node, a worker thread and a browser.
+ */
+export * from './types';
+export { forward, backward, run, createRunner, cellBackwardAt, type Runner, type BackwardOptions } from './run';
+export { stepMajorToNd, ndToStepMajor } from './layout';
+export {
+  rnn_cell_forward, rnn_forward, rnn_cell_backward, rnn_backward,
+  lstm_cell_forward, lstm_forward, lstm_cell_backward, lstm_backward,
+  softmax, sigmoid,
+} from './numpy';
+export { randomProblem, Rng, type RandomProblemOptions } from './random';
+export { gradcheck, type GradcheckOptions } from './gradcheck';
+export { benchmark, flopCount, type BenchOptions } from './bench';
+export { setBackend, backendName, wasmAvailable, type BackendName } from './backend';

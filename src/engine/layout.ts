@@ -1,0 +1,37 @@
+/** Conversions between NumPy layout `(n, m, T)` (NdArray) and the engine's step-major `(T, n, m)`. */
+
+import type { NdArray } from './types';
+
+/** Step-major `(T, n, m)` buffer → NumPy-layout NdArray `(n, m, T)`. */
+export function stepMajorToNd(buf: Float64Array, n: number, m: number, T: number): NdArray {
+  const data = new Float64Array(n * m * T);
+  const nm = n * m;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < m; j++) {
+      const dst = (i * m + j) * T, src = i * m + j;
+      for (let t = 0; t < T; t++) data[dst + t] = buf[t * nm + src];
+    }
+  }
+  return { shape: [n, m, T], data };
+}
+
+/** NumPy-layout NdArray `(n, m, T)` → step-major `(T, n, m)` buffer. */
+export function ndToStepMajor(a: NdArray): Float64Array {
+  if (a.shape.length !== 3) throw new Error(`ndToStepMajor expects a 3-D array, got shape (${a.shape.join(', ')})`);
+  const [n, m, T] = a.shape;
+  const out = new Float64Array(n * m * T);
+  const nm = n * m;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < m; j++) {
+      const src = (i * m + j) * T, dst = i * m + j;
+      for (let t = 0; t < T; t++) out[t * nm + dst] = a.data[src + t];
+    }
+  }
+  return out;
+}
+
+export function nd(shape: number[], data?: Float64Array): NdArray {
+  const size = shape.reduce((p, d) => p * d, 1);
+  if (data && data.length !== size) throw new Error(`data length ${data.length} does not match shape (${shape.join(', ')})`);
+  return { shape, data: data ?? new Float64Array(size) };
+}

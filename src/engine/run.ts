@@ -1,0 +1,215 @@
+/**
+ * The engine's public entry points over a `Problem`: forward, backward, run, the streaming
+ * `Runner`, and `cellBackwardAt` (one step's backward quantities, recomputed from the caches).
+ */
+
+import { BackwardPass, ForwardPass, buildModel, type Model } from './core';
+import { getKernels } from './backend';
+import type { BackwardCaches, ForwardCaches, Problem, RunResult } from './types';
+
+export interface Runner {
+  /** Preallocated; steps < forwardDone are valid. */
+  readonly forward: ForwardCaches;
+  /** Preallocated; backward steps t >= T_b - backwardDone are valid. */
+  readonly backward: BackwardCaches;
+  readonly forwardDone: number;
+  readonly backwardDone: number;
+  /** Gradients (dW*, db*, da0, dc0) are valid only when finished. */
+  readonly finished: boolean;
+  /** Compute until about `budgetMs` has passed or `maxSteps` more steps are done; returns finished. */
+  advance(budgetMs: number, maxSteps?: number): boolean;
+}
+
+export interface BackwardOptions {
+  /** Store the LSTM gate gradients dft/dit/dcct/dot for every step (default true). */
+  keepGateGrads?: boolean;
+}
+
+const models = new WeakMap<Problem, Model>();
+/** The stacked/transposed weights of a problem, built once per Problem object. */
+export function modelOf(problem: Problem): Model {
+  let m = models.get(problem);
+  if (!m) {
+    m = buildModel(problem);
+    models.set(problem, m);
+  }
+  return m;
+}
+
+function checkProblem(problem: Problem): void {
+  const T_b = problem.da.shape[2];
+  if (problem.da.shape.length !== 3 || !(T_b >= 1) || T_b > problem.dims.T_x) {
+    throw new Error(`da must have shape (n_a, m, T_b) with 1 <= T_b <= T_x = ${problem.dims.T_x}; got (${problem.da.shape.join(', ')})`);
+  }
+}
+
+const now: () => number =
+  typeof globalThis.performance?.now === 'function' ? () => globalThis.performance.now() : () => Date.now();
+
+class StreamingRunner implements Runner {
+  private readonly fp: ForwardPass;
+  private readonly bp: BackwardPass;
+  constructor(problem: Problem, keepGateGrads: boolean) {
+    checkProblem(problem);
+    const model = modelOf(problem);
+    const k = getKernels();
+    this.fp = new ForwardPass(model, problem, k);
+    this.bp = new BackwardPass(model, problem, this.fp.fwd, k, keepGateGrads);
+  }
+  get forward(): ForwardCaches {
+    return this.fp.fwd;
+  }
+  get backward(): BackwardCaches {
+    return this.bp.bwd;
+  }
+  get forwardDone(): number {
+    return this.fp.done;
+  }
+  get backwardDone(): number {
+    return this.bp.done;
+  }
+  get finished(): boolean {
+    return this.bp.finished;
+  }
+  advance(budgetMs: number, maxSteps = Infinity): boolean {
+    const fp = this.fp, bp = this.bp;
+    const timed = Number.isFinite(budgetMs);
+    const t0 = timed ? now() : 0;
+    let n = 0;
+    while (!bp.finished && n < maxSteps) {
+      if (!fp.finished) fp.step();
+      else bp.step();
+      n++;
+      if (timed && now() - t0 >= budgetMs) break;
+    }
+    bp.flush();
+    return bp.finished;
+  }
+}
+
+export function createRunner(problem: Problem, opts?: BackwardOptions): Runner {
+  return new StreamingRunner(problem, opts?.keepGateGrads ?? true);
+}
+
+export function forward(problem: Problem): ForwardCaches {
+  const fp = new ForwardPass(modelOf(problem), problem, getKernels());
+  while (!fp.finished) fp.step();
+  return fp.fwd;
+}
+
+export function backward(problem: Problem, fwd: ForwardCaches, opts?: BackwardOptions): BackwardCaches {
+  checkProblem(problem);
+  const bp = new BackwardPass(modelOf(problem), problem, fwd, getKernels(), opts?.keepGateGrads ?? true);
+  while (!bp.finished) {
+    bp.step();
+    if (bp.stepsComputed >= bp.bwd.T_b) bp.flush();
+  }
+  return bp.bwd;
+}
+
+export function run(problem: Problem, opts?: BackwardOptions): RunResult {
+  const r = createRunner(problem, opts);
+  r.advance(Infinity);
+  return { problem, forward: r.forward, backward: r.backward };
+}
+
+/**
+ * One step's backward quantities, recomputed from the caches (one cell backward). The dW/db are
+ * this step's contribution d·zᵀ / Σ_batch d. Shapes are NumPy's cell_backward shapes, row-major.
+ */
+export function cellBackwardAt(
+  problem: Problem, fwd: ForwardCaches, bwd: BackwardCaches, t: number,
+): Record<string, Float64Array> {
+  if (!Number.isInteger(t) || t < 0 || t >= bwd.T_b) {
+    throw new Error(`cellBackwardAt: step ${t} is outside the back-propagated range 0..${bwd.T_b - 1}`);
+  }
+  const model = modelOf(problem);
+  const { n_x, n_a, m } = model.dims;
+  const S = n_a * m, o = t * S;
+  const x = problem.x.data, T_x = model.dims.T_x;
+  const xt = new Float64Array(n_x * m);
+  for (let k = 0; k < n_x; k++) for (let j = 0; j < m; j++) xt[k * m + j] = x[(k * m + j) * T_x + t];
+  const aPrev = t === 0 ? problem.a0.data.slice() : fwd.a.slice(o - S, o);
+  const daN = bwd.da.subarray(o, o + S);
+  // gate gradients d (H, m) for this step
+  const H = model.H;
+  const D = new Float64Array(H * m);
+  const out: Record<string, Float64Array> = {};
+  if (model.cell === 'rnn') {
+    for (let q = 0; q < S; q++) {
+      const av = fwd.a[o + q];
+      D[q] = daN[q] * (1 - av * av);
+    }
+    out.dtanh = D;
+  } else {
+    const c = fwd.c!, ft = fwd.ft!, it = fwd.it!, cct = fwd.cct!, ot = fwd.ot!;
+    const dcN = bwd.dc!.subarray(o, o + S);
+    const c0 = problem.c0?.data;
+    const dc_prev = new Float64Array(S);
+    for (let q = 0; q < S; q++) {
+      const g = o + q;
+      const tc = Math.tanh(c[g]);
+      const ov = ot[g], iv = it[g], cv = cct[g], fv = ft[g];
+      const cPrev = t > 0 ? c[g - S] : c0 ? c0[q] : 0;
+      const dC = dcN[q] + daN[q] * ov * (1 - tc * tc);
+      D[3 * S + q] = daN[q] * tc * ov * (1 - ov);
+      D[2 * S + q] = dC * iv * (1 - cv * cv);
+      D[S + q] = dC * cv * iv * (1 - iv);
+      D[q] = dC * cPrev * fv * (1 - fv);
+      dc_prev[q] = dC * fv;
+    }
+    out.dft = D.slice(0, S);
+    out.dit = D.slice(S, 2 * S);
+    out.dcct = D.slice(2 * S, 3 * S);
+    out.dot = D.slice(3 * S, 4 * S);
+    out.dc_prev = dc_prev;
+  }
+  // dz = Wᵀ·d split into da_prev (first n_a rows) and dxt
+  const da_prev = new Float64Array(S), dxt = new Float64Array(n_x * m);
+  for (let r = 0; r < H; r++) {
+    for (let k = 0; k < n_a; k++) {
+      const w = model.Wa[r * n_a + k];
+      for (let j = 0; j < m; j++) da_prev[k * m + j] += w * D[r * m + j];
+    }
+    for (let k = 0; k < n_x; k++) {
+      const w = model.Wx[r * n_x + k];
+      for (let j = 0; j < m; j++) dxt[k * m + j] += w * D[r * m + j];
+    }
+  }
+  out.dxt = dxt;
+  out.da_prev = da_prev;
+  const outer = (rowsOff: number, Bm: Float64Array, nB: number): Float64Array => {
+    const W = new Float64Array(n_a * nB);
+    for (let r = 0; r < n_a; r++) {
+      for (let k = 0; k < nB; k++) {
+        let s = 0;
+        for (let j = 0; j < m; j++) s += D[(rowsOff + r) * m + j] * Bm[k * m + j];
+        W[r * nB + k] = s;
+      }
+    }
+    return W;
+  };
+  const bsum = (rowsOff: number): Float64Array => {
+    const b = new Float64Array(n_a);
+    for (let r = 0; r < n_a; r++) {
+      let s = 0;
+      for (let j = 0; j < m; j++) s += D[(rowsOff + r) * m + j];
+      b[r] = s;
+    }
+    return b;
+  };
+  if (model.cell === 'rnn') {
+    out.dWax = outer(0, xt, n_x);
+    out.dWaa = outer(0, aPrev, n_a);
+    out.dba = bsum(0);
+  } else {
+    const z = new Float64Array((n_a + n_x) * m);
+    z.set(aPrev);
+    z.set(xt, S);
+    (['f', 'i', 'c', 'o'] as const).forEach((g, gi) => {
+      out[`dW${g}`] = outer(gi * n_a, z, n_a + n_x);
+      out[`db${g}`] = bsum(gi * n_a);
+    });
+  }
+  return out;
+}

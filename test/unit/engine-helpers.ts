@@ -1,0 +1,96 @@
+/**
+ * Test helpers for the engine tests: a small local fixture loader (JSON.parse + flatten into
+ * NdArray) and array comparison. The real, validating reader is src/fixture/parse.ts.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import assert from 'node:assert/strict';
+import type { FixtureKind, NdArray, Problem } from '../../src/engine/types';
+
+export const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
+
+type Nested = number | Nested[];
+
+export function toNd(v: Nested): NdArray {
+  const shape: number[] = [];
+  let cur: Nested = v;
+  while (Array.isArray(cur)) {
+    shape.push(cur.length);
+    cur = cur[0];
+  }
+  const data = new Float64Array(shape.reduce((p, d) => p * d, 1));
+  let k = 0;
+  const walk = (x: Nested): void => {
+    if (Array.isArray(x)) x.forEach(walk);
+    else data[k++] = x;
+  };
+  walk(v);
+  assert.equal(k, data.length, 'ragged array in fixture');
+  return { shape, data };
+}
+
+const reshape = (a: NdArray, shape: number[]): NdArray => ({ shape, data: a.data });
+
+/** Reads test/fixtures/NAME.json into a Problem (cell kinds become one-step runs). */
+export function loadFixture(name: string, dir = FIXTURES): Problem {
+  const j = JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8'));
+  const kind: FixtureKind = j.kind;
+  const cellKind = kind === 'rnn_cell' || kind === 'lstm_cell';
+  const cell = kind.startsWith('lstm') ? 'lstm' : 'rnn';
+  const parameters: Record<string, NdArray> = {};
+  for (const [k, v] of Object.entries(j.parameters)) {
+    const a = toNd(v as Nested);
+    parameters[k] = a.shape.length === 1 ? reshape(a, [a.shape[0], 1]) : a;
+  }
+  let x = toNd(cellKind ? j.xt : j.x);
+  const a0 = toNd(cellKind ? j.a_prev : j.a0);
+  const [n_x, m] = x.shape;
+  const n_a = a0.shape[0];
+  if (cellKind) x = reshape(x, [n_x, m, 1]);
+  const T_x = x.shape[2];
+  const n_y = (cell === 'rnn' ? parameters.Wya : parameters.Wy).shape[0];
+  let da: NdArray;
+  let daDefaulted = false;
+  const daRaw = cellKind ? j.da_next : j.da;
+  if (daRaw !== undefined) {
+    da = toNd(daRaw);
+    if (cellKind) da = reshape(da, [n_a, m, 1]);
+  } else {
+    da = { shape: [n_a, m, T_x], data: new Float64Array(n_a * m * T_x).fill(1) };
+    daDefaulted = true;
+  }
+  const p: Problem = {
+    kind, cell, name: j.name ?? name, dims: { n_x, n_a, n_y, m, T_x }, x, a0,
+    parameters: parameters as Problem['parameters'], da, daDefaulted, warnings: [],
+  };
+  if (cell === 'lstm') {
+    const c0raw = cellKind ? j.c_prev : j.c0;
+    p.c0 = c0raw !== undefined ? toNd(c0raw) : { shape: [n_a, m], data: new Float64Array(n_a * m) };
+    if (cellKind && j.dc_next !== undefined) p.dcFinal = toNd(j.dc_next);
+  }
+  return p;
+}
+
+export function loadExpected(name: string, dir = FIXTURES): Record<string, NdArray> {
+  const j = JSON.parse(readFileSync(join(dir, `${name}.expected.json`), 'utf8'));
+  const out: Record<string, NdArray> = {};
+  for (const [k, v] of Object.entries(j)) if (Array.isArray(v)) out[k] = toNd(v as Nested);
+  return out;
+}
+
+/** Asserts same shape and every entry within `tol` (absolute), NaN only where NaN is expected. */
+export function assertClose(name: string, got: NdArray, want: NdArray, tol = 1e-10): void {
+  assert.deepEqual(got.shape, want.shape, `${name}: shape`);
+  let worst = 0, at = -1;
+  for (let i = 0; i < want.data.length; i++) {
+    const g = got.data[i], w = want.data[i];
+    if (Number.isNaN(w) || Number.isNaN(g)) {
+      assert.ok(Number.isNaN(w) && Number.isNaN(g), `${name}[${i}]: got ${g}, want ${w}`);
+      continue;
+    }
+    if (g === w) continue;
+    const e = Math.abs(g - w);
+    if (!(e <= worst)) { worst = e; at = i; }
+  }
+  assert.ok(worst <= tol, `${name}: max abs error ${worst} at flat index ${at} (got ${got.data[at]}, want ${want.data[at]}) > ${tol}`);
+}
