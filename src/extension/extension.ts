@@ -1,17 +1,31 @@
 /**
- * Entry point: wires commands, the panel serializer, CodeLens and diagnostics, and returns the
- * test API of the extension contract. The work is done in the modules this file imports.
+ * Entry point: registers the commands, the panel serializer and the CodeLens, and returns the
+ * test API of the extension contract. The work is done by the modules imported here.
  */
 import * as vscode from 'vscode';
-import type { RnnStepperApi } from './api';
-import { PanelManager } from './panelManager';
+import { FIXTURE_SELECTOR, FixtureCodeLensProvider } from './codeLens';
 import { disposeLog, log } from './log';
+import { PanelManager, VIEW_TYPE, type PanelAction, type RnnStepperApiEx } from './panelManager';
 
-export function activate(context: vscode.ExtensionContext): RnnStepperApi {
+const PANEL_ACTIONS: PanelAction[] = ['stepForward', 'stepBack', 'continue', 'reverseContinue', 'restart', 'toggleBreakpoint', 'showHelp'];
+
+export function activate(context: vscode.ExtensionContext): RnnStepperApiEx {
   const manager = new PanelManager(context);
+  const reg = (id: string, fn: (...args: unknown[]) => unknown) =>
+    context.subscriptions.push(vscode.commands.registerCommand(`rnnStepper.${id}`, fn));
+
   context.subscriptions.push(manager);
+  reg('stepRnn', (uri) => manager.stepRnn(uri));
+  reg('exportCaches', (uri) => manager.exportCaches(uri));
+  reg('copyStep', () => manager.copyStep());
+  reg('goToStep', () => manager.goToStep());
+  for (const a of PANEL_ACTIONS) reg(a, () => manager.action(a));
+
   context.subscriptions.push(
-    vscode.commands.registerCommand('rnnStepper.stepRnn', (uri?: unknown) => manager.stepRnn(uri)),
+    vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
+      deserializeWebviewPanel: (panel, state) => manager.restore(panel, state),
+    }),
+    vscode.languages.registerCodeLensProvider(FIXTURE_SELECTOR, new FixtureCodeLensProvider()),
   );
   log().info('RNN Stepper activated');
   return manager.api();

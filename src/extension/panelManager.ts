@@ -1,60 +1,307 @@
+/**
+ * Owns the open Step RNN panels and everything around them: the commands, the serializer, the
+ * diagnostics, export and copy, the context keys, and the test API of the extension contract.
+ */
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { toNestedLists } from '../session/steps';
+import type { Phase } from '../protocol/messages';
 import type { PanelInfo, RnnStepperApi, SaveDialog } from './api';
+import { isFixtureDocument } from './codeLens';
+import { FixtureDiagnostics } from './diagnostics';
 import { assetRoot, renderHtml } from './html';
 import { log } from './log';
-import { parseFromWebview } from '../protocol/messages';
+import { StepperPanel, VIEW_TYPE, type PanelHost } from './panel';
+import { RunWorker } from './runWorker';
+import type { WorkerDiag } from './workerProtocol';
 
-export const VIEW_TYPE = 'rnnStepper.panel';
+export { VIEW_TYPE };
 
-class StepperPanel {
-  ready = false;
-  constructor(readonly fixture: string, readonly panel: vscode.WebviewPanel, readonly manager: PanelManager) {}
+/** Actions a panel command forwards to the webview (which owns the cursor). */
+export type PanelAction = 'stepForward' | 'stepBack' | 'continue' | 'reverseContinue' | 'restart' | 'toggleBreakpoint' | 'showHelp';
+
+export interface RunStats {
+  runId: number;
+  forwardDone: number;
+  backwardDone: number;
+  finished: boolean;
+  error?: string;
+  /** Peak RSS of the extension host process seen by the worker (bytes; includes the host). */
+  peakRss: number;
 }
 
-export class PanelManager implements vscode.Disposable {
+/** The contract's API plus a few extras used by benchmarks. */
+export interface RnnStepperApiEx extends RnnStepperApi {
+  runStats(fixture: string): RunStats | undefined;
+  perfMarks(): { name: string; ms: number }[];
+}
+
+function fixtureArg(arg: unknown): vscode.Uri | undefined {
+  if (arg instanceof vscode.Uri) return arg.scheme === 'file' ? arg : undefined;
+  if (typeof arg === 'string' && path.isAbsolute(arg)) return vscode.Uri.file(arg);
+  return undefined;
+}
+
+export class PanelManager implements vscode.Disposable, PanelHost {
   private readonly panels: StepperPanel[] = [];
+  private lastActive: StepperPanel | undefined;
   private dropped = 0;
+  private runIds = 0;
   private saveDialog: SaveDialog | undefined;
+  private readonly perf: { name: string; ms: number }[] = [];
+  readonly diagnostics = new FixtureDiagnostics();
+  private readonly subs: vscode.Disposable[] = [];
 
-  constructor(private readonly context: vscode.ExtensionContext) {}
-
-  async stepRnn(arg?: unknown): Promise<void> {
-    const uri = arg instanceof vscode.Uri ? arg : vscode.window.activeTextEditor?.document.uri;
-    if (!uri) return;
-    this.open(uri.fsPath);
+  constructor(private readonly context: vscode.ExtensionContext) {
+    this.subs.push(
+      this.diagnostics,
+      vscode.workspace.onDidSaveTextDocument((doc) => this.saved(doc)),
+      vscode.window.onDidChangeActiveTextEditor(() => this.updateEditorContext()),
+    );
+    this.updateEditorContext();
+    void vscode.commands.executeCommand('setContext', 'rnnStepper.hasPanel', false);
   }
 
-  open(fixture: string): StepperPanel {
-    const existing = this.panels.find((p) => p.fixture === fixture);
+  // ---- PanelHost -------------------------------------------------------------------------------
+  nextRunId(): number {
+    return ++this.runIds;
+  }
+  workerScript(): string {
+    return path.join(this.context.extensionUri.fsPath, 'dist', 'worker.js');
+  }
+  maxBytes(): number {
+    const mb = vscode.workspace.getConfiguration('rnnStepper').get<number>('maxFixtureSizeMB', 512);
+    return Math.max(1, mb) * 1048576;
+  }
+  gateGradLimitBytes(): number {
+    return Math.max(0, vscode.workspace.getConfiguration('rnnStepper').get<number>('gateGradientCacheMB', 64)) * 1048576;
+  }
+  setDiagnostics(fixture: string, errors: WorkerDiag[], warnings: WorkerDiag[]): void {
+    this.diagnostics.set(fixture, errors, warnings);
+  }
+  countDropped(): void {
+    this.dropped++;
+  }
+  recordPerf(name: string, ms: number): void {
+    if (this.perf.length < 100_000) this.perf.push({ name, ms });
+  }
+  disposed(panel: StepperPanel): void {
+    const i = this.panels.indexOf(panel);
+    if (i >= 0) this.panels.splice(i, 1);
+    if (this.lastActive === panel) this.lastActive = this.panels[this.panels.length - 1];
+    void vscode.commands.executeCommand('setContext', 'rnnStepper.hasPanel', this.panels.length > 0);
+  }
+  activated(panel: StepperPanel): void {
+    this.lastActive = panel;
+  }
+
+  // ---- opening -----------------------------------------------------------------------------------
+  private async resolveFixture(arg: unknown, verb: string): Promise<vscode.Uri | undefined> {
+    const fromArg = fixtureArg(arg);
+    if (fromArg) return fromArg;
+    const doc = vscode.window.activeTextEditor?.document;
+    if (doc && doc.uri.scheme === 'file' && /\.json$/i.test(doc.fileName)) return doc.uri;
+    const picked = await vscode.window.showOpenDialog({
+      canSelectMany: false,
+      openLabel: verb,
+      title: `${verb}: choose a fixture`,
+      filters: { 'RNN fixtures': ['json'] },
+    });
+    return picked?.[0];
+  }
+
+  async stepRnn(arg?: unknown): Promise<void> {
+    const uri = await this.resolveFixture(arg, 'Step RNN');
+    if (!uri) return;
+    const existing = this.find(uri.fsPath);
     if (existing) {
       existing.panel.reveal();
-      return existing;
+      return;
     }
-    const panel = vscode.window.createWebviewPanel(VIEW_TYPE, `RNN: ${path.basename(fixture)}`, vscode.ViewColumn.Beside, {
+    const panel = vscode.window.createWebviewPanel(VIEW_TYPE, `RNN: ${path.basename(uri.fsPath)}`, vscode.ViewColumn.Beside, {
       enableScripts: true,
       localResourceRoots: [assetRoot(this.context.extensionUri)],
       retainContextWhenHidden: false,
     });
+    this.adopt(uri.fsPath, panel);
+  }
+
+  /** Wire a (new or restored) webview panel to a fixture and start its run. */
+  private adopt(fixture: string, panel: vscode.WebviewPanel): StepperPanel {
+    panel.title = `RNN: ${path.basename(fixture)}`;
     const sp = new StepperPanel(fixture, panel, this);
-    panel.webview.html = renderHtml(panel.webview, this.context.extensionUri);
-    panel.webview.onDidReceiveMessage((m) => this.receive(sp, m));
-    panel.onDidDispose(() => this.panels.splice(this.panels.indexOf(sp), 1));
     this.panels.push(sp);
+    this.lastActive = sp;
+    panel.webview.html = renderHtml(panel.webview, this.context.extensionUri);
+    void vscode.commands.executeCommand('setContext', 'rnnStepper.hasPanel', true);
+    void sp.reload();
     return sp;
   }
 
-  private receive(sp: StepperPanel, raw: unknown): void {
-    const msg = parseFromWebview(raw);
-    if (typeof msg === 'string') {
-      this.dropped++;
-      log().warn(`dropped a malformed message from the panel for ${sp.fixture}: ${msg}`);
+  /** WebviewPanelSerializer: reopen a panel after a reload from the webview's saved state. */
+  async restore(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
+    const s = (typeof state === 'object' && state !== null ? state : {}) as Record<string, unknown>;
+    const candidate = [s.fixture, s.filePath, (s.run as Record<string, unknown> | undefined)?.filePath].find(
+      (v): v is string => typeof v === 'string' && path.isAbsolute(v),
+    );
+    if (!candidate || !existsSync(candidate)) {
+      log().info(`Not restoring a Step RNN panel: its fixture ${candidate ?? '(unknown)'} is gone`);
+      panel.dispose();
       return;
     }
-    if (msg.type === 'ready') sp.ready = true;
+    const existing = this.find(candidate);
+    if (existing) {
+      panel.dispose();
+      existing.panel.reveal();
+      return;
+    }
+    panel.webview.options = { enableScripts: true, localResourceRoots: [assetRoot(this.context.extensionUri)] };
+    this.adopt(candidate, panel);
   }
 
-  api(): RnnStepperApi {
+  private find(fixture: string): StepperPanel | undefined {
+    const key = path.normalize(fixture);
+    return this.panels.find((p) => path.normalize(p.fixture) === key);
+  }
+
+  private saved(doc: vscode.TextDocument): void {
+    if (doc.uri.scheme !== 'file') return;
+    const sp = this.find(doc.uri.fsPath);
+    if (sp && vscode.workspace.getConfiguration('rnnStepper').get<boolean>('rerunOnSave', true)) {
+      log().info(`${path.basename(doc.fileName)} saved: re-running`);
+      void sp.reload();
+    }
+    this.updateEditorContext();
+  }
+
+  private updateEditorContext(): void {
+    const doc = vscode.window.activeTextEditor?.document;
+    const isFixture = !!doc && /\.json$/i.test(doc.fileName) && isFixtureDocument(doc);
+    void vscode.commands.executeCommand('setContext', 'rnnStepper.activeEditorIsFixture', isFixture);
+  }
+
+  // ---- panel actions ------------------------------------------------------------------------------
+  private target(): StepperPanel | undefined {
+    return this.panels.find((p) => p.panel.active) ?? this.lastActive ?? this.panels[this.panels.length - 1];
+  }
+
+  action(action: PanelAction): void {
+    const sp = this.target();
+    if (!sp) {
+      void vscode.window.showInformationMessage('Open a fixture with "RNN: Step RNN" first.');
+      return;
+    }
+    sp.post({ type: 'command', action });
+  }
+
+  async goToStep(): Promise<void> {
+    const sp = this.target();
+    const info = sp?.run?.info;
+    if (!sp || !info) {
+      void vscode.window.showInformationMessage('Open a fixture with "RNN: Step RNN" first.');
+      return;
+    }
+    const T_x = info.dims.T_x, T_b = info.T_b;
+    const input = await vscode.window.showInputBox({
+      title: 'Go to Step',
+      prompt: `Forward step 1…${T_x} (e.g. 3 or f3), backward step b1…b${T_b} (e.g. b2), or "totals"`,
+      validateInput: (v) => (parseStepInput(v, T_x, T_b) ? undefined : `Expected 1…${T_x}, f1…f${T_x}, b1…b${T_b} or totals`),
+    });
+    const where = input === undefined ? undefined : parseStepInput(input, T_x, T_b);
+    if (where) sp.post({ type: 'command', action: 'goTo', t: where.t, phase: where.phase });
+  }
+
+  // ---- export and copy ----------------------------------------------------------------------------
+  async exportCaches(arg?: unknown): Promise<vscode.Uri | undefined> {
+    const uri = await this.resolveFixture(arg, 'Export Caches');
+    if (!uri) return undefined;
+    const fixture = uri.fsPath;
+    const defaultUri = vscode.Uri.file(fixture.replace(/\.json$/i, '') + '.caches.json');
+    const dialog = this.saveDialog ?? ((o: vscode.SaveDialogOptions) => vscode.window.showSaveDialog(o));
+    const target = await dialog({
+      defaultUri,
+      filters: { JSON: ['json'] },
+      saveLabel: 'Export',
+      title: `Export the caches of ${path.basename(fixture)}`,
+    });
+    if (!target) return undefined; // cancelled: nothing is written
+    const sp = this.find(fixture);
+    const shared = sp?.run && !sp.errors && !sp.run.progress.error ? sp.run : undefined;
+    let own: RunWorker | undefined;
+    try {
+      return await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Exporting ${path.basename(fixture)}`, cancellable: true },
+        async (progress, token) => {
+          let run = shared;
+          if (!run) {
+            own = new RunWorker({
+              scriptPath: this.workerScript(), runId: this.nextRunId(), fixture,
+              maxBytes: this.maxBytes(), gateGradLimitBytes: 0,
+            });
+            const outcome = await own.load();
+            if (!outcome.ok) {
+              this.setDiagnostics(fixture, outcome.diagnostics, []);
+              void vscode.window.showErrorMessage(`Cannot export: ${outcome.message}`);
+              return undefined;
+            }
+            own.start();
+            run = own;
+          }
+          const info = run.info!;
+          const total = info.dims.T_x + info.T_b;
+          let reported = 0;
+          const off = run.onProgress((p) => {
+            const done = Math.round(((p.forwardDone + p.backwardDone) / total) * 100);
+            if (done > reported) {
+              progress.report({ increment: done - reported, message: p.finished ? 'writing…' : `computing ${done}%` });
+              reported = done;
+            }
+          });
+          token.onCancellationRequested(() => own?.dispose());
+          const reply = await run.request({ type: 'export', path: target.fsPath });
+          off();
+          if (token.isCancellationRequested) return undefined;
+          if ('error' in reply) {
+            void vscode.window.showErrorMessage(`Export failed: ${reply.error}`);
+            return undefined;
+          }
+          log().info(`Exported ${path.basename(fixture)} to ${target.fsPath}`);
+          void vscode.window.setStatusBarMessage(`$(check) Exported caches to ${path.basename(target.fsPath)}`, 5000);
+          return target;
+        },
+      );
+    } finally {
+      own?.dispose();
+    }
+  }
+
+  async copyStep(panel?: StepperPanel, phase?: Phase, t?: number): Promise<string | undefined> {
+    const sp = panel ?? this.target();
+    const run = sp?.run;
+    if (!sp || !run?.info) {
+      void vscode.window.showInformationMessage('Open a fixture with "RNN: Step RNN" first.');
+      return undefined;
+    }
+    const where = phase !== undefined && t !== undefined ? { phase, t } : sp.cursor;
+    const reply = await run.request({ type: 'step', phase: where.phase, t: where.t });
+    if ('error' in reply || reply.kind !== 'step') {
+      void vscode.window.showWarningMessage(`Cannot copy this step: ${'error' in reply ? reply.error : 'no data'}`);
+      return undefined;
+    }
+    const text = JSON.stringify({
+      fixture: run.info.fileName,
+      phase: where.phase,
+      t: where.t,
+      tensors: toNestedLists(reply.tensors),
+    });
+    await vscode.env.clipboard.writeText(text);
+    void vscode.window.setStatusBarMessage(`$(copy) Copied ${where.phase} step ${where.t + 1} as JSON`, 4000);
+    return text;
+  }
+
+  // ---- test API ---------------------------------------------------------------------------------
+  api(): RnnStepperApiEx {
     return {
       panels: (): PanelInfo[] =>
         this.panels.map((p) => ({
@@ -68,18 +315,67 @@ export class PanelManager implements vscode.Disposable {
             retainContextWhenHidden: !!p.panel.options.retainContextWhenHidden,
           },
         })),
-      whenPanelReady: async () => undefined,
-      setSaveDialog: (fn) => (this.saveDialog = fn),
+      whenPanelReady: (fixture, timeoutMs = 30_000) => this.whenPanelReady(fixture, timeoutMs),
+      setSaveDialog: (fn) => {
+        this.saveDialog = fn;
+      },
       simulateWebviewMessage: async (fixture, msg) => {
-        const sp = this.panels.find((p) => p.fixture === fixture);
-        if (sp) this.receive(sp, msg);
+        const sp = this.find(fixture);
+        if (!sp) throw new Error(`no Step RNN panel for ${fixture}`);
+        await sp.receive(msg);
       },
       droppedMessages: () => this.dropped,
+      runStats: (fixture) => {
+        const r = this.find(fixture)?.run;
+        if (!r) return undefined;
+        const p = r.progress;
+        return { runId: r.runId, forwardDone: p.forwardDone, backwardDone: p.backwardDone, finished: p.finished, error: p.error, peakRss: r.peakRss };
+      },
+      perfMarks: () => [...this.perf],
     };
   }
 
-  dispose(): void {
-    for (const p of [...this.panels]) p.panel.dispose();
-    void this.saveDialog;
+  private whenPanelReady(fixture: string, timeoutMs: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      let sub: vscode.Disposable | undefined;
+      const deadline = Date.now() + timeoutMs;
+      const check = (): boolean => {
+        const sp = this.find(fixture);
+        if (sp?.settled) {
+          clearInterval(timer);
+          sub?.dispose();
+          resolve();
+          return true;
+        }
+        if (Date.now() > deadline) {
+          clearInterval(timer);
+          sub?.dispose();
+          reject(new Error(`The Step RNN panel for ${fixture} was not ready within ${timeoutMs} ms`));
+          return true;
+        }
+        if (sp && !sub) sub = sp.onDidChange(() => void check());
+        return false;
+      };
+      // Condition-driven (panel change events); the interval only covers the panel appearing.
+      const timer = setInterval(check, 50);
+      check();
+    });
   }
+
+  dispose(): void {
+    for (const p of [...this.panels]) p.dispose();
+    for (const s of this.subs) s.dispose();
+  }
+}
+
+/** "3", "f3" → forward step 3; "b2" → backward step 2; "totals". 1-based input, 0-based result. */
+export function parseStepInput(v: string, T_x: number, T_b: number): { phase: Phase; t: number } | undefined {
+  const s = v.trim().toLowerCase();
+  if (s === 'totals' || s === 't') return { phase: 'totals', t: 0 };
+  const m = /^([fb]?)\s*(\d+)$/.exec(s);
+  if (!m) return undefined;
+  const n = Number(m[2]);
+  const phase: Phase = m[1] === 'b' ? 'backward' : 'forward';
+  const max = phase === 'forward' ? T_x : T_b;
+  return n >= 1 && n <= max ? { phase, t: n - 1 } : undefined;
 }

@@ -21,7 +21,13 @@ export type Phase = 'forward' | 'backward' | 'totals';
 export interface RunInfo {
   /** Increments on every re-run (e.g. after the fixture is saved); replies carry it. */
   runId: number;
+  /** Base name of the fixture file, e.g. `rnn_cell_coursera.rnn.json`. */
   fileName: string;
+  /**
+   * Full path of the fixture (fsPath). The webview keeps it in its `setState` state as `fixture`
+   * so the panel serializer can reopen the same file after a reload.
+   */
+  filePath?: string;
   name: string;
   kind: FixtureKind;
   cell: CellType;
@@ -63,7 +69,11 @@ export interface Diag {
 }
 
 export type ToWebview =
-  | { type: 'init'; run: RunInfo }
+  /**
+   * Sent after `ready` and on every (re)load. `cursor` is where the host last saw the cursor
+   * (from `cursor` messages): after a re-run on save the webview restores it (clamped).
+   */
+  | { type: 'init'; run: RunInfo; cursor?: { phase: Phase; t: number } }
   | { type: 'progress'; progress: Progress }
   | {
       type: 'step';
@@ -81,6 +91,10 @@ export type ToWebview =
       /** e.g. `a`, `c`, `ft`, `it`, `cct`, `ot`, `y`, `da`, `dc`. */
       tensor: string;
       batch: number;
+      /**
+       * The range actually sent: the request's range clipped to the steps computed so far
+       * (forward: t < forwardDone; backward: t >= T_b - backwardDone). Never empty.
+       */
       t0: number;
       /** Exclusive. */
       t1: number;
@@ -88,10 +102,22 @@ export type ToWebview =
       rows: number;
       data: ArrayBuffer;
     }
-  | { type: 'norms'; runId: number; da: ArrayBuffer; dc?: ArrayBuffer }
-  | { type: 'errors'; diagnostics: Diag[]; stale: boolean }
-  /** A VS Code command (palette/keybinding) forwarded to the panel, which owns the cursor. */
-  | { type: 'command'; action: Action; t?: number };
+  /**
+   * ‖da_next⟨t⟩‖ and ‖dc_next⟨t⟩‖ (Frobenius over units × batch), float64 of length T_b indexed by
+   * step t; NaN for steps not computed yet. `from` is the first computed t. Sent while the
+   * backward pass fills and once at the end.
+   */
+  | { type: 'norms'; runId: number; da: ArrayBuffer; dc?: ArrayBuffer; from?: number }
+  /**
+   * Fixture problems. `stale: true` means a previous good run stays shown (marked stale);
+   * `fixture` is the fixture's fsPath (keep it in the webview state for the serializer).
+   */
+  | { type: 'errors'; diagnostics: Diag[]; stale: boolean; fixture?: string }
+  /**
+   * A VS Code command (palette/keybinding) forwarded to the panel, which owns the cursor.
+   * `goTo` carries `t` (0-based) and, when the user named one, `phase`.
+   */
+  | { type: 'command'; action: Action; t?: number; phase?: Phase };
 
 export const ACTIONS = [
   'stepForward',

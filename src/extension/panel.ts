@@ -1,0 +1,239 @@
+/**
+ * One Step RNN panel: the webview, its run worker, and the message flow between them. The host
+ * sends nothing before the webview's `ready`; every incoming message is validated first and a
+ * bad one is dropped and logged, never thrown. Saving the fixture re-runs it in a new worker;
+ * an invalid edit keeps the last good run on screen, marked stale.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import {
+  parseFromWebview,
+  type Diag,
+  type FromWebview,
+  type Phase,
+  type RunInfo,
+  type ToWebview,
+} from '../protocol/messages';
+import { log } from './log';
+import { RunWorker, type NormsEvent } from './runWorker';
+import type { WorkerDiag } from './workerProtocol';
+
+export const VIEW_TYPE = 'rnnStepper.panel';
+
+/** What a panel needs from its owner. */
+export interface PanelHost {
+  nextRunId(): number;
+  workerScript(): string;
+  maxBytes(): number;
+  gateGradLimitBytes(): number;
+  setDiagnostics(fixture: string, errors: WorkerDiag[], warnings: WorkerDiag[]): void;
+  countDropped(): void;
+  exportCaches(fixture: string): Thenable<unknown>;
+  copyStep(panel: StepperPanel, phase: Phase, t: number): Thenable<unknown>;
+  recordPerf(name: string, ms: number): void;
+  disposed(panel: StepperPanel): void;
+  activated(panel: StepperPanel): void;
+}
+
+export class StepperPanel implements vscode.Disposable {
+  ready = false;
+  run: RunWorker | undefined;
+  /** Diagnostics shown in the panel (last load failed), if any. */
+  errors: { diagnostics: Diag[]; stale: boolean } | undefined;
+  cursor: { phase: Phase; t: number } = { phase: 'forward', t: 0 };
+  private loadSeq = 0;
+  private loading: Promise<void> | undefined;
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.changed.event;
+  private readonly subs: vscode.Disposable[] = [];
+  private disposedFlag = false;
+
+  constructor(
+    readonly fixture: string,
+    readonly panel: vscode.WebviewPanel,
+    private readonly host: PanelHost,
+  ) {
+    this.subs.push(
+      panel.webview.onDidReceiveMessage((m: unknown) => void this.receive(m)),
+      panel.onDidDispose(() => this.dispose()),
+      panel.onDidChangeViewState((e) => {
+        if (e.webviewPanel.active) host.activated(this);
+      }),
+      this.changed,
+    );
+  }
+
+  get title(): string {
+    return `RNN: ${path.basename(this.fixture)}`;
+  }
+
+  /** Settled: the webview is ready and the run finished or failed (or the fixture is invalid). */
+  get settled(): boolean {
+    if (!this.ready || this.loading) return false;
+    if (this.errors && !this.run) return true;
+    const p = this.run?.progress;
+    return !!p && (p.finished || !!p.error) && !this.loading;
+  }
+
+  /** (Re)load the fixture in a new worker; on success it replaces the current run. */
+  reload(): Promise<void> {
+    const seq = ++this.loadSeq;
+    const p = this.loadOnce(seq).finally(() => {
+      if (this.loading === p) this.loading = undefined;
+      this.changed.fire();
+    });
+    this.loading = p;
+    return p;
+  }
+
+  private async loadOnce(seq: number): Promise<void> {
+    const w = new RunWorker({
+      scriptPath: this.host.workerScript(),
+      runId: this.host.nextRunId(),
+      fixture: this.fixture,
+      maxBytes: this.host.maxBytes(),
+      gateGradLimitBytes: this.host.gateGradLimitBytes(),
+    });
+    const outcome = await w.load();
+    if (seq !== this.loadSeq || this.disposedFlag) {
+      w.dispose(); // superseded by a newer save, or the panel closed meanwhile
+      return;
+    }
+    if (!outcome.ok) {
+      w.dispose();
+      this.host.setDiagnostics(this.fixture, outcome.diagnostics, []);
+      const diagnostics: Diag[] = (outcome.diagnostics.length
+        ? outcome.diagnostics
+        : [{ line: 1, column: 1, endLine: 1, endColumn: 1, path: '', message: outcome.message, severity: 'error' as const }]
+      ).map((d) => ({ file: this.fixture, line: d.line, column: d.column, path: d.path, message: d.message, severity: d.severity }));
+      this.errors = { diagnostics, stale: !!this.run };
+      log().warn(`${outcome.message}${this.run ? ' (keeping the last good run, marked stale)' : ''}`);
+      this.post({ type: 'errors', diagnostics, stale: this.errors.stale, fixture: this.fixture });
+      return;
+    }
+    this.host.setDiagnostics(this.fixture, [], outcome.warnings);
+    // Free the old run's caches before the new one allocates its own.
+    this.run?.dispose();
+    this.errors = undefined;
+    this.run = w;
+    w.onProgress((p) => {
+      this.post({ type: 'progress', progress: p });
+      if (p.error) log().error(`${path.basename(this.fixture)}: ${p.error}`);
+      if (p.finished || p.error) this.changed.fire();
+    });
+    w.onNorms = (n) => this.postNorms(w, n);
+    w.start();
+    this.clampCursor(outcome.run);
+    this.post({ type: 'init', run: outcome.run, cursor: this.cursor });
+  }
+
+  private clampCursor(run: RunInfo): void {
+    const c = this.cursor;
+    const max = c.phase === 'forward' ? run.dims.T_x - 1 : c.phase === 'backward' ? run.T_b - 1 : 0;
+    this.cursor = { phase: c.phase, t: Math.max(0, Math.min(c.t, max)) };
+  }
+
+  private postNorms(w: RunWorker, n: NormsEvent): void {
+    this.post({ type: 'norms', runId: w.runId, da: n.da, dc: n.dc, from: n.from });
+  }
+
+  /** Post to the webview, but only after its `ready` (the handshake). */
+  post(msg: ToWebview): void {
+    if (!this.ready || this.disposedFlag) return;
+    this.panel.webview.postMessage(msg).then(undefined, (e: unknown) => log().warn(`postMessage failed: ${String(e)}`));
+  }
+
+  /** Everything a freshly (re)loaded webview needs. */
+  private sendSnapshot(): void {
+    const w = this.run;
+    if (w?.info) {
+      this.post({ type: 'init', run: w.info, cursor: this.cursor });
+      this.post({ type: 'progress', progress: w.progress });
+      if (w.norms) this.postNorms(w, w.norms);
+    }
+    if (this.errors) this.post({ type: 'errors', diagnostics: this.errors.diagnostics, stale: this.errors.stale, fixture: this.fixture });
+  }
+
+  /** Entry point for every message from the webview (and from the test API). Never throws. */
+  async receive(raw: unknown): Promise<void> {
+    const msg = parseFromWebview(raw);
+    if (typeof msg === 'string') {
+      this.host.countDropped();
+      log().warn(`Dropped a malformed message from the panel of ${path.basename(this.fixture)}: ${msg}`);
+      return;
+    }
+    try {
+      await this.handle(msg);
+    } catch (e) {
+      log().error(`Handling ${msg.type} failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  private ignore(msg: FromWebview, why: string): void {
+    log().debug(`Ignored ${msg.type} from the panel of ${path.basename(this.fixture)}: ${why}`);
+  }
+
+  private async handle(msg: FromWebview): Promise<void> {
+    switch (msg.type) {
+      case 'ready':
+        this.ready = true;
+        this.sendSnapshot();
+        this.changed.fire();
+        return;
+      case 'requestStep': {
+        const w = this.run;
+        if (!w || msg.runId !== w.runId) return this.ignore(msg, `run ${msg.runId} is not the current run`);
+        const r = await w.request({ type: 'step', phase: msg.phase, t: msg.t });
+        if ('error' in r) return this.ignore(msg, r.error);
+        if (r.kind !== 'step' || w !== this.run) return;
+        this.post({ type: 'step', inReplyTo: msg.messageId, runId: w.runId, phase: r.phase, t: r.t, tensors: r.tensors });
+        return;
+      }
+      case 'requestWindow': {
+        const w = this.run;
+        if (!w || msg.runId !== w.runId) return this.ignore(msg, `run ${msg.runId} is not the current run`);
+        const r = await w.request({ type: 'window', tensor: msg.tensor, batch: msg.batch, t0: msg.t0, t1: msg.t1 });
+        if ('error' in r) return this.ignore(msg, r.error);
+        if (r.kind !== 'window' || w !== this.run) return;
+        this.post({
+          type: 'window', inReplyTo: msg.messageId, runId: w.runId, tensor: r.tensor, batch: r.batch,
+          t0: r.t0, t1: r.t1, rows: r.rows, data: r.data,
+        });
+        return;
+      }
+      case 'cursor':
+        this.cursor = { phase: msg.phase, t: msg.t };
+        return;
+      case 'export':
+        await this.host.exportCaches(this.fixture);
+        return;
+      case 'copyStep':
+        await this.host.copyStep(this, msg.phase, msg.t);
+        return;
+      case 'openLocation': {
+        const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(this.fixture));
+        const line = Math.min(msg.line - 1, Math.max(doc.lineCount - 1, 0));
+        const pos = new vscode.Position(line, Math.min(msg.column - 1, doc.lineAt(line).text.length));
+        const shown = vscode.window.visibleTextEditors.find((e) => e.document === doc);
+        await vscode.window.showTextDocument(doc, {
+          viewColumn: shown?.viewColumn ?? vscode.ViewColumn.One,
+          selection: new vscode.Range(pos, pos),
+        });
+        return;
+      }
+      case 'perf':
+        this.host.recordPerf(msg.name, msg.ms);
+        return;
+    }
+  }
+
+  dispose(): void {
+    if (this.disposedFlag) return;
+    this.disposedFlag = true;
+    this.run?.dispose();
+    this.run = undefined;
+    for (const s of this.subs) s.dispose();
+    this.host.disposed(this);
+    this.panel.dispose();
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * The host's handle on one run worker: load → (accept) → start, request/reply with ids, progress
+ * and norms events, and a clean stop. Crashes become a progress error, never an exception.
+ */
+import { Worker } from 'node:worker_threads';
+import type { Progress, RunInfo } from '../protocol/messages';
+import type { FromWorker, MemorySample, ToWorker, WorkerDiag, WorkerReply } from './workerProtocol';
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+export type WorkerRequest = DistributiveOmit<Extract<ToWorker, { id: number }>, 'id'>;
+
+export type LoadOutcome =
+  | { ok: true; run: RunInfo; warnings: WorkerDiag[] }
+  | { ok: false; diagnostics: WorkerDiag[]; message: string };
+
+export interface NormsEvent {
+  da: ArrayBuffer;
+  dc?: ArrayBuffer;
+  from: number;
+}
+
+export interface RunWorkerOptions {
+  scriptPath: string;
+  runId: number;
+  fixture: string;
+  maxBytes: number;
+  gateGradLimitBytes: number;
+}
+
+export class RunWorker {
+  private readonly worker: Worker;
+  private nextId = 1;
+  private readonly pending = new Map<number, (r: WorkerReply) => void>();
+  private loadResolve: ((o: LoadOutcome) => void) | undefined;
+  private exited = false;
+  readonly runId: number;
+  info: RunInfo | undefined;
+  progress: Progress;
+  norms: NormsEvent | undefined;
+  peakRss = 0;
+  lastMemory: MemorySample | undefined;
+  private readonly progressListeners = new Set<(p: Progress) => void>();
+  onNorms: ((n: NormsEvent) => void) | undefined;
+
+  /** Listen to progress; returns the unsubscribe function. */
+  onProgress(cb: (p: Progress) => void): () => void {
+    this.progressListeners.add(cb);
+    return () => this.progressListeners.delete(cb);
+  }
+
+  private emitProgress(): void {
+    for (const cb of [...this.progressListeners]) cb(this.progress);
+  }
+
+  constructor(private readonly opts: RunWorkerOptions) {
+    this.runId = opts.runId;
+    this.progress = { runId: opts.runId, forwardDone: 0, backwardDone: 0, finished: false };
+    this.worker = new Worker(opts.scriptPath);
+    this.worker.on('message', (m: FromWorker) => this.receive(m));
+    this.worker.on('error', (e) => this.fail(`The run worker failed: ${e.message}`));
+    this.worker.on('exit', (code) => {
+      this.exited = true;
+      if (code !== 0 && !this.progress.finished) this.fail(`The run worker stopped (exit code ${code}).`);
+    });
+  }
+
+  private fail(error: string): void {
+    if (this.progress.error) return;
+    this.progress = { ...this.progress, error };
+    this.loadResolve?.({ ok: false, diagnostics: [], message: error });
+    this.loadResolve = undefined;
+    for (const [id, res] of this.pending) res({ type: 'reply', id, error });
+    this.pending.clear();
+    this.emitProgress();
+  }
+
+  private receive(m: FromWorker): void {
+    switch (m.type) {
+      case 'loaded':
+        this.info = { ...m.run, runId: this.runId };
+        this.loadResolve?.({ ok: true, run: this.info, warnings: m.warnings });
+        this.loadResolve = undefined;
+        return;
+      case 'invalid':
+        this.loadResolve?.({ ok: false, diagnostics: m.diagnostics, message: m.message });
+        this.loadResolve = undefined;
+        return;
+      case 'progress':
+        this.progress = { ...m.progress, runId: this.runId };
+        this.lastMemory = m.memory;
+        this.peakRss = Math.max(this.peakRss, m.memory.rss);
+        this.emitProgress();
+        return;
+      case 'norms':
+        this.norms = { da: m.da, dc: m.dc, from: m.from };
+        this.onNorms?.(this.norms);
+        return;
+      case 'reply': {
+        const res = this.pending.get(m.id);
+        this.pending.delete(m.id);
+        res?.(m);
+        return;
+      }
+    }
+  }
+
+  private send(msg: ToWorker): void {
+    if (!this.exited) this.worker.postMessage(msg);
+  }
+
+  load(): Promise<LoadOutcome> {
+    return new Promise((resolve) => {
+      this.loadResolve = resolve;
+      this.send({
+        type: 'load',
+        runId: this.runId,
+        path: this.opts.fixture,
+        maxBytes: this.opts.maxBytes,
+        gateGradLimitBytes: this.opts.gateGradLimitBytes,
+      });
+    });
+  }
+
+  start(): void {
+    this.send({ type: 'start' });
+  }
+
+  request(req: WorkerRequest): Promise<WorkerReply> {
+    const id = this.nextId++;
+    if (this.exited || this.progress.error) {
+      return Promise.resolve({ type: 'reply', id, error: this.progress.error ?? 'the run worker has stopped' });
+    }
+    return new Promise((resolve) => {
+      this.pending.set(id, resolve);
+      this.send({ ...req, id } as ToWorker);
+    });
+  }
+
+  /** Resolves when the run has finished or failed. */
+  whenSettled(): Promise<void> {
+    if (this.progress.finished || this.progress.error) return Promise.resolve();
+    return new Promise((resolve) => {
+      const off = this.onProgress((p) => {
+        if (p.finished || p.error) {
+          off();
+          resolve();
+        }
+      });
+    });
+  }
+
+  dispose(): void {
+    this.progressListeners.clear();
+    this.onNorms = undefined;
+    for (const [id, res] of this.pending) res({ type: 'reply', id, error: 'the run was replaced' });
+    this.pending.clear();
+    this.exited = true;
+    void this.worker.terminate();
+  }
+}

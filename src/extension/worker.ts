@@ -1,0 +1,212 @@
+/**
+ * The run worker (bundled to dist/worker.js): parses the fixture, computes the run in short
+ * `advance()` slices and answers step/window/norm/export requests between slices, so the
+ * extension host's main thread never does the math. Tensor payloads are transferred.
+ */
+import { basename } from 'node:path';
+import { parentPort } from 'node:worker_threads';
+import { createRunner, type Runner } from '../engine';
+import type { Problem } from '../engine/types';
+import { NonFiniteScanner } from '../session/nonFinite';
+import { gradientNorms, stepPayload, windowOf, type RunView } from '../session/steps';
+import { loadFixture } from './workerLoad';
+import { exportRun } from './workerExport';
+import type { FromWorker, MemorySample, ToWorker } from './workerProtocol';
+
+/** Length of one compute slice: requests wait at most about this long. */
+const SLICE_MS = 12;
+/** Progress is posted at most this often (plus at phase changes and the end). */
+const PROGRESS_MS = 60;
+
+const port = parentPort;
+if (!port) throw new Error('worker.ts must run in a worker thread');
+
+let problem: Problem | undefined;
+let runner: LiveRun | undefined;
+let gateGradLimitBytes = 0;
+let lastProgress = 0;
+let lastPhaseForward = true;
+const scanner = new NonFiniteScanner();
+const whenFinished: (() => void)[] = [];
+let peak: MemorySample = memory();
+
+function memory(): MemorySample {
+  const m = process.memoryUsage();
+  return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers };
+}
+
+function samplePeak(): MemorySample {
+  const m = memory();
+  peak = {
+    rss: Math.max(peak.rss, m.rss),
+    heapUsed: Math.max(peak.heapUsed, m.heapUsed),
+    external: Math.max(peak.external, m.external),
+    arrayBuffers: Math.max(peak.arrayBuffers, m.arrayBuffers),
+  };
+  return m;
+}
+
+function post(msg: FromWorker, transfer: ArrayBuffer[] = []): void {
+  port!.postMessage(msg, transfer);
+}
+
+function postProgress(error?: string): void {
+  const r = runner;
+  const hit = r ? scanner.update(r) : undefined;
+  post({
+    type: 'progress',
+    progress: {
+      forwardDone: r?.forwardDone ?? 0,
+      backwardDone: r?.backwardDone ?? 0,
+      finished: r?.finished ?? false,
+      ...(hit ? { firstNonFinite: hit } : {}),
+      ...(error ? { error } : {}),
+    },
+    memory: samplePeak(),
+  });
+}
+
+function postNorms(): void {
+  if (!runner) return;
+  const n = gradientNorms(runner);
+  const transfer = [n.da.buffer as ArrayBuffer];
+  if (n.dc) transfer.push(n.dc.buffer as ArrayBuffer);
+  post({ type: 'norms', da: n.da.buffer as ArrayBuffer, dc: n.dc?.buffer as ArrayBuffer | undefined, from: n.from }, transfer);
+}
+
+function pump(): void {
+  const r = runner;
+  if (!r || r.finished) return;
+  try {
+    // The very first slice computes one step only, so the first step is paintable at once.
+    r.advance(SLICE_MS, r.forwardDone === 0 ? 1 : undefined);
+  } catch (e) {
+    postProgress(`The engine failed: ${(e as Error).message}`);
+    runner = undefined;
+    return;
+  }
+  const now = Date.now();
+  const forwardPhase = r.forwardDone < r.problem.dims.T_x;
+  const phaseChanged = forwardPhase !== lastPhaseForward;
+  lastPhaseForward = forwardPhase;
+  if (r.finished || phaseChanged || r.forwardDone === 1 || now - lastProgress >= PROGRESS_MS) {
+    lastProgress = now;
+    postProgress();
+    if (!forwardPhase) postNorms();
+  }
+  if (r.finished) {
+    for (const f of whenFinished.splice(0)) f();
+    return;
+  }
+  setImmediate(pump);
+}
+
+/** The engine's runner seen as the session's `RunView` (it adds the problem). */
+class LiveRun implements RunView {
+  constructor(readonly problem: Problem, readonly runner: Runner) {}
+  get forward() {
+    return this.runner.forward;
+  }
+  get backward() {
+    return this.runner.backward;
+  }
+  get forwardDone() {
+    return this.runner.forwardDone;
+  }
+  get backwardDone() {
+    return this.runner.backwardDone;
+  }
+  get finished() {
+    return this.runner.finished;
+  }
+  advance(budgetMs: number, maxSteps?: number): boolean {
+    return this.runner.advance(budgetMs, maxSteps);
+  }
+}
+
+function start(): void {
+  if (!problem || runner) return;
+  const { n_a, m } = problem.dims;
+  const T_b = problem.da.shape[2] ?? 1;
+  const gateBytes = problem.cell === 'lstm' ? 4 * T_b * n_a * m * 8 : 0;
+  runner = new LiveRun(problem, createRunner(problem, { keepGateGrads: gateBytes <= gateGradLimitBytes }));
+  setImmediate(pump);
+}
+
+async function handle(msg: ToWorker): Promise<void> {
+  switch (msg.type) {
+    case 'load': {
+      gateGradLimitBytes = msg.gateGradLimitBytes;
+      const res = await loadFixture(msg.path, msg.maxBytes);
+      samplePeak();
+      if (!res.ok) {
+        post({ type: 'invalid', diagnostics: res.diagnostics, message: res.message });
+        return;
+      }
+      problem = res.problem;
+      const d = problem.dims;
+      post({
+        type: 'loaded',
+        run: {
+          fileName: basename(msg.path),
+          filePath: msg.path,
+          name: problem.name,
+          kind: problem.kind,
+          cell: problem.cell,
+          dims: { n_x: d.n_x, n_a: d.n_a, n_y: d.n_y, m: d.m, T_x: d.T_x },
+          T_b: problem.da.shape[2] ?? 1,
+          daDefaulted: problem.daDefaulted,
+          warnings: res.warnings,
+        },
+        warnings: res.warningDiags,
+      });
+      return;
+    }
+    case 'start':
+      start();
+      return;
+    case 'step': {
+      if (!runner) return post({ type: 'reply', id: msg.id, error: 'no run' });
+      const p = stepPayload(runner, msg.phase, msg.t);
+      if (typeof p === 'string') return post({ type: 'reply', id: msg.id, error: p });
+      post({ type: 'reply', id: msg.id, kind: 'step', phase: msg.phase, t: msg.t, tensors: p }, p.map((x) => x.data));
+      return;
+    }
+    case 'window': {
+      if (!runner) return post({ type: 'reply', id: msg.id, error: 'no run' });
+      const w = windowOf(runner, msg.tensor, msg.batch, msg.t0, msg.t1);
+      if (typeof w === 'string') return post({ type: 'reply', id: msg.id, error: w });
+      const data = w.data.buffer as ArrayBuffer;
+      post({ type: 'reply', id: msg.id, kind: 'window', tensor: w.tensor, batch: w.batch, t0: w.t0, t1: w.t1, rows: w.rows, data }, [data]);
+      return;
+    }
+    case 'norms': {
+      if (!runner) return post({ type: 'reply', id: msg.id, error: 'no run' });
+      const n = gradientNorms(runner);
+      const da = n.da.buffer as ArrayBuffer, dc = n.dc?.buffer as ArrayBuffer | undefined;
+      post({ type: 'reply', id: msg.id, kind: 'norms', da, dc, from: n.from }, dc ? [da, dc] : [da]);
+      return;
+    }
+    case 'export': {
+      if (!runner) return post({ type: 'reply', id: msg.id, error: 'no run to export' });
+      const r = runner;
+      if (!r.finished) await new Promise<void>((res) => whenFinished.push(res));
+      const bytes = await exportRun({ problem: r.problem, forward: r.forward, backward: r.backward }, msg.path);
+      samplePeak();
+      post({ type: 'reply', id: msg.id, kind: 'export', bytes });
+      return;
+    }
+    case 'memory':
+      post({ type: 'reply', id: msg.id, kind: 'memory', memory: samplePeak(), peak });
+      return;
+  }
+}
+
+port.on('message', (msg: ToWorker) => {
+  handle(msg).catch((e: unknown) => {
+    const id = (msg as { id?: number }).id;
+    const message = e instanceof Error ? e.message : String(e);
+    if (typeof id === 'number') post({ type: 'reply', id, error: message });
+    else post({ type: 'invalid', diagnostics: [], message });
+  });
+});

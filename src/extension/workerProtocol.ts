@@ -1,0 +1,57 @@
+/**
+ * Messages between the extension host (main thread) and the run worker (`dist/worker.js`).
+ * The worker owns the fixture's run: it parses the file, computes the run in `advance()` slices,
+ * and answers step/window requests between slices, so the host's thread stays free. Tensor data
+ * crosses as transferred `ArrayBuffer`s. No `vscode` import here: the worker cannot load it.
+ */
+import type { Phase, Progress, RunInfo, TensorPayload } from '../protocol/messages';
+
+/** A reader diagnostic with its end position computed in the worker (which has the text). */
+export interface WorkerDiag {
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  path: string;
+  message: string;
+  severity: 'error' | 'warning';
+}
+
+export interface MemorySample {
+  rss: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+}
+
+export type ToWorker =
+  | {
+      type: 'load';
+      runId: number;
+      path: string;
+      maxBytes: number;
+      /** Keep per-step LSTM gate gradients when they take at most this many bytes. */
+      gateGradLimitBytes: number;
+    }
+  /** Allocate the caches and start computing (sent once the host has accepted the parse). */
+  | { type: 'start' }
+  | { type: 'step'; id: number; phase: Phase; t: number }
+  | { type: 'window'; id: number; tensor: string; batch: number; t0: number; t1: number }
+  | { type: 'norms'; id: number }
+  /** Write the export atomically to `path` once the run has finished. */
+  | { type: 'export'; id: number; path: string }
+  | { type: 'memory'; id: number };
+
+export type FromWorker =
+  | { type: 'loaded'; run: Omit<RunInfo, 'runId'>; warnings: WorkerDiag[] }
+  | { type: 'invalid'; diagnostics: WorkerDiag[]; message: string }
+  | { type: 'progress'; progress: Omit<Progress, 'runId'>; memory: MemorySample }
+  | { type: 'norms'; da: ArrayBuffer; dc?: ArrayBuffer; from: number }
+  | { type: 'reply'; id: number; error: string }
+  | { type: 'reply'; id: number; kind: 'step'; phase: Phase; t: number; tensors: TensorPayload[] }
+  | { type: 'reply'; id: number; kind: 'window'; tensor: string; batch: number; t0: number; t1: number; rows: number; data: ArrayBuffer }
+  | { type: 'reply'; id: number; kind: 'norms'; da: ArrayBuffer; dc?: ArrayBuffer; from: number }
+  | { type: 'reply'; id: number; kind: 'export'; bytes: number }
+  | { type: 'reply'; id: number; kind: 'memory'; memory: MemorySample; peak: MemorySample };
+
+export type WorkerReply = Extract<FromWorker, { type: 'reply' }>;
