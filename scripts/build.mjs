@@ -62,6 +62,8 @@ function copyAssets() {
   const codicons = join(root, 'node_modules/@vscode/codicons/dist');
   mkdirSync(join(root, 'dist/codicons'), { recursive: true });
   for (const f of ['codicon.css', 'codicon.ttf']) cpSync(join(codicons, f), join(root, 'dist/codicons', f));
+  // The panel's stylesheet (theme tokens only), loaded by the webview HTML from dist/.
+  if (existsSync(join(root, 'media/webview.css'))) cpSync(join(root, 'media/webview.css'), join(root, 'dist/webview.css'));
 }
 
 const present = builds.filter((b) => existsSync(join(root, b.entryPoints[0])));

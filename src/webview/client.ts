@@ -1,0 +1,205 @@
+/**
+ * Pulls what the panel draws from the host: step payloads (LRU-cached, neighbours prefetched) and
+ * units × time windows in aligned chunks (LRU-cached, never the whole run). DOM-free, so it can be
+ * unit-tested with a fake `post`.
+ */
+
+import type { FromWebview, Phase, ToWebview } from '../protocol/messages';
+import { Lru } from './lru';
+
+export interface Tensor {
+  name: string;
+  rows: number;
+  cols: number;
+  data: Float64Array;
+}
+
+export interface StepData {
+  runId: number;
+  phase: Phase;
+  t: number;
+  tensors: Tensor[];
+}
+
+export interface WindowChunk {
+  t0: number;
+  /** Exclusive; may stop short of the chunk's end while the run is still streaming. */
+  t1: number;
+  rows: number;
+  /** rows × (t1 - t0), row-major. */
+  data: Float64Array;
+}
+
+/** Steps per window chunk. Chunks are aligned to multiples of this. */
+export const CHUNK = 64;
+/** A request with no reply after this long may be sent again (the host may have dropped it). */
+const RETRY_MS = 4000;
+
+type StepMsg = Extract<ToWebview, { type: 'step' }>;
+type WindowMsg = Extract<ToWebview, { type: 'window' }>;
+
+export class DataClient {
+  private nextId = 1;
+  private runId = -1;
+  readonly steps = new Lru<string, StepData>(24);
+  readonly chunks = new Lru<string, WindowChunk>(160);
+  private readonly inflight = new Map<string, { id: number; at: number }>();
+  private readonly byId = new Map<number, string>();
+
+  constructor(
+    private readonly post: (m: FromWebview) => void,
+    private readonly now: () => number = () => Date.now(),
+  ) {}
+
+  /** Forget everything cached for a previous run. */
+  reset(runId: number): void {
+    if (runId === this.runId) return;
+    this.runId = runId;
+    this.steps.clear();
+    this.chunks.clear();
+    this.inflight.clear();
+    this.byId.clear();
+  }
+
+  static stepKey(phase: Phase, t: number): string {
+    return `${phase}:${t}`;
+  }
+
+  static chunkKey(tensor: string, batch: number, chunk: number): string {
+    return `${tensor}:${batch}:${chunk}`;
+  }
+
+  getStep(phase: Phase, t: number): StepData | undefined {
+    return this.steps.get(DataClient.stepKey(phase, t));
+  }
+
+  private isInflight(key: string): boolean {
+    const f = this.inflight.get(key);
+    return !!f && this.now() - f.at < RETRY_MS;
+  }
+
+  private send(key: string, build: (id: number) => FromWebview): void {
+    const id = this.nextId++;
+    const old = this.inflight.get(key);
+    if (old) this.byId.delete(old.id);
+    this.inflight.set(key, { id, at: this.now() });
+    this.byId.set(id, key);
+    this.post(build(id));
+  }
+
+  /** Ask for a step unless it is cached or already asked for. Returns true when a request was sent. */
+  ensureStep(phase: Phase, t: number): boolean {
+    const key = DataClient.stepKey(phase, t);
+    if (this.steps.has(key) || this.isInflight('s:' + key)) return false;
+    this.send('s:' + key, (id) => ({ type: 'requestStep', messageId: id, runId: this.runId, phase, t }));
+    return true;
+  }
+
+  /** Store a step reply. Returns it, or undefined when it belongs to another run / is malformed. */
+  onStep(m: StepMsg): StepData | undefined {
+    const key = this.byId.get(m.inReplyTo);
+    if (key !== undefined) {
+      this.byId.delete(m.inReplyTo);
+      this.inflight.delete(key);
+    }
+    if (m.runId !== this.runId) return undefined;
+    const tensors: Tensor[] = [];
+    for (const p of m.tensors) {
+      if (!p || typeof p.name !== 'string' || !(p.data instanceof ArrayBuffer)) return undefined;
+      if (!Number.isInteger(p.rows) || !Number.isInteger(p.cols) || p.data.byteLength !== p.rows * p.cols * 8)
+        return undefined;
+      tensors.push({ name: p.name, rows: p.rows, cols: p.cols, data: new Float64Array(p.data) });
+    }
+    const step: StepData = { runId: m.runId, phase: m.phase, t: m.t, tensors };
+    this.steps.set(DataClient.stepKey(m.phase, m.t), step);
+    return step;
+  }
+
+  /**
+   * Make sure the chunks covering `[t0, t1)` of a window tensor are cached or on their way,
+   * asking only for the computed part `[lo, hi)`. A chunk cached while it was still partial is
+   * asked for again once more of it is computed.
+   */
+  ensureWindow(tensor: string, batch: number, t0: number, t1: number, lo: number, hi: number): number {
+    let sent = 0;
+    const a = Math.max(t0, lo);
+    const b = Math.min(t1, hi);
+    if (b <= a) return 0;
+    for (let c = Math.floor(a / CHUNK); c * CHUNK < b; c++) {
+      const r0 = Math.max(c * CHUNK, lo);
+      const r1 = Math.min((c + 1) * CHUNK, hi);
+      if (r1 <= r0) continue;
+      const key = DataClient.chunkKey(tensor, batch, c);
+      const have = this.chunks.peek(key);
+      if (have && have.t0 <= r0 && have.t1 >= r1) continue;
+      if (this.isInflight('w:' + key)) continue;
+      this.send('w:' + key, (id) => ({
+        type: 'requestWindow',
+        messageId: id,
+        runId: this.runId,
+        tensor,
+        batch,
+        t0: r0,
+        t1: r1,
+      }));
+      sent++;
+    }
+    return sent;
+  }
+
+  onWindow(m: WindowMsg): { tensor: string; batch: number } | undefined {
+    const key = this.byId.get(m.inReplyTo);
+    if (key !== undefined) {
+      this.byId.delete(m.inReplyTo);
+      this.inflight.delete(key);
+    }
+    if (m.runId !== this.runId) return undefined;
+    const n = m.t1 - m.t0;
+    if (!(n > 0) || m.data.byteLength !== m.rows * n * 8) return undefined;
+    const c = Math.floor(m.t0 / CHUNK);
+    if (Math.floor((m.t1 - 1) / CHUNK) !== c) {
+      // Not aligned to our chunks (another client's request?): split it.
+      const all = new Float64Array(m.data);
+      for (let cc = c; cc * CHUNK < m.t1; cc++) {
+        const s0 = Math.max(cc * CHUNK, m.t0);
+        const s1 = Math.min((cc + 1) * CHUNK, m.t1);
+        const w = s1 - s0;
+        const d = new Float64Array(m.rows * w);
+        for (let r = 0; r < m.rows; r++)
+          d.set(all.subarray(r * n + (s0 - m.t0), r * n + (s1 - m.t0)), r * w);
+        this.chunks.set(DataClient.chunkKey(m.tensor, m.batch, cc), { t0: s0, t1: s1, rows: m.rows, data: d });
+      }
+    } else {
+      this.chunks.set(DataClient.chunkKey(m.tensor, m.batch, c), {
+        t0: m.t0,
+        t1: m.t1,
+        rows: m.rows,
+        data: new Float64Array(m.data),
+      });
+    }
+    return { tensor: m.tensor, batch: m.batch };
+  }
+
+  /**
+   * Copy `[t0, t1)` of a window into `out` (rows × (t1 - t0), row-major); `have[k]` is 1 for
+   * columns that were available. Returns the row count, or 0 when nothing is cached.
+   */
+  readWindow(tensor: string, batch: number, t0: number, t1: number, out: { data: Float64Array; have: Uint8Array }): number {
+    const w = t1 - t0;
+    out.have.fill(0, 0, w);
+    let rows = 0;
+    for (let c = Math.floor(t0 / CHUNK); c * CHUNK < t1; c++) {
+      const ch = this.chunks.get(DataClient.chunkKey(tensor, batch, c));
+      if (!ch) continue;
+      rows = ch.rows;
+      const cw = ch.t1 - ch.t0;
+      const s0 = Math.max(ch.t0, t0);
+      const s1 = Math.min(ch.t1, t1);
+      if (out.data.length < rows * w) return 0;
+      for (let r = 0; r < rows; r++)
+        for (let t = s0; t < s1; t++) out.data[r * w + (t - t0)] = ch.data[r * cw + (t - ch.t0)];
+      for (let t = s0; t < s1; t++) out.have[t - t0] = 1;
+    }
+    return rows;
+  }
+}
