@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { parseStepInput } from '../session/stepInput';
 import { toNestedLists } from '../session/steps';
 import type { Phase } from '../protocol/messages';
 import type { PanelInfo, RnnStepperApi, SaveDialog } from './api';
@@ -366,16 +367,4 @@ export class PanelManager implements vscode.Disposable, PanelHost {
     for (const p of [...this.panels]) p.dispose();
     for (const s of this.subs) s.dispose();
   }
-}
-
-/** "3", "f3" → forward step 3; "b2" → backward step 2; "totals". 1-based input, 0-based result. */
-export function parseStepInput(v: string, T_x: number, T_b: number): { phase: Phase; t: number } | undefined {
-  const s = v.trim().toLowerCase();
-  if (s === 'totals' || s === 't') return { phase: 'totals', t: 0 };
-  const m = /^([fb]?)\s*(\d+)$/.exec(s);
-  if (!m) return undefined;
-  const n = Number(m[2]);
-  const phase: Phase = m[1] === 'b' ? 'backward' : 'forward';
-  const max = phase === 'forward' ? T_x : T_b;
-  return n >= 1 && n <= max ? { phase, t: n - 1 } : undefined;
 }
