@@ -1,0 +1,383 @@
+/**
+ * `rnn-stepper`: run a fixture and export its caches, check gradients by finite differences,
+ * write random fixtures, benchmark the engine. `main(argv, io)` runs in-process (the tests call
+ * it); `main.ts` is the thin executable entry.
+ *
+ * Exit codes: 0 ok, 1 check failed (gradcheck), 2 bad input or usage. Messages go to stderr,
+ * results to stdout; user mistakes never print a stack trace.
+ */
+import { benchmark, gradcheck, randomProblem, run, setBackend, type CellType, type Problem } from '../engine/index';
+import { writeExport } from '../export/caches';
+import { writeExportFile, writeFileAtomic } from '../export/writeAtomic';
+import { formatDiagnostic } from '../fixture/parse';
+import { readFixtureFile } from '../fixture/readFile';
+import { fixtureChunks } from '../fixture/write';
+import { parseArgs, UsageError, type OptSpec, type ParsedArgs } from './args';
+
+export interface CliIO {
+  /** Results (export JSON, tables). May return a promise to apply back-pressure. */
+  stdout(chunk: string): void | Promise<void>;
+  /** Messages, diagnostics, warnings. */
+  stderr(text: string): void;
+}
+
+export const EXIT_OK = 0;
+export const EXIT_CHECK_FAILED = 1;
+export const EXIT_BAD_INPUT = 2;
+
+/** Each command's `--help` text. */
+export const USAGE: Record<string, string> = {
+  main: `usage: rnn-stepper <command> [options]
+
+Step-by-step RNN/LSTM math, from the command line.
+
+commands:
+  run FIXTURE [-o OUT]            forward + backward; writes the caches export (stdout without -o)
+  gradcheck FIXTURE [--eps 1e-6]  finite-difference check of every gradient
+  new --kind rnn|lstm [dims]      write a reproducible random fixture
+  bench [FIXTURE | --kind K ...]  time forward and backward in-process
+
+'rnn-stepper <command> --help' shows a command's options.
+exit codes: 0 ok, 1 check failed, 2 bad input or usage
+`,
+  run: `usage: rnn-stepper run FIXTURE [-o OUT]
+
+Runs the forward and backward pass of FIXTURE (a .rnn.json / .json fixture) and writes the caches
+export ({"format": "rnn-stepper.caches", "version": 1, ...}; arrays in NumPy layout, time last).
+
+options:
+  -o, --out OUT       write the export to OUT (atomically: temp file + rename) instead of stdout
+  --max-bytes N       refuse fixtures larger than N bytes (default 536870912 = 512 MiB)
+  -h, --help          show this help
+`,
+  gradcheck: `usage: rnn-stepper gradcheck FIXTURE [--eps 1e-6] [--max-entries N] [--seed S] [--tol 1e-7]
+
+Compares every analytic gradient (dx, da0, dW*, db*; dc0 for LSTMs) with central finite
+differences of L = sum(da * a) (+ dc_next * c for LSTM cells): all entries of small arrays, a
+seeded sample of large ones. Prints a table per gradient with the max absolute and relative
+error; exits 1 when a relative error is above the tolerance (or not a number).
+
+options:
+  --eps H             finite-difference step (default 1e-6)
+  --max-entries N     probe at most N entries per gradient (default 64)
+  --seed S            seed of the sample (default 0)
+  --tol T             relative error above which the check fails (default 1e-7)
+  --max-bytes N       refuse fixtures larger than N bytes (default 512 MiB)
+  -h, --help          show this help
+`,
+  new: `usage: rnn-stepper new --kind rnn|lstm [--n-x 3] [--n-a 5] [--n-y 2] [-m 10] [-T 4] [--seed 1] [-o FILE]
+
+Writes a reproducible random fixture: x ~ N(0,1), a0 ~ 0.1 N(0,1), weights ~ N(0,1)/sqrt(fan_in),
+biases ~ 0.1 N(0,1), da ~ N(0,1). The same options and seed always give the same file.
+
+options:
+  --kind rnn|lstm     cell type (required)
+  --n-x N             input features (default 3)
+  --n-a N             hidden units (default 5)
+  --n-y N             output classes (default 2)
+  -m, --m N           batch size (default 10)
+  -T, --T N           time steps (default 4)
+  --seed S            random seed (default 1)
+  --name NAME         fixture name (default derived from the options)
+  -o, --out FILE      write to FILE (atomically) instead of stdout
+  -h, --help          show this help
+`,
+  bench: `usage: rnn-stepper bench [FIXTURE | --kind rnn|lstm --n-x N --n-a N --n-y N -m N -T N] [--repeat N] [--json]
+
+Times the engine's forward and backward in-process after warm-up and prints the medians (ms),
+GFLOP/s and peak memory. Without FIXTURE a random problem of the given size is used (defaults as
+in 'rnn-stepper new'). Timings on a busy machine are noisy: compare runs side by side.
+
+options:
+  --repeat N          timed repetitions (default 5)
+  --warmup N          untimed warm-up runs (default 1; 0 allowed)
+  --backend B         auto (default), js or wasm-simd
+  --json              print one JSON object (forward_ms, backward_ms, total_ms, ...)
+  --seed S            seed of the random problem (default 1)
+  --max-bytes N       refuse fixtures larger than N bytes (default 512 MiB)
+  -h, --help          show this help
+`,
+};
+
+const HELP: OptSpec = { name: 'help', aliases: ['-h'], type: 'flag' };
+const MAX_BYTES: OptSpec = { name: 'max-bytes', type: 'int' };
+const SHAPE_OPTS: OptSpec[] = [
+  { name: 'kind', type: 'string', choices: ['rnn', 'lstm'] },
+  { name: 'n-x', type: 'int' },
+  { name: 'n-a', type: 'int' },
+  { name: 'n-y', type: 'int' },
+  { name: 'm', aliases: ['-m'], type: 'int' },
+  { name: 'T', aliases: ['-T'], type: 'int' },
+  { name: 'seed', type: 'int', min: 0 },
+];
+
+/** Largest random problem `new`/`bench` will build (numbers in x, a0, weights and da). */
+const MAX_RANDOM_NUMBERS = 200_000_000;
+
+class InputError extends Error {}
+
+function reason(e: unknown): string {
+  const err = e as { code?: string; message?: string } | null;
+  switch (err?.code) {
+    case 'ENOENT':
+      return 'no such file or directory';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'is a directory';
+    case 'ENOSPC':
+      return 'no space left on the device';
+    default:
+      return err?.message ?? String(e);
+  }
+}
+
+async function loadFixture(io: CliIO, cmd: string, path: string | undefined, maxBytes: number | undefined): Promise<Problem> {
+  if (path === undefined) throw new UsageError('missing FIXTURE argument');
+  const r = await readFixtureFile(path, maxBytes === undefined ? {} : { maxBytes });
+  if (!r.ok) {
+    for (const d of r.diagnostics) io.stderr(formatDiagnostic(path, d) + '\n');
+    const n = r.diagnostics.filter((d) => d.severity === 'error').length;
+    throw new InputError(`${path}: ${n} problem${n === 1 ? '' : 's'} found; nothing was run`);
+  }
+  for (const w of r.warnings) io.stderr(formatDiagnostic(path, w) + '\n');
+  return r.problem;
+}
+
+function shapeProblem(o: ParsedArgs['opts'], cmd: string): Problem {
+  if (o.kind === undefined) throw new UsageError(cmd === 'bench' ? 'give a FIXTURE or --kind rnn|lstm' : 'missing --kind rnn|lstm');
+  const kind = o.kind as CellType;
+  const n_x = (o['n-x'] as number | undefined) ?? 3;
+  const n_a = (o['n-a'] as number | undefined) ?? 5;
+  const n_y = (o['n-y'] as number | undefined) ?? 2;
+  const m = (o.m as number | undefined) ?? 10;
+  const T = (o.T as number | undefined) ?? 4;
+  const seed = (o.seed as number | undefined) ?? 1;
+  const H = kind === 'lstm' ? 4 * n_a : n_a;
+  const numbers = n_x * m * T + 2 * n_a * m * T + H * (n_a + n_x + 1) + n_y * (n_a + 1);
+  if (!(numbers <= MAX_RANDOM_NUMBERS)) {
+    throw new InputError(`that problem has about ${numbers.toExponential(2)} numbers, above the ${MAX_RANDOM_NUMBERS.toExponential(0)} limit`);
+  }
+  return randomProblem({ kind, n_x, n_a, n_y, m, T, seed });
+}
+
+function fmtShape(s: readonly number[]): string {
+  return s.length === 1 ? `(${s[0]},)` : `(${s.join(', ')})`;
+}
+
+function pad(s: string, n: number, right = false): string {
+  return right ? s.padStart(n) : s.padEnd(n);
+}
+
+function sci(v: number): string {
+  return Number.isFinite(v) ? v.toExponential(2) : String(v);
+}
+
+async function cmdRun(args: ParsedArgs, io: CliIO): Promise<number> {
+  if (args.positionals.length > 1) throw new UsageError(`expected one FIXTURE, got ${args.positionals.length} arguments`);
+  const problem = await loadFixture(io, 'run', args.positionals[0], args.opts['max-bytes'] as number | undefined);
+  const result = run(problem);
+  const out = args.opts.out as string | undefined;
+  if (out !== undefined) {
+    try {
+      await writeExportFile(result, out);
+    } catch (e) {
+      throw new InputError(`cannot write ${out}: ${reason(e)}`);
+    }
+    io.stderr(`rnn-stepper run: wrote the caches of '${problem.name}' to ${out}\n`);
+  } else {
+    await writeExport(result, (chunk) => io.stdout(chunk));
+  }
+  return EXIT_OK;
+}
+
+async function cmdGradcheck(args: ParsedArgs, io: CliIO): Promise<number> {
+  if (args.positionals.length > 1) throw new UsageError(`expected one FIXTURE, got ${args.positionals.length} arguments`);
+  const problem = await loadFixture(io, 'gradcheck', args.positionals[0], args.opts['max-bytes'] as number | undefined);
+  const eps = (args.opts.eps as number | undefined) ?? 1e-6;
+  const tol = (args.opts.tol as number | undefined) ?? 1e-7;
+  if (!(eps > 0)) throw new UsageError(`--eps must be positive, got ${eps}`);
+  if (!(tol > 0)) throw new UsageError(`--tol must be positive, got ${tol}`);
+  const rows = gradcheck(problem, {
+    eps,
+    maxEntries: (args.opts['max-entries'] as number | undefined) ?? 64,
+    seed: (args.opts.seed as number | undefined) ?? 0,
+  });
+  const { n_x, n_a, n_y, m, T_x } = problem.dims;
+  const lines: string[] = [];
+  lines.push(
+    `gradcheck ${problem.name} (${problem.kind}; n_x=${n_x} n_a=${n_a} n_y=${n_y} m=${m} T_x=${T_x}; T_b=${problem.da.shape[2]})`,
+    `central differences, h = ${eps.toExponential()}; L = sum(da * a)${problem.cell === 'lstm' && problem.dcFinal ? ' + sum(dc_next * c)' : ''}${problem.daDefaulted ? ' with da = ones' : ''}; tolerance ${tol.toExponential()}`,
+    '',
+  );
+  const head = ['gradient', 'shape', 'checked', 'max |grad|', 'max abs err', 'max rel err', ''];
+  const body = rows.map((r) => [
+    r.name,
+    fmtShape(r.shape),
+    `${r.checked}/${r.total}`,
+    sci(r.maxAbsGrad),
+    sci(r.maxAbsErr),
+    sci(r.maxRelErr),
+    r.maxRelErr <= tol ? 'ok' : 'FAIL',
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const fmtRow = (cells: string[]) => cells.map((c, i) => pad(c, widths[i]!, i >= 2 && i <= 5)).join('  ').trimEnd();
+  lines.push(fmtRow(head), ...body.map(fmtRow));
+  const failed = rows.filter((r) => !(r.maxRelErr <= tol));
+  const worst = rows.reduce((w, r) => (r.maxRelErr > w || r.maxRelErr !== r.maxRelErr ? r.maxRelErr : w), 0);
+  lines.push('');
+  if (failed.length === 0) {
+    lines.push(`PASS: ${rows.length} gradients, max relative error ${sci(worst)} <= ${tol}`);
+  } else {
+    lines.push(`FAIL: ${failed.map((r) => `${r.name} (${sci(r.maxRelErr)})`).join(', ')} above ${tol}`);
+  }
+  await io.stdout(lines.join('\n') + '\n');
+  return failed.length === 0 ? EXIT_OK : EXIT_CHECK_FAILED;
+}
+
+async function cmdNew(args: ParsedArgs, io: CliIO): Promise<number> {
+  if (args.positionals.length > 0) throw new UsageError(`unexpected argument '${args.positionals[0]}' (use -o FILE to name the output)`);
+  const o = args.opts;
+  const problem = shapeProblem(o, 'new');
+  if (typeof o.name === 'string') problem.name = o.name;
+  const { n_x, n_a, n_y, m, T_x } = problem.dims;
+  const seed = (o.seed as number | undefined) ?? 1;
+  const description =
+    `Random ${problem.kind} fixture: rnn-stepper new --kind ${problem.kind} --n-x ${n_x} --n-a ${n_a} --n-y ${n_y} -m ${m} -T ${T_x} --seed ${seed}` +
+    ' (x ~ N(0,1), a0 ~ 0.1 N(0,1), weights ~ N(0,1)/sqrt(fan_in), biases ~ 0.1 N(0,1), da ~ N(0,1))';
+  const out = o.out as string | undefined;
+  if (out !== undefined) {
+    try {
+      await writeFileAtomic(out, async (write) => {
+        for (const chunk of fixtureChunks(problem, { description })) await write(chunk);
+      });
+    } catch (e) {
+      throw new InputError(`cannot write ${out}: ${reason(e)}`);
+    }
+    io.stderr(`rnn-stepper new: wrote ${out}\n`);
+  } else {
+    for (const chunk of fixtureChunks(problem, { description })) await io.stdout(chunk);
+  }
+  return EXIT_OK;
+}
+
+async function cmdBench(args: ParsedArgs, io: CliIO): Promise<number> {
+  const o = args.opts;
+  if (args.positionals.length > 1) throw new UsageError(`expected at most one FIXTURE, got ${args.positionals.length} arguments`);
+  const fixture = args.positionals[0];
+  const shapeGiven = SHAPE_OPTS.some((s) => s.name !== 'seed' && o[s.name] !== undefined);
+  if (fixture !== undefined && shapeGiven) throw new UsageError('give either a FIXTURE or --kind and sizes, not both');
+  if (o.backend !== undefined) {
+    try {
+      setBackend(o.backend as 'auto' | 'js' | 'wasm-simd');
+    } catch (e) {
+      throw new InputError(reason(e));
+    }
+  }
+  const problem = fixture !== undefined ? await loadFixture(io, 'bench', fixture, o['max-bytes'] as number | undefined) : shapeProblem(o, 'bench');
+  const r = benchmark(problem, {
+    repeat: (o.repeat as number | undefined) ?? 5,
+    warmup: (o.warmup as number | undefined) ?? 1,
+  });
+  const { n_x, n_a, n_y, m, T_x } = problem.dims;
+  if (o.json) {
+    const obj = { name: problem.name, kind: problem.kind, n_x, n_a, n_y, m, T_x, T_b: problem.da.shape[2], ...r };
+    await io.stdout(JSON.stringify(obj) + '\n');
+  } else {
+    const ms = (v: number) => (v < 10 ? v.toFixed(3) : v.toFixed(1));
+    await io.stdout(
+      [
+        `bench ${problem.name} (${problem.kind}; n_x=${n_x} n_a=${n_a} n_y=${n_y} m=${m} T_x=${T_x}), backend ${r.backend}, median of ${r.repeat}`,
+        `  forward   ${ms(r.forward_ms)} ms`,
+        `  backward  ${ms(r.backward_ms)} ms`,
+        `  total     ${ms(r.total_ms)} ms   ${r.gflops.toFixed(2)} GFLOP/s (${r.gflop.toPrecision(3)} GFLOP)`,
+        `  peak RSS  ${r.peak_rss_mb === null ? 'n/a' : `${r.peak_rss_mb.toFixed(0)} MB`}`,
+        '',
+      ].join('\n'),
+    );
+  }
+  return EXIT_OK;
+}
+
+interface Command {
+  specs: OptSpec[];
+  run(args: ParsedArgs, io: CliIO): Promise<number>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  run: { specs: [HELP, MAX_BYTES, { name: 'out', aliases: ['-o'], type: 'string' }], run: cmdRun },
+  gradcheck: {
+    specs: [
+      HELP,
+      MAX_BYTES,
+      { name: 'eps', type: 'number' },
+      { name: 'tol', type: 'number' },
+      { name: 'max-entries', type: 'int' },
+      { name: 'seed', type: 'int', min: 0 },
+    ],
+    run: cmdGradcheck,
+  },
+  new: {
+    specs: [HELP, ...SHAPE_OPTS, { name: 'name', type: 'string' }, { name: 'out', aliases: ['-o'], type: 'string' }],
+    run: cmdNew,
+  },
+  bench: {
+    specs: [
+      HELP,
+      MAX_BYTES,
+      ...SHAPE_OPTS,
+      { name: 'repeat', type: 'int' },
+      { name: 'warmup', type: 'int', min: 0 },
+      { name: 'json', type: 'flag' },
+      { name: 'backend', type: 'string', choices: ['auto', 'js', 'wasm-simd'] },
+    ],
+    run: cmdBench,
+  },
+};
+
+/** Runs the CLI on `argv` (without the node and script paths); resolves to the exit code. */
+export async function main(argv: readonly string[], io: CliIO): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (cmd === undefined) {
+    io.stderr(USAGE.main!);
+    return EXIT_BAD_INPUT;
+  }
+  if (cmd === '--help' || cmd === '-h' || cmd === 'help') {
+    const topic = cmd === 'help' ? rest[0] : undefined;
+    await io.stdout(USAGE[topic && COMMANDS[topic] ? topic : 'main']!);
+    return EXIT_OK;
+  }
+  if (cmd === '--version' || cmd === '-V') {
+    await io.stdout('rnn-stepper 0.1.0\n');
+    return EXIT_OK;
+  }
+  const command = Object.prototype.hasOwnProperty.call(COMMANDS, cmd) ? COMMANDS[cmd] : undefined;
+  if (!command) {
+    io.stderr(`rnn-stepper: unknown command '${cmd}'\n\n${USAGE.main}`);
+    return EXIT_BAD_INPUT;
+  }
+  try {
+    const args = parseArgs(rest, command.specs);
+    if (args.opts.help) {
+      await io.stdout(USAGE[cmd]!);
+      return EXIT_OK;
+    }
+    return await command.run(args, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr(`rnn-stepper ${cmd}: ${e.message}\n${USAGE[cmd]!.split('\n')[0]}\n(see 'rnn-stepper ${cmd} --help')\n`);
+      return EXIT_BAD_INPUT;
+    }
+    if (e instanceof InputError) {
+      io.stderr(`rnn-stepper ${cmd}: ${e.message}\n`);
+      return EXIT_BAD_INPUT;
+    }
+    // Not a user mistake: say what happened; the stack only on request.
+    const debug = typeof process !== 'undefined' && process.env?.RNN_STEPPER_DEBUG;
+    io.stderr(`rnn-stepper ${cmd}: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+    if (debug && e instanceof Error && e.stack) io.stderr(e.stack + '\n');
+    else io.stderr('(set RNN_STEPPER_DEBUG=1 for the stack trace, and please report it)\n');
+    return EXIT_BAD_INPUT;
+  }
+}
