@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { FromWebview } from '../../src/protocol/messages';
+import { CHUNK, DataClient } from '../../src/webview/client';
+import { Lru } from '../../src/webview/lru';
+import { short } from '../../src/webview/format';
+
+type Req<T extends FromWebview['type']> = Extract<FromWebview, { type: T }>;
+
+function client() {
+  const sent: FromWebview[] = [];
+  let now = 0;
+  const c = new DataClient((m) => sent.push(m), () => now);
+  c.reset(3);
+  return { c, sent, tick: (ms: number) => (now += ms) };
+}
+
+const f64 = (...v: number[]) => new Float64Array(v).buffer;
+
+/** A window reply whose value at (row r, step t) is r * 1000 + t: easy to check by hand. */
+function windowReply(req: Req<'requestWindow'>, rows: number) {
+  const n = req.t1 - req.t0;
+  const d = new Float64Array(rows * n);
+  for (let r = 0; r < rows; r++) for (let k = 0; k < n; k++) d[r * n + k] = r * 1000 + req.t0 + k;
+  return { type: 'window' as const, inReplyTo: req.messageId, runId: req.runId, tensor: req.tensor, batch: req.batch, t0: req.t0, t1: req.t1, rows, data: d.buffer };
+}
+
+describe('webview data client: steps', () => {
+  it('requests a step once, caches the reply, and can retry after a lost reply', () => {
+    const { c, sent, tick } = client();
+    assert.equal(c.ensureStep('forward', 2), true);
+    assert.equal(c.ensureStep('forward', 2), false, 'already in flight');
+    assert.equal(sent.length, 1);
+    const req = sent[0] as Req<'requestStep'>;
+    assert.deepEqual({ ...req, messageId: 0 }, { type: 'requestStep', messageId: 0, runId: 3, phase: 'forward', t: 2 });
+    tick(5000);
+    assert.equal(c.ensureStep('forward', 2), true, 'retried after the timeout');
+    const req2 = sent[1] as Req<'requestStep'>;
+    const step = c.onStep({ type: 'step', inReplyTo: req2.messageId, runId: 3, phase: 'forward', t: 2, tensors: [{ name: 'xt', rows: 2, cols: 1, data: f64(0.5, -Infinity) }] });
+    assert.ok(step);
+    assert.deepEqual([...c.getStep('forward', 2)!.tensors[0].data], [0.5, -Infinity]);
+    assert.equal(c.ensureStep('forward', 2), false, 'cached');
+  });
+
+  it('drops replies of another run and payloads whose size does not match rows × cols', () => {
+    const { c } = client();
+    assert.equal(c.onStep({ type: 'step', inReplyTo: 1, runId: 2, phase: 'forward', t: 0, tensors: [] }), undefined);
+    assert.equal(c.onStep({ type: 'step', inReplyTo: 1, runId: 3, phase: 'forward', t: 0, tensors: [{ name: 'xt', rows: 2, cols: 2, data: f64(1, 2, 3) }] }), undefined);
+    assert.equal(c.getStep('forward', 0), undefined);
+  });
+
+  it('reset for a new run forgets cached steps', () => {
+    const { c } = client();
+    c.onStep({ type: 'step', inReplyTo: 9, runId: 3, phase: 'totals', t: 0, tensors: [] });
+    assert.ok(c.getStep('totals', 0));
+    c.reset(4);
+    assert.equal(c.getStep('totals', 0), undefined);
+  });
+});
+
+describe('webview data client: windows in chunks', () => {
+  it('asks only for the computed part, chunk-aligned, and re-asks for a chunk that was partial', () => {
+    assert.equal(CHUNK, 64);
+    const { c, sent } = client();
+    // Visible 60..140, computed 0..100: chunks [0,64) and [64,100).
+    assert.equal(c.ensureWindow('a', 1, 60, 140, 0, 100), 2);
+    const r1 = sent.map((m) => m as Req<'requestWindow'>).map((m) => [m.tensor, m.batch, m.t0, m.t1]);
+    assert.deepEqual(r1, [['a', 1, 0, 64], ['a', 1, 64, 100]]);
+    for (const m of sent.splice(0)) c.onWindow(windowReply(m as Req<'requestWindow'>, 3));
+    assert.equal(c.ensureWindow('a', 1, 60, 140, 0, 100), 0, 'all cached');
+    // More computed: the partial chunk and the new one.
+    assert.equal(c.ensureWindow('a', 1, 60, 140, 0, 140), 2);
+    assert.deepEqual(sent.map((m) => [(m as Req<'requestWindow'>).t0, (m as Req<'requestWindow'>).t1]), [[64, 128], [128, 140]]);
+  });
+
+  it('backward windows: only the computed tail [T_b - done, T_b) is asked for', () => {
+    const { c, sent } = client();
+    c.ensureWindow('da', 0, 0, 200, 150, 200);
+    assert.deepEqual(sent.map((m) => [(m as Req<'requestWindow'>).t0, (m as Req<'requestWindow'>).t1]), [[150, 192], [192, 200]]);
+  });
+
+  it('reads a window back from chunks, with the uncomputed columns flagged', () => {
+    const { c, sent } = client();
+    c.ensureWindow('ft', 0, 0, 130, 0, 100);
+    for (const m of sent.splice(0)) c.onWindow(windowReply(m as Req<'requestWindow'>, 2));
+    const out = { data: new Float64Array(2 * 40), have: new Uint8Array(40) };
+    const rows = c.readWindow('ft', 0, 80, 120, out);
+    assert.equal(rows, 2);
+    for (let k = 0; k < 40; k++) {
+      const t = 80 + k;
+      assert.equal(out.have[k], t < 100 ? 1 : 0, `have[${k}]`);
+      if (t < 100) {
+        assert.equal(out.data[k], t);
+        assert.equal(out.data[40 + k], 1000 + t);
+      }
+    }
+  });
+
+  it('splits a reply that spans several chunks', () => {
+    const { c } = client();
+    c.onWindow(windowReply({ type: 'requestWindow', messageId: 50, runId: 3, tensor: 'c', batch: 2, t0: 10, t1: 140 }, 1));
+    const out = { data: new Float64Array(130), have: new Uint8Array(130) };
+    c.readWindow('c', 2, 10, 140, out);
+    assert.equal(out.have.reduce((a, b) => a + b, 0), 130);
+    assert.equal(out.data[0], 10);
+    assert.equal(out.data[129], 139);
+    assert.equal(out.data[64 - 10], 64);
+  });
+});
+
+describe('webview helpers', () => {
+  it('LRU evicts the least recently used entry', () => {
+    const l = new Lru<string, number>(2);
+    l.set('a', 1);
+    l.set('b', 2);
+    l.get('a');
+    l.set('c', 3);
+    assert.deepEqual(l.keys().sort(), ['a', 'c']);
+  });
+
+  it('short number text: 4 significant digits, exponent for tiny/huge, names for non-finite', () => {
+    assert.equal(short(0.123456789), '0.1235');
+    assert.equal(short(-1.5), '-1.5');
+    assert.equal(short(12345.6), '1.23e+4');
+    assert.equal(short(0.0001234), '1.23e-4');
+    assert.equal(short(NaN), 'NaN');
+    assert.equal(short(Infinity), '+∞');
+    assert.equal(short(-Infinity), '−∞');
+    assert.equal(short(0), '0');
+  });
+});
