@@ -48,7 +48,8 @@ window.__rnnPerf = [];
 window.__rnnPerfFrame = [];
 
 let palette: Palette = readPalette();
-let norms: { runId: number; da: Float64Array; dc?: Float64Array } | undefined;
+/** Gradient norms by step t; steps before `from` are not computed yet (NaN there means "no value"). */
+let norms: { runId: number; da: Float64Array; dc?: Float64Array; from: number } | undefined;
 let paintedRun = -1;
 const body = document.body;
 body.dataset.state = 'loading';
@@ -256,6 +257,13 @@ function renderChrome(s: State, prev: State | undefined): void {
     body.dataset.runFinished = p?.finished ? 'true' : 'false';
     drawTimeline(s);
   }
+  body.classList.toggle('no-run', !run);
+  if (!run)
+    for (const b of document.querySelectorAll<HTMLButtonElement>('.toolbar button[data-action]'))
+      b.disabled = b.dataset.action !== 'help';
+  else if (!prev?.run)
+    for (const b of document.querySelectorAll<HTMLButtonElement>('.toolbar .buttons.right button')) b.disabled = false;
+  if (!run) setText(positionEl, s.errors.length ? 'No run: the fixture has problems' : 'Loading…');
   for (const [a, on] of [
     ['toggleTable', s.table],
     ['toggleEquations', s.equations],
@@ -527,9 +535,10 @@ function hideTooltip(): void {
   show(tooltip, false);
 }
 
+/** Position a mark box over a heatmap canvas (which has a 1px border). */
 const place = (el: HTMLElement, x: number, y: number, w: number, hh: number) => {
-  el.style.setProperty('left', `${x}px`);
-  el.style.setProperty('top', `${y}px`);
+  el.style.setProperty('left', `${x + 1}px`);
+  el.style.setProperty('top', `${y + 1}px`);
   el.style.setProperty('width', `${w}px`);
   el.style.setProperty('height', `${hh}px`);
 };
@@ -898,13 +907,16 @@ function renderNorms(s: State): void {
   if (norms.dc) series.push(['‖dc⟨t⟩‖', norms.dc, palette.lineDc]);
   let lo = Infinity;
   let hi = -Infinity;
+  const from = Math.max(0, norms.from);
   for (const [, arr] of series)
-    for (const v of arr)
+    for (let t = from; t < arr.length; t++) {
+      const v = arr[t];
       if (v > 0 && Number.isFinite(v)) {
         const l = Math.log10(v);
         if (l < lo) lo = l;
         if (l > hi) hi = l;
       }
+    }
   const T = run.T_b;
   const padL = 44;
   const padB = 18;
@@ -940,7 +952,7 @@ function renderNorms(s: State): void {
     const n = Math.min(arr.length, T);
     // Thin out to at most ~2 points per pixel.
     const stride = Math.max(1, Math.floor(n / (pw * 2)));
-    for (let t = 0; t < n; t += stride) {
+    for (let t = from; t < n; t += stride) {
       const v = arr[t];
       if (!(v > 0) || !Number.isFinite(v)) {
         pen = false;
@@ -969,7 +981,7 @@ function renderNorms(s: State): void {
     for (const [name, arr, col] of series) {
       const sw = h('span', { class: 'swatch' });
       sw.style.setProperty('background-color', css(col));
-      const cur = s.cursor.phase === 'backward' ? arr[s.cursor.t] : undefined;
+      const cur = s.cursor.phase === 'backward' && s.cursor.t >= from ? arr[s.cursor.t] : undefined;
       legend.append(h('span', { class: 'lg-item' }, sw, ` ${name}` + (cur !== undefined ? ` at t = ${s.cursor.t + 1}: ${short(cur)}` : '')));
     }
   }
@@ -1086,6 +1098,7 @@ function keyAction(e: KeyboardEvent): string | undefined {
   return undefined;
 }
 
+const CURSOR_KEYS = new Set(['stepForward', 'stepBack', 'continue', 'reverseContinue', 'restart', 'end']);
 const HOST_BOUND = new Set(['stepForward', 'stepBack', 'continue', 'reverseContinue', 'restart', 'toggleBreakpoint']);
 
 window.addEventListener('keydown', (e) => {
@@ -1094,8 +1107,11 @@ window.addEventListener('keydown', (e) => {
   e.preventDefault();
   const s = store.state;
   const before = s.run ? indexOf(s.run, s.cursor) : -1;
-  perfStart = performance.now();
-  performance.mark('rnn-key');
+  const moves = CURSOR_KEYS.has(action);
+  if (moves) {
+    perfStart = performance.now();
+    performance.mark('rnn-key');
+  }
   if (HOST_BOUND.has(action) && (e.key === 'F5' || e.key === 'F9' || e.key === 'F10'))
     localKeyActions.push({ action, at: performance.now() });
   if (action === 'end') act({ type: 'end' });
@@ -1182,7 +1198,7 @@ function onMessage(m: ToWebview): void {
     case 'init':
       data.reset(m.run.runId);
       norms = undefined;
-      act({ type: 'init', run: m.run });
+      act({ type: 'init', run: m.run, cursor: m.cursor });
       renderChrome(store.state, undefined);
       requestAround(store.state);
       return;
@@ -1208,15 +1224,15 @@ function onMessage(m: ToWebview): void {
     }
     case 'norms':
       if (store.state.run && m.runId !== store.state.run.runId) return;
-      norms = { runId: m.runId, da: new Float64Array(m.da), dc: m.dc ? new Float64Array(m.dc) : undefined };
+      norms = { runId: m.runId, da: new Float64Array(m.da), dc: m.dc ? new Float64Array(m.dc) : undefined, from: m.from ?? 0 };
       renderNorms(store.state);
       return;
     case 'errors':
-      act({ type: 'errors', diagnostics: m.diagnostics, stale: m.stale });
+      act({ type: 'errors', diagnostics: m.diagnostics, stale: m.stale, fixture: m.fixture });
       return;
     case 'command': {
       if (isEcho(m.action)) return;
-      const a = fromProtocolAction(m.action, m.t);
+      const a = fromProtocolAction(m.action, m.t, m.phase);
       if (a) act(a);
       return;
     }

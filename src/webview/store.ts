@@ -25,9 +25,13 @@ export interface Persisted {
   batch: number;
   table: boolean;
   equations: boolean;
+  /** The fixture's fsPath: the host's panel serializer reopens this file after a reload. */
+  fixture?: string;
 }
 
 export interface State {
+  /** The fixture's fsPath (from `init` or `errors`), persisted for the serializer. */
+  fixture?: string;
   run?: RunInfo;
   progress?: Progress;
   cursor: Cursor;
@@ -49,9 +53,9 @@ export interface State {
 }
 
 export type UiAction =
-  | { type: 'init'; run: RunInfo }
+  | { type: 'init'; run: RunInfo; cursor?: Cursor }
   | { type: 'progress'; progress: Progress }
-  | { type: 'errors'; diagnostics: Diag[]; stale: boolean }
+  | { type: 'errors'; diagnostics: Diag[]; stale: boolean; fixture?: string }
   | { type: 'stepForward' }
   | { type: 'stepBack' }
   | { type: 'continue' }
@@ -60,6 +64,7 @@ export type UiAction =
   | { type: 'end' }
   | { type: 'toggleBreakpoint'; index?: number }
   | { type: 'goTo'; index: number }
+  | { type: 'goToStep'; cursor: Cursor }
   | { type: 'setBatch'; batch: number }
   | { type: 'toggleTable' }
   | { type: 'toggleEquations' }
@@ -184,7 +189,7 @@ export function reduce(s: State, a: UiAction): State {
       const run = a.run;
       // Keep where the user was (re-run after save, or state restored after a reload), clamped
       // into the new run; it becomes `pending` until that step is computed.
-      let want = s.cursor;
+      let want = a.cursor && isCursor(a.cursor) ? a.cursor : s.cursor;
       if (!validCursor(run, want)) want = { phase: want.phase, t: Math.max(0, Math.min(want.t, want.phase === 'forward' ? run.dims.T_x - 1 : run.T_b - 1)) };
       if (want.phase === 'totals') want = { phase: 'totals', t: 0 };
       const idx = indexOf(run, want);
@@ -192,6 +197,7 @@ export function reduce(s: State, a: UiAction): State {
       const next: State = {
         ...s,
         run,
+        fixture: run.filePath ?? s.fixture,
         progress,
         breakpoints: sortBreakpoints(run, s.breakpoints),
         batch: Math.min(Math.max(s.batch, 0), run.dims.m - 1),
@@ -212,7 +218,7 @@ export function reduce(s: State, a: UiAction): State {
       return next;
     }
     case 'errors':
-      return { ...s, errors: a.diagnostics, stale: a.stale && !!s.run };
+      return { ...s, errors: a.diagnostics, stale: a.stale && !!s.run, fixture: a.fixture ?? s.fixture };
     case 'setBatch': {
       const m = s.run ? s.run.dims.m : 1;
       const b = Math.min(Math.max(Math.trunc(a.batch), 0), m - 1);
@@ -240,6 +246,8 @@ export function reduce(s: State, a: UiAction): State {
       return moveTo(s, max);
     case 'goTo':
       return moveTo(s, a.index);
+    case 'goToStep':
+      return validCursor(run, a.cursor) ? moveTo(s, indexOf(run, a.cursor)) : { ...s, notice: 'No such step in this run.' };
     case 'continue': {
       const bps = bpIndices(s);
       for (let i = here + 1; i <= max; i++) if (bps.has(i)) return moveTo(s, i);
@@ -262,19 +270,23 @@ export function reduce(s: State, a: UiAction): State {
   return s;
 }
 
+function isCursor(c: unknown): c is Cursor {
+  if (typeof c !== 'object' || c === null) return false;
+  const o = c as Record<string, unknown>;
+  return (
+    (o.phase === 'forward' || o.phase === 'backward' || o.phase === 'totals') &&
+    Number.isInteger(o.t) &&
+    (o.t as number) >= 0
+  );
+}
+
 function restore(s: State, saved: unknown): State {
   if (typeof saved !== 'object' || saved === null) return s;
   const p = saved as Partial<Persisted>;
   if (p.v !== 1) return s;
   const next = { ...s };
-  const c = p.cursor;
-  if (
-    c &&
-    (c.phase === 'forward' || c.phase === 'backward' || c.phase === 'totals') &&
-    Number.isInteger(c.t) &&
-    c.t >= 0
-  )
-    next.cursor = { phase: c.phase, t: c.t };
+  if (isCursor(p.cursor)) next.cursor = { phase: p.cursor.phase, t: p.cursor.t };
+  if (typeof p.fixture === 'string' && p.fixture.length < 4096) next.fixture = p.fixture;
   if (Array.isArray(p.breakpoints))
     next.breakpoints = p.breakpoints.filter((k): k is string => typeof k === 'string' && !!parseBpKey(k)).slice(0, 10000);
   if (Number.isInteger(p.batch) && (p.batch as number) >= 0) next.batch = p.batch as number;
@@ -291,11 +303,12 @@ export function persisted(s: State): Persisted {
     batch: s.batch,
     table: s.table,
     equations: s.equations,
+    ...(s.fixture !== undefined ? { fixture: s.fixture } : {}),
   };
 }
 
 /** Map a protocol Action (host `command` message or a button) to a store action. */
-export function fromProtocolAction(action: Action, t?: number): UiAction | undefined {
+export function fromProtocolAction(action: Action, t?: number, phase?: Phase): UiAction | undefined {
   switch (action) {
     case 'stepForward':
     case 'stepBack':
@@ -305,7 +318,8 @@ export function fromProtocolAction(action: Action, t?: number): UiAction | undef
     case 'toggleBreakpoint':
       return { type: action };
     case 'goTo':
-      return t === undefined ? undefined : { type: 'goTo', index: t };
+      // The host's "Go to Step" sends a 0-based t and the phase the user named (forward if none).
+      return t === undefined ? undefined : { type: 'goToStep', cursor: { phase: phase ?? 'forward', t } };
     case 'showHelp':
       return { type: 'toggleHelp', open: true };
   }

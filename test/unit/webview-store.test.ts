@@ -18,7 +18,8 @@ import {
 function run(T_x: number, T_b = T_x, runId = 1, m = 10): RunInfo {
   return {
     runId,
-    fileName: '/w/f.rnn.json',
+    fileName: 'f.rnn.json',
+    filePath: '/w/f.rnn.json',
     name: 'f',
     kind: 'lstm',
     cell: 'lstm',
@@ -203,6 +204,20 @@ describe('webview store: runs, progress, errors, view options', () => {
     assert.deepEqual(s.breakpoints, ['forward:1']);
   });
 
+  it("the host's Go to Step lands on the named phase and step; unknown steps are refused", () => {
+    const r = run(4, 3);
+    assert.deepEqual(reduce(loaded(r), { type: 'goToStep', cursor: { phase: 'backward', t: 0 } }).cursor, { phase: 'backward', t: 0 });
+    const s = reduce(loaded(r), { type: 'goToStep', cursor: { phase: 'backward', t: 3 } });
+    assert.deepEqual(s.cursor, { phase: 'forward', t: 0 });
+    assert.match(s.notice ?? '', /No such step/);
+  });
+
+  it("init with the host's cursor (re-run after save) restores it, clamped into the new run", () => {
+    const r = run(3, 3, 5);
+    const s = apply(initialState(), { type: 'init', run: r, cursor: { phase: 'forward', t: 9 } }, { type: 'progress', progress: done(r) });
+    assert.deepEqual(s.cursor, { phase: 'forward', t: 2 });
+  });
+
   it('ignores progress of another run', () => {
     const r = run(4);
     const s = loaded(r, done(r, 1, 0));
@@ -233,7 +248,8 @@ describe('webview store: runs, progress, errors, view options', () => {
 
   it('maps protocol actions (host commands) onto store actions', () => {
     assert.deepEqual(fromProtocolAction('stepForward'), { type: 'stepForward' });
-    assert.deepEqual(fromProtocolAction('goTo', 3), { type: 'goTo', index: 3 });
+    assert.deepEqual(fromProtocolAction('goTo', 3), { type: 'goToStep', cursor: { phase: 'forward', t: 3 } });
+    assert.deepEqual(fromProtocolAction('goTo', 1, 'backward'), { type: 'goToStep', cursor: { phase: 'backward', t: 1 } });
     assert.equal(fromProtocolAction('goTo'), undefined);
     assert.deepEqual(fromProtocolAction('showHelp'), { type: 'toggleHelp', open: true });
   });
@@ -257,6 +273,7 @@ describe('webview store: persistence and messages (in-memory host)', () => {
       batch: 4,
       table: true,
       equations: true,
+      fixture: '/w/f.rnn.json',
     });
     const cursors = host.sent.filter((m) => m.type === 'cursor');
     assert.deepEqual(cursors[cursors.length - 1], { type: 'cursor', phase: 'forward', t: 1 });
@@ -279,6 +296,13 @@ describe('webview store: persistence and messages (in-memory host)', () => {
     assert.equal(store.state.table, true);
     assert.equal(store.state.equations, false);
     assert.equal(store.state.batch, 2);
+  });
+
+  it('keeps the fixture path from an errors message (no run yet) so the serializer can reopen it', () => {
+    const host = fakeHost();
+    const store = new Store(host);
+    store.dispatch({ type: 'errors', diagnostics: [], stale: false, fixture: '/w/bad.rnn.json' });
+    assert.equal((host.saved as { fixture?: string }).fixture, '/w/bad.rnn.json');
   });
 
   it('ignores malformed saved state', () => {
