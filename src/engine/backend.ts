@@ -1,27 +1,22 @@
 /**
  * Which matmul kernels the engine uses. `auto` (the default) picks WebAssembly SIMD when the
- * runtime supports it and falls back to plain JavaScript otherwise; tests force each one.
+ * runtime supports it and the problem is big enough for it to pay, and plain JavaScript otherwise;
+ * tests force each one.
  */
 
 import { jsKernels, type Kernels } from './kernels';
+import { loadWasmKernels } from './wasm';
 
 export type BackendName = 'js' | 'wasm-simd';
 type Choice = BackendName | 'auto';
 
 let choice: Choice = 'auto';
 let wasmKernels: Kernels | null | undefined;
-let wasmLoader: (() => Kernels | null) | undefined;
-
-/** Registered by `wasm.ts` (kept separate so the JS path has no dependency on it). */
-export function registerWasmLoader(loader: () => Kernels | null): void {
-  wasmLoader = loader;
-  wasmKernels = undefined;
-}
 
 function loadWasm(): Kernels | null {
   if (wasmKernels === undefined) {
     try {
-      wasmKernels = wasmLoader ? wasmLoader() : null;
+      wasmKernels = loadWasmKernels();
     } catch {
       wasmKernels = null;
     }
@@ -39,14 +34,19 @@ export function wasmAvailable(): boolean {
   return loadWasm() !== null;
 }
 
-export function getKernels(): Kernels {
+/**
+ * Below this many multiply-adds per step (H·(n_a+n_x)·m), instantiating a wasm workspace costs
+ * more than the SIMD kernel saves.
+ */
+export const WASM_MIN_MACS_PER_STEP = 2048;
+
+/** The kernels for a problem with `macsPerStep` multiply-adds per step (∞ when unknown). */
+export function getKernels(macsPerStep = Infinity): Kernels {
   if (choice === 'js') return jsKernels;
   const w = loadWasm();
-  if (w) return w;
-  if (choice === 'wasm-simd') throw new Error('WebAssembly SIMD kernels are not available here');
-  return jsKernels;
-}
-
-export function backendName(): BackendName {
-  return getKernels().name;
+  if (choice === 'wasm-simd') {
+    if (!w) throw new Error('WebAssembly SIMD kernels are not available here');
+    return w;
+  }
+  return w && macsPerStep >= WASM_MIN_MACS_PER_STEP ? w : jsKernels;
 }

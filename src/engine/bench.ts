@@ -1,7 +1,6 @@
 /** In-process timing of forward and backward (medians after warm-up). */
 
-import { backendName } from './backend';
-import { backward, forward } from './run';
+import { backward, forward, kernelsFor, modelOf } from './run';
 import type { BenchResult, Problem } from './types';
 
 const now: () => number =
@@ -52,6 +51,6 @@ export function benchmark(problem: Problem, o?: BenchOptions): BenchResult {
   const gflop = flopCount(problem) / 1e9;
   return {
     forward_ms: median(f), backward_ms: median(b), total_ms, gflop, gflops: gflop / (total_ms / 1000),
-    peak_rss_mb: peakRssMb(), repeat, backend: backendName(),
+    peak_rss_mb: peakRssMb(), repeat, backend: kernelsFor(modelOf(problem)).name,
   };
 }

@@ -12,7 +12,7 @@
  * buffers are allocated when a run is created; the time loop allocates nothing.
  */
 
-import type { Kernels } from './kernels';
+import type { Kernels, Workspace } from './kernels';
 import type { BackwardCaches, CellType, Dims, ForwardCaches, LstmParameters, Problem, RnnParameters } from './types';
 
 export interface Model {
@@ -135,33 +135,51 @@ export function allocForward(cell: CellType, dims: Dims): ForwardCaches {
 export class ForwardPass {
   readonly fwd: ForwardCaches;
   done = 0;
+  private readonly ws: Workspace;
   private readonly x: Float64Array;
-  private readonly a0: Float64Array;
   private readonly c0: Float64Array;
   private readonly Tc: number;
+  /** Workspace copies of the weights (the kernel reads them in place). */
+  private readonly Wa: Float64Array;
+  private readonly Wx: Float64Array;
+  private readonly Wy: Float64Array;
   private readonly Xc: Float64Array;
   private readonly P: Float64Array;
   private readonly Gs: Float64Array;
+  /** a⟨t-1⟩, the recurrent operand. */
+  private readonly aState: Float64Array;
+  private readonly Ys: Float64Array;
   private chunkStart = -1;
   private chunkLen = 0;
 
-  constructor(readonly model: Model, readonly problem: Problem, readonly kernels: Kernels, fwd?: ForwardCaches) {
-    const { n_x, n_a, m, T_x } = model.dims;
-    this.fwd = fwd ?? allocForward(model.cell, model.dims);
+  constructor(readonly model: Model, readonly problem: Problem, kernels: Kernels) {
+    const { n_x, n_a, n_y, m, T_x } = model.dims;
+    const H = model.H;
+    this.fwd = allocForward(model.cell, model.dims);
     this.x = ndDataToStepMajor(problem.x.data, n_x, m, T_x);
-    this.a0 = problem.a0.data;
     this.c0 = problem.c0?.data ?? new Float64Array(n_a * m);
     this.Tc = chunkSteps(m, T_x);
-    this.Xc = new Float64Array(n_x * this.Tc * m);
-    this.P = new Float64Array(model.H * this.Tc * m);
-    this.Gs = new Float64Array(model.H * m);
+    const sizes = [H * n_a, H * n_x, n_y * n_a, n_x * this.Tc * m, H * this.Tc * m, H * m, n_a * m, n_y * m];
+    const ws = (this.ws = kernels.workspace(sizes.reduce((p, q) => p + q, 0), sizes.length));
+    this.Wa = ws.alloc(H * n_a);
+    this.Wa.set(model.Wa);
+    this.Wx = ws.alloc(H * n_x);
+    this.Wx.set(model.Wx);
+    this.Wy = ws.alloc(n_y * n_a);
+    this.Wy.set(model.Wy);
+    this.Xc = ws.alloc(n_x * this.Tc * m);
+    this.P = ws.alloc(H * this.Tc * m);
+    this.Gs = ws.alloc(H * m);
+    this.aState = ws.alloc(n_a * m);
+    this.aState.set(problem.a0.data);
+    this.Ys = ws.alloc(n_y * m);
   }
 
   get finished(): boolean {
     return this.done >= this.model.dims.T_x;
   }
 
-  /** Batched input projection P = Wx·[x⟨t0⟩ … x⟨t0+len-1⟩] (+ b). */
+  /** Batched input projection P = Wx·[x⟨t0⟩ … x⟨t0+len-1⟩]. */
   private project(t0: number): void {
     const { n_x, m, T_x } = this.model.dims;
     const H = this.model.H;
@@ -175,7 +193,7 @@ export class ForwardPass {
         for (let j = 0; j < m; j++) Xc[dst + j] = x[so + j];
       }
     }
-    this.kernels.gemmNN(H, ld, n_x, this.model.Wx, 0, n_x, Xc, 0, ld, this.P, 0, ld, false);
+    this.ws.gemmNN(H, ld, n_x, this.Wx, 0, n_x, Xc, 0, ld, this.P, 0, ld, false);
     this.chunkStart = t0;
     this.chunkLen = len;
   }
@@ -185,7 +203,7 @@ export class ForwardPass {
     const { n_a, n_y, m, T_x } = this.model.dims;
     if (t >= T_x) return;
     const model = this.model, H = model.H, f = this.fwd, Gs = this.Gs;
-    if (t >= this.chunkStart + this.chunkLen || this.chunkStart < 0) this.project(t);
+    if (this.chunkStart < 0 || t >= this.chunkStart + this.chunkLen) this.project(t);
     const ld = this.chunkLen * m, col = (t - this.chunkStart) * m;
     const P = this.P, b = model.b;
     for (let r = 0; r < H; r++) {
@@ -193,13 +211,16 @@ export class ForwardPass {
       for (let j = 0; j < m; j++) Gs[go + j] = P[po + j] + br;
     }
     const S = n_a * m;
-    const aPrev = t === 0 ? this.a0 : f.a;
-    const aPrevOff = t === 0 ? 0 : (t - 1) * S;
-    this.kernels.gemmNN(H, m, n_a, model.Wa, 0, n_a, aPrev, aPrevOff, m, Gs, 0, m, true);
+    const aS = this.aState;
+    this.ws.gemmNN(H, m, n_a, this.Wa, 0, n_a, aS, 0, m, Gs, 0, m, true);
     const o = t * S;
     const a = f.a;
     if (model.cell === 'rnn') {
-      for (let q = 0; q < S; q++) a[o + q] = Math.tanh(Gs[q]);
+      for (let q = 0; q < S; q++) {
+        const v = Math.tanh(Gs[q]);
+        a[o + q] = v;
+        aS[q] = v;
+      }
     } else {
       const c = f.c!, ft = f.ft!, it = f.it!, cct = f.cct!, ot = f.ot!;
       const cPrev = t === 0 ? this.c0 : c;
@@ -212,14 +233,17 @@ export class ForwardPass {
         const cn = fv * cPrev[cPrevOff + q] + iv * cv;
         ft[o + q] = fv; it[o + q] = iv; cct[o + q] = cv; ot[o + q] = ov;
         c[o + q] = cn;
-        a[o + q] = ov * Math.tanh(cn);
+        const av = ov * Math.tanh(cn);
+        a[o + q] = av;
+        aS[q] = av;
       }
     }
     // output layer: y⟨t⟩ = softmax(Wy·a⟨t⟩ + by)
-    const yo = t * n_y * m, y = f.y, by = model.by;
-    for (let r = 0; r < n_y; r++) y.fill(by[r], yo + r * m, yo + (r + 1) * m);
-    this.kernels.gemmNN(n_y, m, n_a, model.Wy, 0, n_a, a, o, m, y, yo, m, true);
-    softmaxColumns(y, yo, n_y, m);
+    const Ys = this.Ys, by = model.by;
+    for (let r = 0; r < n_y; r++) Ys.fill(by[r], r * m, (r + 1) * m);
+    this.ws.gemmNN(n_y, m, n_a, this.Wy, 0, n_a, aS, 0, m, Ys, 0, m, true);
+    softmaxColumns(Ys, 0, n_y, m);
+    f.y.set(Ys, t * n_y * m);
     this.done = t + 1;
   }
 }
@@ -266,40 +290,54 @@ export class BackwardPass {
   private computed = 0;
   private pending = 0;
   private finalized = false;
+  private readonly ws: Workspace;
   private readonly T_b: number;
   private readonly x: Float64Array;
   private readonly daUp: Float64Array;
+  private readonly WaT: Float64Array;
+  private readonly WxT: Float64Array;
+  /** da_prev carried to the next (earlier) step; the recurrent product's output. */
   private readonly carryA: Float64Array;
   private readonly carryC: Float64Array;
   private readonly Tc: number;
+  /** Columns of the chunk buffers: Tc·m. */
   private readonly ldc: number;
+  /** (H, Tc·m): gate gradients of the chunk's steps, slot s at columns s·m… */
   private readonly D: Float64Array;
-  private readonly Z: Float64Array;
+  /** (Tc·m, n_a+n_x): zᵀ of the chunk's steps (rows s·m+j), so dW += D·Zt is a plain product. */
+  private readonly Zt: Float64Array;
   private readonly dXc: Float64Array;
   private readonly dWz: Float64Array;
   private readonly db: Float64Array;
 
   constructor(
-    readonly model: Model, readonly problem: Problem, readonly fwd: ForwardCaches, readonly kernels: Kernels,
-    readonly keepGateGrads: boolean, bwd?: BackwardCaches, xStepMajor?: Float64Array,
+    readonly model: Model, readonly problem: Problem, readonly fwd: ForwardCaches, kernels: Kernels,
+    readonly keepGateGrads: boolean,
   ) {
     const { n_x, n_a, m, T_x } = model.dims;
+    const H = model.H, nz = n_a + n_x;
     const T_b = problem.da.shape[2] ?? 1;
     if (T_b > T_x) throw new Error(`da has ${T_b} steps but the forward pass has only ${T_x}`);
     this.T_b = T_b;
-    this.bwd = bwd ?? allocBackward(model.cell, model.dims, T_b, keepGateGrads);
-    this.x = xStepMajor ?? ndDataToStepMajor(problem.x.data, n_x, m, T_x);
+    this.bwd = allocBackward(model.cell, model.dims, T_b, keepGateGrads);
+    this.x = ndDataToStepMajor(problem.x.data, n_x, m, T_x);
     this.daUp = ndDataToStepMajor(problem.da.data, n_a, m, T_b);
-    this.carryA = new Float64Array(n_a * m);
     this.carryC = new Float64Array(n_a * m);
     if (problem.dcFinal) this.carryC.set(problem.dcFinal.data);
     this.Tc = chunkSteps(m, T_b);
-    this.ldc = this.Tc * m;
-    this.D = new Float64Array(model.H * this.ldc);
-    this.Z = new Float64Array((n_a + n_x) * this.ldc);
-    this.dXc = new Float64Array(n_x * this.ldc);
-    this.dWz = new Float64Array(model.H * (n_a + n_x));
-    this.db = new Float64Array(model.H);
+    const ld = (this.ldc = this.Tc * m);
+    const sizes = [n_a * H, n_x * H, n_a * m, H * ld, ld * nz, n_x * ld, H * nz];
+    const ws = (this.ws = kernels.workspace(sizes.reduce((p, q) => p + q, 0), sizes.length));
+    this.WaT = ws.alloc(n_a * H);
+    this.WaT.set(model.WaT);
+    this.WxT = ws.alloc(n_x * H);
+    this.WxT.set(model.WxT);
+    this.carryA = ws.alloc(n_a * m);
+    this.D = ws.alloc(H * ld);
+    this.Zt = ws.alloc(ld * nz);
+    this.dXc = ws.alloc(n_x * ld);
+    this.dWz = ws.alloc(H * nz);
+    this.db = new Float64Array(H);
   }
 
   get stepsComputed(): number {
@@ -315,28 +353,26 @@ export class BackwardPass {
     if (this.computed >= this.T_b) return;
     const t = this.T_b - 1 - this.computed;
     const { n_x, n_a, m } = this.model.dims;
-    const model = this.model, f = this.fwd, bw = this.bwd, H = model.H;
+    const model = this.model, f = this.fwd, bw = this.bwd, H = model.H, nz = n_a + n_x;
     const S = n_a * m, o = t * S, ld = this.ldc, s = this.pending, col = s * m;
     const D = this.D, carryA = this.carryA, carryC = this.carryC, daUp = this.daUp, daRec = bw.da;
     // da_next reaching step t: upstream + carried
-    for (let q = 0; q < S; q++) {
-      const v = daUp[o + q] + carryA[q];
-      daRec[o + q] = v;
-    }
+    for (let q = 0; q < S; q++) daRec[o + q] = daUp[o + q] + carryA[q];
     if (model.cell === 'rnn') {
       const a = f.a;
       for (let r = 0; r < n_a; r++) {
-        const ro = r * m, dro = r * ld + col;
+        const ro = o + r * m, dro = r * ld + col;
         for (let j = 0; j < m; j++) {
-          const av = a[o + ro + j];
-          D[dro + j] = daRec[o + ro + j] * (1 - av * av);
+          const av = a[ro + j];
+          D[dro + j] = daRec[ro + j] * (1 - av * av);
         }
       }
     } else {
       const c = f.c!, ft = f.ft!, it = f.it!, cct = f.cct!, ot = f.ot!;
       const dcRec = bw.dc!;
       const keep = this.keepGateGrads && bw.dft !== undefined;
-      const a0c = this.problem.c0?.data;
+      const c0 = this.problem.c0?.data;
+      const gi = n_a * ld;
       for (let r = 0; r < n_a; r++) {
         const ro = r * m;
         for (let j = 0; j < m; j++) {
@@ -345,7 +381,7 @@ export class BackwardPass {
           dcRec[g] = dcN;
           const tc = Math.tanh(c[g]);
           const ov = ot[g], iv = it[g], cv = cct[g], fv = ft[g];
-          const cPrev = t > 0 ? c[g - S] : a0c ? a0c[q] : 0;
+          const cPrev = t > 0 ? c[g - S] : c0 ? c0[q] : 0;
           const dC = dcN + daN * ov * (1 - tc * tc);
           const dot = daN * tc * ov * (1 - ov);
           const dcct = dC * iv * (1 - cv * cv);
@@ -354,39 +390,36 @@ export class BackwardPass {
           carryC[q] = dC * fv;
           const dro = r * ld + col + j;
           D[dro] = dft;
-          D[dro + n_a * ld] = dit;
-          D[dro + 2 * n_a * ld] = dcct;
-          D[dro + 3 * n_a * ld] = dot;
+          D[dro + gi] = dit;
+          D[dro + 2 * gi] = dcct;
+          D[dro + 3 * gi] = dot;
           if (keep) { bw.dft![g] = dft; bw.dit![g] = dit; bw.dcct![g] = dcct; bw.dot![g] = dot; }
         }
       }
     }
-    // recurrent part only: da_prev = Waᵀ·d⟨t⟩
-    this.kernels.gemmNN(n_a, m, H, model.WaT, 0, H, D, col, ld, carryA, 0, m, false);
-    // remember z = [a_prev; x⟨t⟩] of this step for the chunk's dW product
-    const Z = this.Z, aPrev = t === 0 ? this.problem.a0.data : f.a, aOff = t === 0 ? 0 : o - S;
-    for (let r = 0; r < n_a; r++) {
-      const zo = r * ld + col, ao = aOff + r * m;
-      for (let j = 0; j < m; j++) Z[zo + j] = aPrev[ao + j];
-    }
+    // the recurrent part only: da_prev = Waᵀ·d⟨t⟩
+    this.ws.gemmNN(n_a, m, H, this.WaT, 0, H, D, col, ld, carryA, 0, m, false);
+    // zᵀ = [a_prev; x⟨t⟩]ᵀ of this step, for the chunk's dW product
+    const Zt = this.Zt, aPrev = t === 0 ? this.problem.a0.data : f.a, aOff = t === 0 ? 0 : o - S;
     const x = this.x, xo = t * n_x * m;
-    for (let k = 0; k < n_x; k++) {
-      const zo = (n_a + k) * ld + col, so = xo + k * m;
-      for (let j = 0; j < m; j++) Z[zo + j] = x[so + j];
+    for (let j = 0; j < m; j++) {
+      const zr = (col + j) * nz;
+      for (let k = 0; k < n_a; k++) Zt[zr + k] = aPrev[aOff + k * m + j];
+      for (let k = 0; k < n_x; k++) Zt[zr + n_a + k] = x[xo + k * m + j];
     }
     this.pending++;
     this.computed++;
     if (this.pending === this.Tc || this.computed === this.T_b) this.flush();
   }
 
-  /** Batched products for the pending steps: dW += D·Zᵀ, db += ΣD, dx = Wxᵀ·D. */
+  /** Batched products for the pending steps: dW += D·Zt, db += ΣD, dx = Wxᵀ·D. */
   flush(): void {
     const P = this.pending;
     if (P > 0) {
       const { n_x, n_a, m } = this.model.dims;
       const H = this.model.H, ld = this.ldc, K = P * m, nz = n_a + n_x;
-      const D = this.D, k = this.kernels;
-      k.gemmNT(H, nz, K, D, 0, ld, this.Z, 0, ld, this.dWz, 0, nz, true);
+      const D = this.D, ws = this.ws;
+      ws.gemmNN(H, nz, K, D, 0, ld, this.Zt, 0, nz, this.dWz, 0, nz, true);
       const db = this.db;
       for (let r = 0; r < H; r++) {
         let s = 0;
@@ -394,7 +427,7 @@ export class BackwardPass {
         for (let q = 0; q < K; q++) s += D[ro + q];
         db[r] += s;
       }
-      k.gemmNN(n_x, K, H, this.model.WxT, 0, H, D, 0, ld, this.dXc, 0, ld, false);
+      ws.gemmNN(n_x, K, H, this.WxT, 0, H, D, 0, ld, this.dXc, 0, ld, false);
       // slot s holds step tFirst - s
       const tFirst = this.T_b - 1 - (this.computed - P);
       const dx = this.bwd.dx, dXc = this.dXc, nm = n_x * m;

@@ -5,6 +5,7 @@
 
 import { BackwardPass, ForwardPass, buildModel, type Model } from './core';
 import { getKernels } from './backend';
+import type { Kernels } from './kernels';
 import type { BackwardCaches, ForwardCaches, Problem, RunResult } from './types';
 
 export interface Runner {
@@ -43,6 +44,12 @@ function checkProblem(problem: Problem): void {
   }
 }
 
+/** Kernels for a model: by its multiply-adds per step (see backend.ts). */
+export function kernelsFor(model: Model): Kernels {
+  const { n_x, n_a, m } = model.dims;
+  return getKernels(model.H * (n_a + n_x) * m);
+}
+
 const now: () => number =
   typeof globalThis.performance?.now === 'function' ? () => globalThis.performance.now() : () => Date.now();
 
@@ -52,7 +59,7 @@ class StreamingRunner implements Runner {
   constructor(problem: Problem, keepGateGrads: boolean) {
     checkProblem(problem);
     const model = modelOf(problem);
-    const k = getKernels();
+    const k = kernelsFor(model);
     this.fp = new ForwardPass(model, problem, k);
     this.bp = new BackwardPass(model, problem, this.fp.fwd, k, keepGateGrads);
   }
@@ -92,14 +99,16 @@ export function createRunner(problem: Problem, opts?: BackwardOptions): Runner {
 }
 
 export function forward(problem: Problem): ForwardCaches {
-  const fp = new ForwardPass(modelOf(problem), problem, getKernels());
+  const model = modelOf(problem);
+  const fp = new ForwardPass(model, problem, kernelsFor(model));
   while (!fp.finished) fp.step();
   return fp.fwd;
 }
 
 export function backward(problem: Problem, fwd: ForwardCaches, opts?: BackwardOptions): BackwardCaches {
   checkProblem(problem);
-  const bp = new BackwardPass(modelOf(problem), problem, fwd, getKernels(), opts?.keepGateGrads ?? true);
+  const model = modelOf(problem);
+  const bp = new BackwardPass(model, problem, fwd, kernelsFor(model), opts?.keepGateGrads ?? true);
   while (!bp.finished) {
     bp.step();
     if (bp.stepsComputed >= bp.bwd.T_b) bp.flush();

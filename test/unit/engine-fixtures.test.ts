@@ -51,7 +51,7 @@ function checkAll(name: string, got: Record<string, NdArray>, want: Record<strin
   return n;
 }
 
-for (const backend of ['js', 'auto'] as const) {
+for (const backend of ['js', 'wasm-simd'] as const) {
   for (const name of NAMES) {
     test(`fixture ${name} [${backend}]: run() matches every expected array within 1e-10`, () => {
       setBackend(backend);
