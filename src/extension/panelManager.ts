@@ -19,6 +19,8 @@ import type { WorkerDiag } from './workerProtocol';
 
 export { VIEW_TYPE };
 
+const OPEN_KEY = 'rnnStepper.openFixtures';
+
 /** Actions a panel command forwards to the webview (which owns the cursor). */
 export type PanelAction = 'stepForward' | 'stepBack' | 'continue' | 'reverseContinue' | 'restart' | 'toggleBreakpoint' | 'showHelp';
 
@@ -35,6 +37,8 @@ export interface RunStats {
 /** The contract's API plus a few extras used by benchmarks. */
 export interface RnnStepperApiEx extends RnnStepperApi {
   runStats(fixture: string): RunStats | undefined;
+  /** What the panel serializer does after a reload (tests drive it with a panel of our view type). */
+  restorePanel(panel: vscode.WebviewPanel, state: unknown): Promise<void>;
   perfMarks(): { name: string; ms: number }[];
 }
 
@@ -53,6 +57,7 @@ export class PanelManager implements vscode.Disposable, PanelHost {
   private readonly perf: { name: string; ms: number }[] = [];
   readonly diagnostics = new FixtureDiagnostics();
   private readonly subs: vscode.Disposable[] = [];
+  private shuttingDown = false;
 
   constructor(private readonly context: vscode.ExtensionContext) {
     this.subs.push(
@@ -90,6 +95,7 @@ export class PanelManager implements vscode.Disposable, PanelHost {
   disposed(panel: StepperPanel): void {
     const i = this.panels.indexOf(panel);
     if (i >= 0) this.panels.splice(i, 1);
+    if (!this.shuttingDown) this.rememberOpen();
     if (this.lastActive === panel) this.lastActive = this.panels[this.panels.length - 1];
     void vscode.commands.executeCommand('setContext', 'rnnStepper.hasPanel', this.panels.length > 0);
   }
@@ -136,16 +142,27 @@ export class PanelManager implements vscode.Disposable, PanelHost {
     this.lastActive = sp;
     panel.webview.html = renderHtml(panel.webview, this.context.extensionUri);
     void vscode.commands.executeCommand('setContext', 'rnnStepper.hasPanel', true);
+    this.rememberOpen();
     void sp.reload();
     return sp;
+  }
+
+  /**
+   * The fixtures of the open panels, kept in the workspace state: the serializer's fallback when
+   * a restored webview state does not name its fixture.
+   */
+  private rememberOpen(): void {
+    void this.context.workspaceState.update(OPEN_KEY, this.panels.map((p) => p.fixture));
   }
 
   /** WebviewPanelSerializer: reopen a panel after a reload from the webview's saved state. */
   async restore(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
     const s = (typeof state === 'object' && state !== null ? state : {}) as Record<string, unknown>;
-    const candidate = [s.fixture, s.filePath, (s.run as Record<string, unknown> | undefined)?.filePath].find(
+    const remembered = this.context.workspaceState.get<string[]>(OPEN_KEY, []).filter((f) => !this.find(f));
+    const named = [s.fixture, s.filePath, (s.run as Record<string, unknown> | undefined)?.filePath].find(
       (v): v is string => typeof v === 'string' && path.isAbsolute(v),
     );
+    const candidate = named ?? remembered.find((f) => existsSync(f));
     if (!candidate || !existsSync(candidate)) {
       log().info(`Not restoring a Step RNN panel: its fixture ${candidate ?? '(unknown)'} is gone`);
       panel.dispose();
@@ -333,6 +350,7 @@ export class PanelManager implements vscode.Disposable, PanelHost {
         return { runId: r.runId, forwardDone: p.forwardDone, backwardDone: p.backwardDone, finished: p.finished, error: p.error, peakRss: r.peakRss };
       },
       perfMarks: () => [...this.perf],
+      restorePanel: (panel, state) => this.restore(panel, state),
     };
   }
 
@@ -364,6 +382,7 @@ export class PanelManager implements vscode.Disposable, PanelHost {
   }
 
   dispose(): void {
+    this.shuttingDown = true;
     for (const p of [...this.panels]) p.dispose();
     for (const s of this.subs) s.dispose();
   }

@@ -1,0 +1,78 @@
+#!/usr/bin/env node
+// Host-side streaming benchmark: drives dist/worker.js exactly as the extension host does
+// (load → start → step requests while the run fills) and prints time to the first step payload,
+// time to the end of the run, and the peak RSS of the process (host thread + worker; the figure
+// the extension host would add). Usage: node scripts/bench-host.mjs FIXTURE [--export OUT]
+// Make the issue-4 fixture with:
+//   node dist/cli.js new --kind lstm --n-x 64 --n-a 256 --n-y 10 -m 32 -T 1000 -o big.rnn.json
+// Timings on a shared machine are noisy.
+import { Worker } from 'node:worker_threads';
+import { join } from 'node:path';
+
+const fixture = process.argv[2];
+if (!fixture) {
+  console.error('usage: node scripts/bench-host.mjs FIXTURE [--export OUT]');
+  process.exit(2);
+}
+const exportPath = process.argv.includes('--export') ? process.argv[process.argv.indexOf('--export') + 1] : undefined;
+const worker = new Worker(join(import.meta.dirname, '..', 'dist', 'worker.js'));
+const t0 = performance.now();
+const ms = () => (performance.now() - t0).toFixed(0);
+let peakRss = 0;
+const sample = () => (peakRss = Math.max(peakRss, process.memoryUsage().rss));
+const sampler = setInterval(sample, 20);
+
+let nextId = 1;
+const pending = new Map();
+const request = (m) => new Promise((res) => { const id = nextId++; pending.set(id, res); worker.postMessage({ ...m, id }); });
+let loadedRes, finishedRes;
+const loaded = new Promise((r) => (loadedRes = r));
+const finished = new Promise((r) => (finishedRes = r));
+let progressCount = 0;
+worker.on('message', (m) => {
+  if (m.type === 'reply') { pending.get(m.id)?.(m); pending.delete(m.id); }
+  else if (m.type === 'loaded' || m.type === 'invalid') loadedRes(m);
+  else if (m.type === 'progress') {
+    progressCount++;
+    peakRss = Math.max(peakRss, m.memory.rss);
+    if (m.progress.finished || m.progress.error) finishedRes(m);
+  }
+});
+worker.postMessage({ type: 'load', runId: 1, path: fixture, maxBytes: 1024 * 1048576, gateGradLimitBytes: 64 * 1048576 });
+const l = await loaded;
+if (l.type !== 'loaded') { console.error(l.message); process.exit(1); }
+console.log(`parsed in worker:         ${ms()} ms  (${JSON.stringify(l.run.dims)}, T_b=${l.run.T_b})`);
+const tStart = performance.now();
+worker.postMessage({ type: 'start' });
+let first;
+for (;;) {
+  first = await request({ type: 'step', phase: 'forward', t: 0 });
+  if (!first.error) break;
+  await new Promise((r) => setTimeout(r, 2));
+}
+console.log(`first step payload:       ${ms()} ms after load started, ${(performance.now() - tStart).toFixed(0)} ms after start`);
+// Step requests while the run fills: how long does a reply take?
+const lat = [];
+for (let t = 0; t < 40; t++) {
+  const s = performance.now();
+  const r = await request({ type: 'step', phase: 'forward', t: 0 });
+  if (!r.error) lat.push(performance.now() - s);
+}
+lat.sort((a, b) => a - b);
+console.log(`step reply while filling: median ${lat[lat.length >> 1].toFixed(1)} ms, max ${lat[lat.length - 1].toFixed(1)} ms (${lat.length} requests)`);
+const fin = await finished;
+console.log(`run finished:             ${ms()} ms  (${progressCount} progress messages)${fin.progress.error ? ' ERROR ' + fin.progress.error : ''}`);
+const b = performance.now();
+const bw = await request({ type: 'step', phase: 'backward', t: 500 < l.run.T_b ? 500 : 0 });
+console.log(`backward step payload:    ${(performance.now() - b).toFixed(1)} ms (recomputed by cellBackwardAt)${bw.error ? ' ' + bw.error : ''}`);
+if (exportPath) {
+  const e = performance.now();
+  const r = await request({ type: 'export', path: exportPath });
+  console.log(`export:                   ${((performance.now() - e) / 1000).toFixed(1)} s, ${r.bytes ?? r.error} bytes`);
+}
+const mem = await request({ type: 'memory' });
+sample();
+peakRss = Math.max(peakRss, mem.peak.rss);
+console.log(`peak RSS (process):       ${(peakRss / 1048576).toFixed(0)} MB`);
+clearInterval(sampler);
+await worker.terminate();

@@ -1,0 +1,193 @@
+// Issue 4's in-host integration tests for the panel's host side: CodeLens on fixture files, the
+// panel serializer, malformed webview messages ignored and counted, Copy Step as JSON, and the
+// re-run on save (an invalid edit keeps the last good run).
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { RnnStepperApi } from '../../src/extension/api';
+import { activate, closeAll, extensionRoot, runCli, waitFor, workspaceDir, workspaceFile } from './harness';
+
+/** The extras the extension's API has beyond the contract (see src/extension/panelManager.ts). */
+interface ApiEx extends RnnStepperApi {
+  runStats(fixture: string): { runId: number; finished: boolean; forwardDone: number; backwardDone: number; error?: string; peakRss: number } | undefined;
+  restorePanel(panel: vscode.WebviewPanel, state: unknown): Promise<void>;
+}
+
+async function lensesOf(file: string): Promise<vscode.CodeLens[]> {
+  const uri = vscode.Uri.file(file);
+  await vscode.workspace.openTextDocument(uri);
+  const all = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 10)) ?? [];
+  return all.filter((l) => l.command?.command.startsWith('rnnStepper.'));
+}
+
+async function openPanel(api: ApiEx, file: string): Promise<void> {
+  await vscode.commands.executeCommand('rnnStepper.stepRnn', vscode.Uri.file(file));
+  await api.whenPanelReady(file, 30_000);
+}
+
+/** A scratch copy of an example fixture (tests edit it). */
+function scratch(example: string, name: string): string {
+  const dst = path.join(workspaceDir(), name);
+  fs.copyFileSync(workspaceFile(example), dst);
+  return dst;
+}
+
+describe('Step RNN panel (host side)', function () {
+  let api: ApiEx;
+
+  before(async function () {
+    api = (await activate()) as ApiEx;
+  });
+  afterEach(async function () {
+    await closeAll();
+  });
+
+  it('shows "Step RNN" and "Export caches" CodeLenses at the top of fixture files only', async function () {
+    const lenses = await lensesOf(workspaceFile('rnn_small.rnn.json'));
+    assert.deepEqual(lenses.map((l) => l.command?.title), ['Step RNN', 'Export caches']);
+    assert.deepEqual(lenses.map((l) => l.command?.command), ['rnnStepper.stepRnn', 'rnnStepper.exportCaches']);
+    for (const l of lenses) {
+      assert.equal(l.range.start.line, 0, 'at the top of the file');
+      assert.equal((l.command?.arguments?.[0] as vscode.Uri).fsPath, workspaceFile('rnn_small.rnn.json'));
+    }
+    // Any .json whose top-level "kind" is a fixture kind gets them too; other JSON does not.
+    const plainFixture = path.join(workspaceDir(), 'plain_name.json');
+    fs.writeFileSync(plainFixture, JSON.stringify({ name: 'x', nested: { kind: 'nope' }, kind: 'lstm_cell' }));
+    assert.equal((await lensesOf(plainFixture)).length, 2, 'top-level kind lstm_cell');
+    const other = path.join(workspaceDir(), 'settings_like.json');
+    fs.writeFileSync(other, JSON.stringify({ nested: { kind: 'rnn' }, kind: 'banana' }));
+    assert.equal((await lensesOf(other)).length, 0, 'a nested kind or an unknown kind is not a fixture');
+  });
+
+  it('Step RNN from the CodeLens command opens the panel for that file', async function () {
+    const file = workspaceFile('rnn_small.rnn.json');
+    const [step] = await lensesOf(file);
+    await vscode.commands.executeCommand(step.command!.command, ...(step.command!.arguments ?? []));
+    await api.whenPanelReady(file, 30_000);
+    assert.ok(api.panels().some((p) => p.fixture === file));
+  });
+
+  it('registers the panel serializer and restores a panel from the webview state', async function () {
+    const pkg = vscode.extensions.getExtension('rnn-stepper.rnn-stepper')!.packageJSON as { activationEvents: string[] };
+    assert.ok(pkg.activationEvents.includes('onWebviewPanel:rnnStepper.panel'));
+    // A second serializer for the same view type is refused: ours is registered.
+    assert.throws(() =>
+      vscode.window.registerWebviewPanelSerializer('rnnStepper.panel', { deserializeWebviewPanel: async () => undefined }),
+    );
+    // Restore: what VS Code does after a reload, with the state the webview saved.
+    const file = workspaceFile('lstm_small.rnn.json');
+    const panel = vscode.window.createWebviewPanel('rnnStepper.panel', 'restored', vscode.ViewColumn.One, {});
+    await api.restorePanel(panel, { v: 1, fixture: file, cursor: { phase: 'forward', t: 1 } });
+    await api.whenPanelReady(file, 30_000);
+    const info = api.panels().find((p) => p.fixture === file);
+    assert.ok(info, 'the restored panel is managed');
+    assert.equal(info.title, 'RNN: lstm_small.rnn.json');
+    assert.equal(info.options.enableScripts, true);
+    assert.deepEqual(info.options.localResourceRoots, [path.join(extensionRoot(), 'dist')]);
+    assert.match(info.html, /script-src 'nonce-/);
+    // A state without a usable fixture closes the panel instead of showing a blank page.
+    const orphan = vscode.window.createWebviewPanel('rnnStepper.panel', 'orphan', vscode.ViewColumn.One, {});
+    let closed = false;
+    orphan.onDidDispose(() => (closed = true));
+    await api.restorePanel(orphan, { fixture: path.join(workspaceDir(), 'no_such_file.rnn.json') });
+    assert.equal(closed, true);
+  });
+
+  it('drops and counts malformed webview messages and never crashes', async function () {
+    const file = workspaceFile('rnn_coursera_backward.rnn.json');
+    await openPanel(api, file);
+    const before = api.droppedMessages();
+    const malformed: unknown[] = [
+      null, 42, 'ready', [], {}, { type: 'nope' }, { type: 'ready', extra: true },
+      { type: 'requestStep', messageId: 1, runId: 1, phase: 'forward', t: -1 },
+      { type: 'requestStep', messageId: 1, runId: 1, phase: 'sideways', t: 0 },
+      { type: 'requestWindow', messageId: 2, runId: 1, tensor: 'a', batch: 0, t0: 0, t1: 1e9 },
+      { type: 'openLocation', line: 0, column: 1 },
+      { type: 'perf', name: 'x', ms: -5 },
+    ];
+    for (const m of malformed) await api.simulateWebviewMessage(file, m);
+    assert.equal(api.droppedMessages() - before, malformed.length, 'every malformed message is counted');
+    // Well-formed but meaningless requests are ignored (logged), not counted and not fatal.
+    const runId = api.runStats(file)!.runId;
+    for (const m of [
+      { type: 'requestStep', messageId: 3, runId: runId + 100, phase: 'forward', t: 0 },
+      { type: 'requestStep', messageId: 4, runId, phase: 'forward', t: 999 },
+      { type: 'requestStep', messageId: 5, runId, phase: 'totals', t: 3 },
+      { type: 'requestWindow', messageId: 6, runId, tensor: 'nosuch', batch: 0, t0: 0, t1: 2 },
+      { type: 'requestWindow', messageId: 7, runId, tensor: 'a', batch: 99, t0: 0, t1: 2 },
+    ]) {
+      await api.simulateWebviewMessage(file, m);
+    }
+    assert.equal(api.droppedMessages() - before, malformed.length);
+    assert.ok(api.panels().some((p) => p.fixture === file), 'the panel is still open');
+    assert.equal(api.runStats(file)?.error, undefined, 'the run is intact');
+  });
+
+  it('Copy Step as JSON copies the current step in NumPy layout, equal to the export', async function () {
+    const file = workspaceFile('rnn_coursera_backward.rnn.json');
+    await openPanel(api, file);
+    const t = 2;
+    await api.simulateWebviewMessage(file, { type: 'cursor', phase: 'backward', t });
+    await vscode.commands.executeCommand('rnnStepper.copyStep');
+    const copied = JSON.parse(await vscode.env.clipboard.readText()) as {
+      phase: string; t: number; tensors: Record<string, number[][]>;
+    };
+    assert.equal(copied.phase, 'backward');
+    assert.equal(copied.t, t);
+    assert.deepEqual(Object.keys(copied.tensors), ['da_next', 'dtanh', 'dxt', 'da_prev', 'dWax', 'dWaa', 'dba']);
+    const cli = await runCli(['run', file]);
+    assert.equal(cli.code, 0, cli.stderr);
+    const exp = JSON.parse(cli.stdout) as { backward: { da: number[][][] }; gradients: { dx: number[][][] } };
+    const at = (a: number[][][]) => a.map((row) => row.map((col) => col[t]));
+    assert.deepEqual(copied.tensors.da_next, at(exp.backward.da), 'da_next equals the export at that step');
+    assert.deepEqual(copied.tensors.dxt, at(exp.gradients.dx), 'dxt equals the export at that step');
+    assert.equal(copied.tensors.dWaa.length, 5);
+    assert.equal(copied.tensors.dba[0].length, 1, 'biases are (n_a, 1)');
+  });
+
+  it('saving the fixture re-runs it; an invalid edit keeps the last good run and shows diagnostics', async function () {
+    const file = scratch('rnn_small.rnn.json', 'rerun.rnn.json');
+    await openPanel(api, file);
+    const first = api.runStats(file)!;
+    assert.equal(first.finished, true);
+
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
+    const editor = await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
+    const text = doc.getText();
+    const at = text.indexOf('"rnn_small"');
+    assert.ok(at > 0, 'the fixture has its name');
+    // A valid edit: another name.
+    await editor.edit((e) => e.replace(new vscode.Range(doc.positionAt(at), doc.positionAt(at + '"rnn_small"'.length)), '"edited"'));
+    await doc.save();
+    const second = await waitFor(() => {
+      const s = api.runStats(file);
+      return s && s.runId > first.runId && s.finished ? s : undefined;
+    }, 'a new finished run after the save');
+    const ours = () => vscode.languages.getDiagnostics(doc.uri).filter((d) => d.source === 'rnn-stepper');
+    assert.deepEqual(ours(), []);
+
+    // An invalid edit: the run stays (stale), the Problems panel gets the error.
+    const badAt = doc.getText().indexOf('"kind"');
+    await editor.edit((e) => e.replace(new vscode.Range(doc.positionAt(badAt), doc.positionAt(badAt + '"kind"'.length)), '"kinnd"'));
+    await doc.save();
+    const diags = await waitFor(() => {
+      const d = ours();
+      return d.length ? d : undefined;
+    }, 'diagnostics after the invalid save');
+    assert.ok(diags.some((d) => /kin/.test(d.message)), diags.map((d) => d.message).join(' | '));
+    await api.whenPanelReady(file, 30_000);
+    assert.equal(api.runStats(file)?.runId, second.runId, 'the last good run is kept');
+    assert.ok(api.panels().some((p) => p.fixture === file), 'the panel stays open');
+    await vscode.commands.executeCommand('workbench.action.files.revert');
+  });
+
+  it('panel action commands reach an open panel without error', async function () {
+    const file = workspaceFile('lstm_small.rnn.json');
+    await openPanel(api, file);
+    for (const id of ['stepForward', 'stepForward', 'stepBack', 'continue', 'reverseContinue', 'toggleBreakpoint', 'restart']) {
+      await vscode.commands.executeCommand(`rnnStepper.${id}`);
+    }
+    assert.equal(api.runStats(file)?.error, undefined);
+  });
+});
