@@ -2,7 +2,7 @@
 // Builds every bundle with esbuild. `--production` minifies and drops source maps (for the .vsix);
 // `--watch` rebuilds on change. Entry points are listed once, here.
 import * as esbuild from 'esbuild';
-import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -45,7 +45,14 @@ const builds = [
 
 if (!production) {
   // In-host integration tests (mocha inside VS Code's extension host). Never packaged.
-  const tests = ['test/integration/index.ts'];
+  // index.ts (the mocha runner) and every test/integration/*.test.ts, each bundled on its own.
+  const integ = join(root, 'test/integration');
+  const tests = existsSync(integ)
+    ? readdirSync(integ)
+        .filter((f) => f === 'index.ts' || f.endsWith('.test.ts'))
+        .sort()
+        .map((f) => `test/integration/${f}`)
+    : [];
   for (const t of tests) {
     if (existsSync(join(root, t))) {
       builds.push({
@@ -68,6 +75,8 @@ function copyAssets() {
 
 const present = builds.filter((b) => existsSync(join(root, b.entryPoints[0])));
 if (!watch) rmSync(join(root, 'dist'), { recursive: true, force: true });
+// Stale bundles of deleted integration tests must not run.
+if (!watch && !production) rmSync(join(root, 'out/test/integration'), { recursive: true, force: true });
 copyAssets();
 if (watch) {
   for (const b of present) (await esbuild.context(b)).watch();
