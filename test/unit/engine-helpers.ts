@@ -94,3 +94,20 @@ export function assertClose(name: string, got: NdArray, want: NdArray, tol = 1e-
   }
   assert.ok(worst <= tol, `${name}: max abs error ${worst} at flat index ${at} (got ${got.data[at]}, want ${want.data[at]}) > ${tol}`);
 }
+
+/** Keeps the first T_b steps of da (NumPy layout (n_a, m, T)). */
+export function truncateDa(p: Problem, T_b: number): Problem {
+  const [n_a, m, T] = p.da.shape;
+  const data = new Float64Array(n_a * m * T_b);
+  for (let r = 0; r < n_a * m; r++) for (let t = 0; t < T_b; t++) data[r * T_b + t] = p.da.data[r * T + t];
+  return { ...p, da: { shape: [n_a, m, T_b], data } };
+}
+
+/** Gives an LSTM problem a non-zero c0 and dcFinal (deterministic), so their paths are exercised. */
+export function withCellState(p: Problem): Problem {
+  if (p.cell !== 'lstm') return p;
+  const n = p.a0.data.length;
+  const c0 = new Float64Array(n).map((_, i) => 0.5 * Math.sin(1 + 3 * i));
+  const dc = new Float64Array(n).map((_, i) => Math.cos(2 + 5 * i));
+  return { ...p, c0: { shape: [...p.a0.shape], data: c0 }, dcFinal: { shape: [...p.a0.shape], data: dc } };
+}
