@@ -6,50 +6,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  run, createRunner, cellBackwardAt, stepMajorToNd, setBackend,
+  run, createRunner, cellBackwardAt, setBackend,
   rnn_forward, rnn_backward, lstm_forward, lstm_backward, rnn_cell_forward, rnn_cell_backward,
   lstm_cell_forward, lstm_cell_backward,
-  type BackwardCaches, type ForwardCaches, type NdArray, type Problem,
+  type NdArray, type Problem,
 } from '../../src/engine/index';
-import { assertClose, loadExpected, loadFixture } from './engine-helpers';
+import { assertClose, checkAll, loadExpected, loadFixture, outputs } from './engine-helpers';
 
 const NAMES = [
   'rnn_cell_coursera', 'rnn_coursera_forward', 'rnn_coursera_backward',
   'lstm_cell_coursera', 'lstm_coursera_forward', 'lstm_coursera_backward',
 ];
-
-/** Every output of a run under the names the expected files use. */
-function outputs(p: Problem, f: ForwardCaches, b: BackwardCaches): Record<string, NdArray> {
-  const { n_x, n_a, n_y, m, T_x } = p.dims;
-  const cellKind = p.kind.endsWith('_cell');
-  const seq = (buf: Float64Array, n: number, T: number): NdArray =>
-    cellKind ? { shape: [n, m], data: buf.slice(0, n * m) } : stepMajorToNd(buf, n, m, T);
-  const out: Record<string, NdArray> = {};
-  out[cellKind ? 'a_next' : 'a'] = seq(f.a, n_a, T_x);
-  out[cellKind ? 'yt_pred' : 'y_pred'] = seq(f.y, n_y, T_x);
-  out[cellKind ? 'dxt' : 'dx'] = seq(b.dx, n_x, b.T_b);
-  out[cellKind ? 'da_prev' : 'da0'] = { shape: [n_a, m], data: b.da0 };
-  if (p.cell === 'lstm') {
-    out[cellKind ? 'c_next' : 'c'] = seq(f.c!, n_a, T_x);
-    for (const g of ['ft', 'it', 'cct', 'ot'] as const) out[g] = seq(f[g]!, n_a, T_x);
-    if (cellKind) out.dc_prev = { shape: [n_a, m], data: b.dc0! };
-  }
-  for (const [k, v] of Object.entries(b.grads)) {
-    const cols = k.startsWith('db') ? 1 : k === 'dWax' ? n_x : k === 'dWaa' ? n_a : n_a + n_x;
-    out[k] = { shape: [n_a, cols], data: v };
-  }
-  return out;
-}
-
-function checkAll(name: string, got: Record<string, NdArray>, want: Record<string, NdArray>): number {
-  let n = 0;
-  for (const [k, w] of Object.entries(want)) {
-    assert.ok(k in got, `${name}: engine has no output for expected key ${k}`);
-    assertClose(`${name}.${k}`, got[k], w);
-    n++;
-  }
-  return n;
-}
 
 for (const backend of ['js', 'wasm-simd'] as const) {
   for (const name of NAMES) {
