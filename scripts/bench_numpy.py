@@ -142,13 +142,31 @@ def problem(kind, n_x, n_a, n_y, m, T, seed=1):
     return x, a0, p, da
 
 
+def blas_name():
+    """Which BLAS this NumPy uses (the engine's targets refer to OpenBLAS, single-threaded)."""
+    try:  # numpy >= 1.25
+        b = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        return f"{b.get('name', '?')} {b.get('version', '')}".strip()
+    except Exception:
+        pass
+    cfg = np.__config__
+    if getattr(cfg, "openblas_info", None):
+        return "openblas"
+    libs = (getattr(cfg, "blas_opt_info", None) or {}).get("libraries", [])
+    return "+".join(sorted(set(libs))) or "unknown"
+
+
 def main():
     ap = argparse.ArgumentParser()
+    ap.add_argument("--info", action="store_true", help="print python/numpy/BLAS and exit")
     ap.add_argument("--sizes", default="S1,S2,S3,S4")
     ap.add_argument("--kinds", default="rnn,lstm")
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--warmup", type=int, default=1)
     a = ap.parse_args()
+    if a.info:
+        print(json.dumps({"python": sys.executable, "numpy": np.__version__, "blas": blas_name()}))
+        return 0
     for size in a.sizes.split(","):
         for kind in a.kinds.split(","):
             x, a0, p, da = problem(kind, *SIZES[size])

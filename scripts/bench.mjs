@@ -1,0 +1,111 @@
+#!/usr/bin/env node
+// `npm run bench`: the engine's forward+backward medians for S1–S4 × {rnn, lstm}, next to NumPy's
+// measured in the same run (scripts/bench_numpy.py, the reference's algorithm, OPENBLAS_NUM_THREADS=1)
+// when a Python with NumPy is present, with the ratio, GFLOP/s and peak memory.
+//
+// Options: --sizes S1,S2 --kinds rnn,lstm --repeat N (engine and NumPy) --backend js|wasm-simd|auto
+//          --no-numpy --python PATH --json
+// Python: --python, else $BENCH_PYTHON, else the first of /usr/bin/python3 and `python3` whose NumPy
+// links OpenBLAS (the targets refer to OpenBLAS), else /usr/bin/python3 with whatever BLAS it has.
+// The engine is bundled from src/engine with esbuild into a temporary file and imported from there.
+import * as esbuild from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const argv = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = argv.indexOf(name);
+  return i >= 0 && i + 1 < argv.length ? argv[i + 1] : dflt;
+};
+if (argv.includes('--help') || argv.includes('-h')) {
+  console.log('usage: npm run bench -- [--sizes S1,S2,S3,S4] [--kinds rnn,lstm] [--repeat N] [--backend js|wasm-simd|auto] [--no-numpy] [--python PATH] [--json]');
+  process.exit(0);
+}
+
+const SIZES = {
+  S1: [3, 5, 2, 10, 4],
+  S2: [32, 64, 10, 16, 100],
+  S3: [128, 256, 64, 32, 200],
+  S4: [64, 128, 10, 1, 5000],
+};
+const TARGET = { S1: 1, S2: 1.5, S3: 2, S4: 1.5 }; // engine/numpy ratio to stay under
+const ISSUE_NUMPY_MS = { rnn: { S1: 0.09, S2: 14, S3: 270, S4: 220 }, lstm: { S1: 0.27, S2: 30, S3: 1090, S4: 1180 } };
+const sizes = opt('--sizes', 'S1,S2,S3,S4').split(',');
+const kinds = opt('--kinds', 'rnn,lstm').split(',');
+const repeatOpt = opt('--repeat', null);
+const repeatFor = (s) => (repeatOpt ? Number(repeatOpt) : { S1: 200, S2: 15, S3: 3, S4: 3 }[s]);
+const warmupFor = (s) => (s === 'S1' ? 50 : 1);
+const asJson = argv.includes('--json');
+for (const s of sizes) if (!SIZES[s]) { console.error(`unknown size ${s} (S1..S4)`); process.exit(2); }
+
+// ---- engine bundle
+const tmp = mkdtempSync(join(tmpdir(), 'rnn-bench-'));
+const bundle = join(tmp, 'engine.mjs');
+await esbuild.build({ entryPoints: [join(root, 'src/engine/index.ts')], bundle: true, format: 'esm', platform: 'neutral', target: 'es2022', outfile: bundle, logLevel: 'warning' });
+const engine = await import(pathToFileURL(bundle).href);
+rmSync(tmp, { recursive: true, force: true });
+engine.setBackend(opt('--backend', 'auto'));
+
+// ---- python
+const pyEnv = { ...process.env, OPENBLAS_NUM_THREADS: '1' };
+delete pyEnv.OPENBLAS_CORETYPE;
+delete pyEnv.OPENBLAS_L2_SIZE;
+const script = join(root, 'scripts/bench_numpy.py');
+function pyInfo(py) {
+  const r = spawnSync(py, [script, '--info'], { env: pyEnv, encoding: 'utf8' });
+  if (r.status !== 0) return null;
+  try { return JSON.parse(r.stdout.trim()); } catch { return null; }
+}
+let python = null;
+if (!argv.includes('--no-numpy')) {
+  const explicit = opt('--python', process.env.BENCH_PYTHON);
+  const candidates = explicit ? [explicit] : ['/usr/bin/python3', 'python3'];
+  const infos = candidates.map((c) => [c, pyInfo(c)]).filter(([, i]) => i);
+  const pick = explicit ? infos[0] : infos.find(([, i]) => /openblas/i.test(i.blas)) ?? infos[0];
+  if (pick) python = { cmd: pick[0], ...pick[1] };
+}
+function numpyRun(size, kind) {
+  if (!python) return null;
+  const args = [script, '--sizes', size, '--kinds', kind, '--repeat', String(repeatOpt ?? { S1: 200, S2: 15, S3: 3, S4: 3 }[size]), '--warmup', String(warmupFor(size))];
+  const r = spawnSync(python.cmd, args, { env: pyEnv, encoding: 'utf8' });
+  if (r.status !== 0) { console.error(r.stderr); return null; }
+  return JSON.parse(r.stdout.trim().split('\n').pop());
+}
+
+// ---- run, NumPy and engine side by side per size
+const rows = [];
+for (const size of sizes) {
+  for (const kind of kinds) {
+    const [n_x, n_a, n_y, m, T] = SIZES[size];
+    const np = numpyRun(size, kind);
+    const p = engine.randomProblem({ kind, n_x, n_a, n_y, m, T, seed: 1 });
+    const b = engine.benchmark(p, { repeat: repeatFor(size), warmup: warmupFor(size) });
+    const row = { size, kind, dims: { n_x, n_a, n_y, m, T_x: T }, engine: b, numpy_ms: np ? np.total_ms : null,
+      numpy_forward_ms: np?.forward_ms ?? null, numpy_backward_ms: np?.backward_ms ?? null,
+      ratio: np ? b.total_ms / np.total_ms : null, target: TARGET[size], issue_numpy_ms: ISSUE_NUMPY_MS[kind][size] };
+    rows.push(row);
+    if (!asJson) process.stderr.write(`  ${size} ${kind} done\n`);
+  }
+}
+
+if (asJson) {
+  console.log(JSON.stringify({ node: process.version, python, rows }, null, 2));
+} else {
+  const f = (v, d = 2) => (v == null ? '—' : v >= 100 ? v.toFixed(0) : v.toFixed(d));
+  console.log(`engine: node ${process.version}; NumPy: ${python ? `${python.cmd} numpy ${python.numpy}, BLAS ${python.blas}, OPENBLAS_NUM_THREADS=1` : 'not available (engine figures only)'}`);
+  console.log('Timings are medians; on a shared machine they are noisy. ratio = engine / NumPy (lower is better).\n');
+  const head = ['size', 'kind', 'fwd ms', 'bwd ms', 'engine ms', 'numpy ms', 'ratio', 'target', 'GFLOP/s', 'peak RSS MB', 'backend'];
+  const table = rows.map((r) => [r.size, r.kind, f(r.engine.forward_ms, 3), f(r.engine.backward_ms, 3), f(r.engine.total_ms, 3),
+    f(r.numpy_ms, 3), r.ratio == null ? '—' : `${r.ratio.toFixed(2)}×${r.ratio <= r.target ? '' : ' (over)'}`, `≤ ${r.target}×`,
+    f(r.engine.gflops), f(r.engine.peak_rss_mb, 0), r.engine.backend]);
+  const w = head.map((h, i) => Math.max(h.length, ...table.map((t) => String(t[i]).length)));
+  const line = (cells) => '| ' + cells.map((c, i) => String(c).padEnd(w[i])).join(' | ') + ' |';
+  console.log(line(head));
+  console.log('|' + w.map((n) => '-'.repeat(n + 2)).join('|') + '|');
+  for (const t of table) console.log(line(t));
+  console.log('\npeak RSS is the process-wide peak so far (it only grows down the table).');
+}
