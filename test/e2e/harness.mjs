@@ -1,7 +1,7 @@
 // End-to-end harness: the real VS Code workbench (code-server) with RNN Stepper loaded, driven by
 // headless Chromium through playwright-core. Reused by every test/e2e/*.test.mjs.
 //
-//   const vs = await startWorkbench({ mode: 'dev' | 'vsix', theme: 'Default Dark Modern' });
+//   const vs = await startWorkbench({ mode: 'dev' | 'vsix', theme: 'Dark Modern' });
 //   await vs.openFile('rnn_small.rnn.json');            // quick open (Ctrl+P)
 //   await vs.runCommand('RNN: Step RNN');                // F1, type, wait for the row, Enter (retries)
 //   const web = vs.webview();                            // FrameLocator inside the panel's nested iframes
@@ -16,7 +16,7 @@
 // Everything is loopback only; a failure prints the last screenshot and the extension host log
 // (see `vs.failureReport()` / `withWorkbench`).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -36,12 +36,16 @@ export { REPO, waitFor, screenshotPath };
 export const VSIX = join(REPO, 'dist', 'rnn-stepper.vsix');
 export const EXTENSION_ID = 'rnn-stepper.rnn-stepper';
 
-/** The four built-in themes the panel must look right in, with the workbench body class each sets. */
+/**
+ * The four built-in themes the panel must look right in: `id` is the `workbench.colorTheme` value
+ * in VS Code 1.139 (older releases called the first two "Default Light Modern"/"Default Dark
+ * Modern"), `label` what the theme picker shows, `kind` the workbench's body class.
+ */
 export const THEMES = [
-  { name: 'Default Light Modern', kind: 'vs', slug: 'light' },
-  { name: 'Default Dark Modern', kind: 'vs-dark', slug: 'dark' },
-  { name: 'Default High Contrast', kind: 'hc-black', slug: 'hc-dark' },
-  { name: 'Default High Contrast Light', kind: 'hc-light', slug: 'hc-light' },
+  { id: 'Light Modern', label: 'Light Modern', kind: 'vs', slug: 'light' },
+  { id: 'Dark Modern', label: 'Dark Modern', kind: 'vs-dark', slug: 'dark' },
+  { id: 'Default High Contrast', label: 'Dark High Contrast', kind: 'hc-black', slug: 'hc-dark' },
+  { id: 'Default High Contrast Light', label: 'Light High Contrast', kind: 'hc-light', slug: 'hc-light' },
 ];
 
 export function e2eMode() {
@@ -97,7 +101,7 @@ export async function startWorkbench(opts = {}) {
   const mode = opts.mode ?? e2eMode();
   const workspace = opts.workspace ?? tempWorkspace();
   const ownWorkspace = !opts.workspace;
-  const settings = { 'workbench.colorTheme': opts.theme ?? 'Default Dark Modern', ...(opts.settings ?? {}) };
+  const settings = { 'workbench.colorTheme': opts.theme ?? 'Dark Modern', ...(opts.settings ?? {}) };
   const t0 = Date.now();
   // In vsix mode the server starts only after the install (it scans the extensions folder once).
   let server;
@@ -202,14 +206,26 @@ export async function startWorkbench(opts = {}) {
       return page.frameLocator('iframe.webview.ready').nth(index).frameLocator('#active-frame');
     },
 
-    /** Switch the colour theme through the user settings file; waits for the workbench to repaint. */
-    async setTheme(name) {
-      const t = THEMES.find((x) => x.name === name);
-      if (!t) throw new Error(`unknown theme ${name}`);
-      const file = server.settingsFile;
-      const cur = JSON.parse(readFileSync(file, 'utf8'));
-      writeFileSync(file, JSON.stringify({ ...cur, 'workbench.colorTheme': name }, null, 2));
+    /** Switch the colour theme as a user would (Preferences: Color Theme); waits for the repaint. */
+    async setTheme(idOrLabel) {
+      const t = THEMES.find((x) => x.id === idOrLabel || x.label === idOrLabel);
+      if (!t) throw new Error(`unknown theme ${idOrLabel}`);
+      await vs.runCommand('Preferences: Color Theme');
+      const input = page.locator('.quick-input-widget input.input');
+      const rows = page.locator('.quick-input-list .monaco-list-row');
+      await input.fill(t.label);
+      await waitFor(
+        async () => {
+          const labels = await rows.locator('.label-name').evaluateAll((els) => els.map((e) => (e.textContent ?? '').trim()));
+          const i = labels.indexOf(t.label);
+          if (i < 0) return false;
+          await rows.nth(i).click();
+          return true;
+        },
+        { timeoutMs: 15_000, what: `theme "${t.label}" in the picker` },
+      );
       await page.locator(`.monaco-workbench.${t.kind}`).waitFor({ timeout: 20_000 });
+      await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => {});
     },
 
     /** Answer VS Code's simple (in-workbench) save dialog with an absolute path. */

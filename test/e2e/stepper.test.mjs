@@ -20,7 +20,7 @@ describe(`RNN Stepper panel in the browser (${mode})`, () => {
   let cliText;
 
   before(async () => {
-    vs = await startWorkbench({ mode, theme: 'Default Dark Modern' });
+    vs = await startWorkbench({ mode, theme: 'Dark Modern' });
     console.log(`# workbench (${mode}) up in ${vs.startedInMs} ms`);
     cliText = cli(['run', join(vs.workspace, FIXTURE)]);
     caches = JSON.parse(cliText);
@@ -110,7 +110,7 @@ describe(`RNN Stepper panel in the browser (${mode})`, () => {
     await step('themes', async () => {
       const bodyClass = { vs: 'vscode-light', 'vs-dark': 'vscode-dark', 'hc-black': 'vscode-high-contrast', 'hc-light': 'vscode-high-contrast-light' };
       for (const t of THEMES) {
-        await vs.setTheme(t.name);
+        await vs.setTheme(t.id);
         // The webview gets the theme's body class and re-reads its --vscode-* variables.
         await waitFor(async () => (await web.locator('body').getAttribute('class'))?.split(/\s+/).includes(bodyClass[t.kind]), {
           what: `webview body class ${bodyClass[t.kind]}`,
