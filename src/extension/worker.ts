@@ -3,18 +3,21 @@
  * `advance()` slices and answers step/window/norm/export requests between slices, so the
  * extension host's main thread never does the math. Tensor payloads are transferred.
  */
+import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { createRunner, type Runner } from '../engine';
 import type { Problem } from '../engine/types';
 import { NonFiniteScanner } from '../session/nonFinite';
 import { gradientNorms, stepPayload, windowOf, type RunView } from '../session/steps';
-import { loadFixture } from './workerLoad';
+import { loadFixture, loadFixtureIsolated, problemBuffers, type LoadResult } from './workerLoad';
 import { exportRun } from './workerExport';
 import type { FromWorker, MemorySample, ToWorker } from './workerProtocol';
 
 /** Length of one compute slice: requests wait at most about this long. */
 const SLICE_MS = 12;
+/** Fixtures above this size are parsed in a separate, short-lived thread (see loadFixtureIsolated). */
+const ISOLATE_PARSE_BYTES = 8 * 1048576;
 /** Progress is posted at most this often (plus at phase changes and the end). */
 const PROGRESS_MS = 60;
 
@@ -140,7 +143,11 @@ async function handle(msg: ToWorker): Promise<void> {
   switch (msg.type) {
     case 'load': {
       gateGradLimitBytes = msg.gateGradLimitBytes;
-      const res = await loadFixture(msg.path, msg.maxBytes);
+      // Small files are read here; big ones in a throwaway thread whose heap dies with it.
+      const size = await stat(msg.path).then((st) => st.size, () => 0);
+      const res = size > ISOLATE_PARSE_BYTES
+        ? await loadFixtureIsolated(__filename, msg.path, msg.maxBytes)
+        : await loadFixture(msg.path, msg.maxBytes);
       samplePeak();
       if (!res.ok) {
         post({ type: 'invalid', diagnostics: res.diagnostics, message: res.message });
@@ -205,7 +212,15 @@ async function handle(msg: ToWorker): Promise<void> {
   }
 }
 
-port.on('message', (msg: ToWorker) => {
+/** Parse mode: read + parse one fixture, hand the result over (arrays transferred), end. */
+async function parseMain(data: { path: string; maxBytes: number }): Promise<void> {
+  const res: LoadResult = await loadFixture(data.path, data.maxBytes);
+  port!.postMessage(res, res.ok ? problemBuffers(res.problem) : []);
+}
+
+const role = (workerData as { role?: string } | null)?.role;
+if (role === 'parse') void parseMain(workerData as { path: string; maxBytes: number });
+else port.on('message', (msg: ToWorker) => {
   handle(msg).catch((e: unknown) => {
     const id = (msg as { id?: number }).id;
     const message = e instanceof Error ? e.message : String(e);

@@ -4,6 +4,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import type { FixtureDiagnostic, Problem } from '../engine/types';
 import { formatDiagnostic, parseFixture } from '../fixture/parse';
 import type { WorkerDiag } from './workerProtocol';
@@ -80,4 +81,41 @@ export async function loadFixture(path: string, maxBytes: number): Promise<LoadR
   }
   const warnings = res.warnings.map((w) => formatDiagnostic(name, w));
   return { ok: true, problem: res.problem, warnings, warningDiags: toWorkerDiags(text, res.warnings) };
+}
+
+/** Every ArrayBuffer a problem's arrays live in (for a zero-copy transfer). */
+export function problemBuffers(problem: Problem): ArrayBuffer[] {
+  const set = new Set<ArrayBuffer>();
+  const add = (a: { data: Float64Array } | undefined) => {
+    if (a) set.add(a.data.buffer as ArrayBuffer);
+  };
+  add(problem.x);
+  add(problem.a0);
+  add(problem.c0);
+  add(problem.da);
+  add(problem.dcFinal);
+  for (const v of Object.values(problem.parameters)) add(v);
+  return [...set];
+}
+
+/**
+ * `loadFixture` in a short-lived worker of its own (`script` with `workerData.role = 'parse'`):
+ * reading and parsing a big fixture leaves hundreds of MB of text and JSON garbage in a heap, and
+ * a heap only gives its pages back to the OS when its thread ends. The problem's arrays come back
+ * transferred (no copy); the garbage goes away with the thread.
+ */
+export function loadFixtureIsolated(script: string, path: string, maxBytes: number): Promise<LoadResult> {
+  return new Promise((resolve) => {
+    const w = new Worker(script, { workerData: { role: 'parse', path, maxBytes } });
+    let done = false;
+    const finish = (r: LoadResult) => {
+      if (done) return;
+      done = true;
+      resolve(r);
+      void w.terminate();
+    };
+    w.once('message', (r: LoadResult) => finish(r));
+    w.once('error', (e) => finish(fileProblem(`${basename(path)}: the reader failed: ${e.message}`)));
+    w.once('exit', (code) => finish(fileProblem(`${basename(path)}: the reader stopped (exit code ${code})`)));
+  });
 }

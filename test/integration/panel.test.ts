@@ -190,4 +190,30 @@ describe('Step RNN panel (host side)', function () {
     }
     assert.equal(api.runStats(file)?.error, undefined);
   });
+
+  // Opt-in measurement (a big run costs minutes of CPU): RNN_BIG_FIXTURE=/path/big.rnn.json, made
+  // with `rnn-stepper new --kind lstm --n-x 64 --n-a 256 --n-y 10 -m 32 -T 1000`. Prints the
+  // figures; asserts only the memory bound (speed belongs to benchmarks).
+  (process.env.RNN_BIG_FIXTURE ? it : it.skip)('big LSTM: streams and keeps the extension host under 1 GB', async function () {
+    this.timeout(900_000);
+    const file = process.env.RNN_BIG_FIXTURE!;
+    const baseRss = process.memoryUsage().rss;
+    const t0 = Date.now();
+    await vscode.commands.executeCommand('rnnStepper.stepRnn', vscode.Uri.file(file));
+    const firstStep = await waitFor(() => ((api.runStats(file)?.forwardDone ?? 0) >= 1 ? Date.now() - t0 : undefined), 'the first step', 300_000);
+    const forwardDone = await waitFor(() => {
+      const s = api.runStats(file);
+      return s && s.forwardDone >= 1000 ? Date.now() - t0 : undefined;
+    }, 'the forward pass', 900_000);
+    await api.whenPanelReady(file, 900_000);
+    const s = api.runStats(file)!;
+    const mb = (n: number) => (n / 1048576).toFixed(0);
+    console.log(
+      `big LSTM: first step computed ${firstStep} ms after Step RNN (includes reading + parsing the file); ` +
+        `forward done ${forwardDone} ms; run finished ${Date.now() - t0} ms; peak extension host RSS ${mb(s.peakRss)} MB ` +
+        `(${mb(baseRss)} MB before Step RNN); now ${mb(process.memoryUsage().rss)} MB`,
+    );
+    assert.equal(s.error, undefined);
+    assert.ok(s.peakRss < 1024 ** 3, `peak RSS ${mb(s.peakRss)} MB is under 1 GB`);
+  });
 });
