@@ -4,9 +4,9 @@
  * gradient norms over time. Pure TypeScript on the engine's caches: it runs in the worker, and in
  * plain Node for the tests. Everything returned is a fresh copy, so its buffer can be transferred.
  *
-* Backward steps are recomputed on demand by `cellBackwardFast` (one cell backward, equal to the
- * engine's `cellBackwardAt`, from the stored `da`/`dc` and the forward caches) instead of keeping every per-step
- * intermediate: that is what keeps a big run within memory.
+ * Backward steps are recomputed on demand by `cellBackwardFast` (one cell backward, equal to the
+ * engine's `cellBackwardAt`, from the stored `da`/`dc` and the forward caches) instead of keeping
+ * every per-step intermediate: that is what keeps a big run within memory.
  */
 import { cellBackwardFast } from './cellBackward';
 import type { BackwardCaches, ForwardCaches, Problem } from '../engine/types';
