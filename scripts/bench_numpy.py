@@ -2,7 +2,8 @@
 """NumPy side of `npm run bench`: the reference's forward+backward (same algorithm as
 rnn_reference.py: one cell function per step, np.vstack for the LSTM's z, backward cell by cell),
 timed on the same random sizes as the engine. Prints one JSON object per line:
-{"kind", "size", "forward_ms", "backward_ms", "total_ms", "repeat"} (medians).
+{"kind", "size", "forward_ms", "backward_ms", "total_ms", "cpu_total_ms", "repeat"} (medians;
+cpu_total_ms is process CPU time, steadier than wall time on a shared machine).
 
 Run with OPENBLAS_NUM_THREADS=1 for the single-threaded figures the targets refer to.
 Usage: bench_numpy.py [--sizes S1,S2,S3,S4] [--kinds rnn,lstm] [--repeat N] [--warmup N]
@@ -170,8 +171,9 @@ def main():
     for size in a.sizes.split(","):
         for kind in a.kinds.split(","):
             x, a0, p, da = problem(kind, *SIZES[size])
-            fw, bw, tot = [], [], []
+            fw, bw, tot, cpu = [], [], [], []
             for r in range(a.warmup + a.repeat):
+                c0 = time.process_time()
                 t0 = time.perf_counter()
                 if kind == "rnn":
                     _, _, caches = rnn_forward(x, a0, p)
@@ -180,10 +182,13 @@ def main():
                 t1 = time.perf_counter()
                 (rnn_backward if kind == "rnn" else lstm_backward)(da, caches)
                 t2 = time.perf_counter()
+                c1 = time.process_time()
                 if r >= a.warmup:
                     fw.append((t1 - t0) * 1e3); bw.append((t2 - t1) * 1e3); tot.append((t2 - t0) * 1e3)
+                    cpu.append((c1 - c0) * 1e3)
             print(json.dumps({"kind": kind, "size": size, "forward_ms": float(np.median(fw)),
                               "backward_ms": float(np.median(bw)), "total_ms": float(np.median(tot)),
+                              "cpu_total_ms": float(np.median(cpu)),
                               "repeat": a.repeat, "numpy": np.__version__}), flush=True)
     return 0
 

@@ -6,6 +6,15 @@ import type { BenchResult, Problem } from './types';
 const now: () => number =
   typeof globalThis.performance?.now === 'function' ? () => globalThis.performance.now() : () => Date.now();
 
+type Proc = { cpuUsage?: () => { user: number; system: number } };
+/** Process CPU time in ms where the runtime exposes it (Node), else null. */
+const cpuNow = (): number | null => {
+  const proc = (globalThis as { process?: Proc }).process;
+  if (!proc?.cpuUsage) return null;
+  const u = proc.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
 function median(v: number[]): number {
   const s = [...v].sort((a, b) => a - b);
   const k = s.length >> 1;
@@ -38,19 +47,24 @@ export interface BenchOptions {
 export function benchmark(problem: Problem, o?: BenchOptions): BenchResult {
   const repeat = Math.max(1, o?.repeat ?? 5), warmup = Math.max(0, o?.warmup ?? 1);
   const keepGateGrads = o?.keepGateGrads ?? true;
-  const f: number[] = [], b: number[] = [], tot: number[] = [];
+  const f: number[] = [], b: number[] = [], tot: number[] = [], cpu: number[] = [];
   for (let r = 0; r < warmup + repeat; r++) {
+    const c0 = cpuNow();
     const t0 = now();
     const fw = forward(problem);
     const t1 = now();
     backward(problem, fw, { keepGateGrads });
     const t2 = now();
-    if (r >= warmup) { f.push(t1 - t0); b.push(t2 - t1); tot.push(t2 - t0); }
+    const c1 = cpuNow();
+    if (r >= warmup) {
+      f.push(t1 - t0); b.push(t2 - t1); tot.push(t2 - t0);
+      if (c0 !== null && c1 !== null) cpu.push(c1 - c0);
+    }
   }
   const total_ms = median(tot);
   const gflop = flopCount(problem) / 1e9;
   return {
     forward_ms: median(f), backward_ms: median(b), total_ms, gflop, gflops: gflop / (total_ms / 1000),
-    peak_rss_mb: peakRssMb(), repeat, backend: kernelsFor(modelOf(problem)).name,
+    cpu_total_ms: cpu.length ? median(cpu) : null, peak_rss_mb: peakRssMb(), repeat, backend: kernelsFor(modelOf(problem)).name,
   };
 }

@@ -304,6 +304,8 @@ export class BackwardPass {
   private readonly ldc: number;
   /** (H, Tc·m): gate gradients of the chunk's steps, slot s at columns s·m… */
   private readonly D: Float64Array;
+  /** (H, m): this step's gate gradients, contiguous (a plain matrix–vector product when m = 1). */
+  private readonly Ds: Float64Array;
   /** (Tc·m, n_a+n_x): zᵀ of the chunk's steps (rows s·m+j), so dW += D·Zt is a plain product. */
   private readonly Zt: Float64Array;
   private readonly dXc: Float64Array;
@@ -326,7 +328,7 @@ export class BackwardPass {
     if (problem.dcFinal) this.carryC.set(problem.dcFinal.data);
     this.Tc = chunkSteps(m, T_b);
     const ld = (this.ldc = this.Tc * m);
-    const sizes = [n_a * H, n_x * H, n_a * m, H * ld, ld * nz, n_x * ld, H * nz];
+    const sizes = [n_a * H, n_x * H, n_a * m, H * ld, ld * nz, n_x * ld, H * nz, H * m];
     const ws = (this.ws = kernels.workspace(sizes.reduce((p, q) => p + q, 0), sizes.length));
     this.WaT = ws.alloc(n_a * H);
     this.WaT.set(model.WaT);
@@ -337,6 +339,7 @@ export class BackwardPass {
     this.Zt = ws.alloc(ld * nz);
     this.dXc = ws.alloc(n_x * ld);
     this.dWz = ws.alloc(H * nz);
+    this.Ds = ws.alloc(H * m);
     this.db = new Float64Array(H);
   }
 
@@ -355,24 +358,20 @@ export class BackwardPass {
     const { n_x, n_a, m } = this.model.dims;
     const model = this.model, f = this.fwd, bw = this.bwd, H = model.H, nz = n_a + n_x;
     const S = n_a * m, o = t * S, ld = this.ldc, s = this.pending, col = s * m;
-    const D = this.D, carryA = this.carryA, carryC = this.carryC, daUp = this.daUp, daRec = bw.da;
+    const D = this.D, Ds = this.Ds, carryA = this.carryA, carryC = this.carryC, daUp = this.daUp, daRec = bw.da;
     // da_next reaching step t: upstream + carried
     for (let q = 0; q < S; q++) daRec[o + q] = daUp[o + q] + carryA[q];
     if (model.cell === 'rnn') {
       const a = f.a;
-      for (let r = 0; r < n_a; r++) {
-        const ro = o + r * m, dro = r * ld + col;
-        for (let j = 0; j < m; j++) {
-          const av = a[ro + j];
-          D[dro + j] = daRec[ro + j] * (1 - av * av);
-        }
+      for (let q = 0; q < S; q++) {
+        const av = a[o + q];
+        Ds[q] = daRec[o + q] * (1 - av * av);
       }
     } else {
       const c = f.c!, ft = f.ft!, it = f.it!, cct = f.cct!, ot = f.ot!;
       const dcRec = bw.dc!;
       const keep = this.keepGateGrads && bw.dft !== undefined;
       const c0 = this.problem.c0?.data;
-      const gi = n_a * ld;
       for (let r = 0; r < n_a; r++) {
         const ro = r * m;
         for (let j = 0; j < m; j++) {
@@ -388,17 +387,20 @@ export class BackwardPass {
           const dit = dC * cv * iv * (1 - iv);
           const dft = dC * cPrev * fv * (1 - fv);
           carryC[q] = dC * fv;
-          const dro = r * ld + col + j;
-          D[dro] = dft;
-          D[dro + gi] = dit;
-          D[dro + 2 * gi] = dcct;
-          D[dro + 3 * gi] = dot;
+          Ds[q] = dft;
+          Ds[q + S] = dit;
+          Ds[q + 2 * S] = dcct;
+          Ds[q + 3 * S] = dot;
           if (keep) { bw.dft![g] = dft; bw.dit![g] = dit; bw.dcct![g] = dcct; bw.dot![g] = dot; }
         }
       }
     }
-    // the recurrent part only: da_prev = Waᵀ·d⟨t⟩
-    this.ws.gemmNN(n_a, m, H, this.WaT, 0, H, D, col, ld, carryA, 0, m, false);
+    // the recurrent part only: da_prev = Waᵀ·d⟨t⟩; then d⟨t⟩ joins the chunk for dW and dx
+    this.ws.gemmNN(n_a, m, H, this.WaT, 0, H, Ds, 0, m, carryA, 0, m, false);
+    for (let r = 0; r < H; r++) {
+      const so = r * m, dro = r * ld + col;
+      for (let j = 0; j < m; j++) D[dro + j] = Ds[so + j];
+    }
     // zᵀ = [a_prev; x⟨t⟩]ᵀ of this step, for the chunk's dW product
     const Zt = this.Zt, aPrev = t === 0 ? this.problem.a0.data : f.a, aOff = t === 0 ? 0 : o - S;
     const x = this.x, xo = t * n_x * m;

@@ -154,6 +154,11 @@ export interface BenchResult {
   /** Floating-point work of one forward+backward (matrix products only), in GFLOP. */
   gflop: number;
   gflops: number;
+  /**
+   * Median process CPU time of forward+backward in ms (Node only, else null). On a shared machine
+   * it is steadier than wall time, which includes waiting for a core.
+   */
+  cpu_total_ms?: number | null;
   /** Peak resident set size of the process in MB, when the runtime exposes it. */
   peak_rss_mb: number | null;
   repeat: number;
