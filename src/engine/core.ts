@@ -136,6 +136,7 @@ export class ForwardPass {
   readonly fwd: ForwardCaches;
   done = 0;
   private readonly ws: Workspace;
+  /** x in NumPy layout (n_x, m, T_x); chunks are gathered from it (no full step-major copy). */
   private readonly x: Float64Array;
   private readonly c0: Float64Array;
   private readonly Tc: number;
@@ -156,7 +157,7 @@ export class ForwardPass {
     const { n_x, n_a, n_y, m, T_x } = model.dims;
     const H = model.H;
     this.fwd = allocForward(model.cell, model.dims);
-    this.x = ndDataToStepMajor(problem.x.data, n_x, m, T_x);
+    this.x = problem.x.data;
     this.c0 = problem.c0?.data ?? new Float64Array(n_a * m);
     this.Tc = chunkSteps(m, T_x);
     const sizes = [H * n_a, H * n_x, n_y * n_a, n_x * this.Tc * m, H * this.Tc * m, H * m, n_a * m, n_y * m];
@@ -185,12 +186,11 @@ export class ForwardPass {
     const H = this.model.H;
     const len = Math.min(this.Tc, T_x - t0);
     const ld = len * m;
-    const Xc = this.Xc, x = this.x, nm = n_x * m;
-    for (let s = 0; s < len; s++) {
-      const src = (t0 + s) * nm;
-      for (let k = 0; k < n_x; k++) {
-        const dst = k * ld + s * m, so = src + k * m;
-        for (let j = 0; j < m; j++) Xc[dst + j] = x[so + j];
+    const Xc = this.Xc, x = this.x;
+    for (let k = 0; k < n_x; k++) {
+      for (let j = 0; j < m; j++) {
+        const src = (k * m + j) * T_x + t0, dst = k * ld + j;
+        for (let s = 0; s < len; s++) Xc[dst + s * m] = x[src + s];
       }
     }
     this.ws.gemmNN(H, ld, n_x, this.Wx, 0, n_x, Xc, 0, ld, this.P, 0, ld, false);
@@ -292,8 +292,12 @@ export class BackwardPass {
   private finalized = false;
   private readonly ws: Workspace;
   private readonly T_b: number;
+  /** x (n_x, m, T_x) and da (n_a, m, T_b) in NumPy layout, read a chunk at a time. */
   private readonly x: Float64Array;
   private readonly daUp: Float64Array;
+  /** The chunk's steps, step-major by slot: x⟨t⟩ and upstream da⟨t⟩ for t = (chunk's first step) − slot. */
+  private readonly xC: Float64Array;
+  private readonly daC: Float64Array;
   private readonly WaT: Float64Array;
   private readonly WxT: Float64Array;
   /** da_prev carried to the next (earlier) step; the recurrent product's output. */
@@ -322,8 +326,8 @@ export class BackwardPass {
     if (T_b > T_x) throw new Error(`da has ${T_b} steps but the forward pass has only ${T_x}`);
     this.T_b = T_b;
     this.bwd = allocBackward(model.cell, model.dims, T_b, keepGateGrads);
-    this.x = ndDataToStepMajor(problem.x.data, n_x, m, T_x);
-    this.daUp = ndDataToStepMajor(problem.da.data, n_a, m, T_b);
+    this.x = problem.x.data;
+    this.daUp = problem.da.data;
     this.carryC = new Float64Array(n_a * m);
     if (problem.dcFinal) this.carryC.set(problem.dcFinal.data);
     this.Tc = chunkSteps(m, T_b);
@@ -341,6 +345,8 @@ export class BackwardPass {
     this.dWz = ws.alloc(H * nz);
     this.Ds = ws.alloc(H * m);
     this.db = new Float64Array(H);
+    this.xC = new Float64Array(this.Tc * n_x * m);
+    this.daC = new Float64Array(this.Tc * n_a * m);
   }
 
   get stepsComputed(): number {
@@ -358,9 +364,11 @@ export class BackwardPass {
     const { n_x, n_a, m } = this.model.dims;
     const model = this.model, f = this.fwd, bw = this.bwd, H = model.H, nz = n_a + n_x;
     const S = n_a * m, o = t * S, ld = this.ldc, s = this.pending, col = s * m;
-    const D = this.D, Ds = this.Ds, carryA = this.carryA, carryC = this.carryC, daUp = this.daUp, daRec = bw.da;
+    if (s === 0) this.loadChunk(t);
+    const D = this.D, Ds = this.Ds, carryA = this.carryA, carryC = this.carryC, daRec = bw.da;
+    const daC = this.daC, dco = s * S;
     // da_next reaching step t: upstream + carried
-    for (let q = 0; q < S; q++) daRec[o + q] = daUp[o + q] + carryA[q];
+    for (let q = 0; q < S; q++) daRec[o + q] = daC[dco + q] + carryA[q];
     if (model.cell === 'rnn') {
       const a = f.a;
       for (let q = 0; q < S; q++) {
@@ -403,7 +411,7 @@ export class BackwardPass {
     }
     // zᵀ = [a_prev; x⟨t⟩]ᵀ of this step, for the chunk's dW product
     const Zt = this.Zt, aPrev = t === 0 ? this.problem.a0.data : f.a, aOff = t === 0 ? 0 : o - S;
-    const x = this.x, xo = t * n_x * m;
+    const x = this.xC, xo = s * n_x * m;
     for (let j = 0; j < m; j++) {
       const zr = (col + j) * nz;
       for (let k = 0; k < n_a; k++) Zt[zr + k] = aPrev[aOff + k * m + j];
@@ -412,6 +420,21 @@ export class BackwardPass {
     this.pending++;
     this.computed++;
     if (this.pending === this.Tc || this.computed === this.T_b) this.flush();
+  }
+
+  /** Reads x and the upstream da of steps t, t−1, … (one chunk) out of the NumPy layout. */
+  private loadChunk(t: number): void {
+    const { n_x, n_a, m, T_x } = this.model.dims;
+    const len = Math.min(this.Tc, t + 1), T_b = this.T_b;
+    const x = this.x, xC = this.xC, nxm = n_x * m, da = this.daUp, daC = this.daC, S = n_a * m;
+    for (let q = 0; q < nxm; q++) {
+      const src = q * T_x + t;
+      for (let s = 0; s < len; s++) xC[s * nxm + q] = x[src - s];
+    }
+    for (let q = 0; q < S; q++) {
+      const src = q * T_b + t;
+      for (let s = 0; s < len; s++) daC[s * S + q] = da[src - s];
+    }
   }
 
   /** Batched products for the pending steps: dW += D·Zt, db += ΣD, dx = Wxᵀ·D. */
