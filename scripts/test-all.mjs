@@ -57,10 +57,11 @@ if (want('unit')) {
   const text = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
   const p = /^# pass (\d+)$/m.exec(text);
   const f = /^# fail (\d+)$/m.exec(text);
+  const cancelled = Number(/^# cancelled (\d+)$/m.exec(text)?.[1] ?? 0);
   if (!p || !f) suites.push({ name: 'unit', passed: 0, failed: 1, note: `crashed (exit ${r.status}), no TAP summary`, time: secs(t) });
   else {
     const crashed = r.status !== 0 && Number(f[1]) === 0;
-    suites.push({ name: 'unit', passed: Number(p[1]), failed: Number(f[1]) + (crashed ? 1 : 0), note: crashed ? `runner exit ${r.status}` : '', time: secs(t) });
+    suites.push({ name: 'unit', passed: Number(p[1]), failed: Number(f[1]) + cancelled + (crashed ? 1 : 0), note: crashed ? `runner exit ${r.status}` : '', time: secs(t) });
   }
 }
 

@@ -33,7 +33,8 @@ import {
 } from '../host/code-server.mjs';
 
 export { REPO, waitFor, screenshotPath };
-export const VSIX = join(REPO, 'dist', 'rnn-stepper.vsix');
+/** The package under test: test/e2e/run.mjs passes a private copy of dist/rnn-stepper.vsix. */
+export const VSIX = process.env.RNN_E2E_VSIX ?? join(REPO, 'dist', 'rnn-stepper.vsix');
 export const EXTENSION_ID = 'rnn-stepper.rnn-stepper';
 
 /**

@@ -124,7 +124,7 @@ function hookExit() {
 
 /**
  * Start code-server in its own process group.
- * @param {{ userDataDir?: string, extensionsDir?: string, home?: string, env?: Record<string,string>,
+ * @param {{ port?: number, userDataDir?: string, extensionsDir?: string, home?: string, env?: Record<string,string>,
  *           settings?: Record<string, unknown>, args?: string[], log?: (line: string) => void }} [opts]
  */
 export async function startCodeServer(opts = {}) {
@@ -138,7 +138,7 @@ export async function startCodeServer(opts = {}) {
   mkdirSync(join(home, '.run'), { recursive: true, mode: 0o700 });
   const settingsFile = join(userDataDir, 'User', 'settings.json');
   writeFileSync(settingsFile, JSON.stringify(quietSettings(opts.settings), null, 2));
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const configFile = join(userDataDir, 'cs.yaml');
   writeFileSync(configFile, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
 
