@@ -33,10 +33,17 @@ export interface PanelHost {
   recordPerf(name: string, ms: number): void;
   disposed(panel: StepperPanel): void;
   activated(panel: StepperPanel): void;
+  /** A fresh HTML shell (new nonce) for this webview. */
+  render(webview: vscode.Webview): string;
 }
 
 export class StepperPanel implements vscode.Disposable {
+  /** The current webview document said `ready` (reset while the panel is hidden). */
   ready = false;
+  /** Some webview document of this panel has said `ready`. */
+  private everReady = false;
+  /** How many `ready` messages this panel's webview documents have sent (tests). */
+  readyCount = 0;
   run: RunWorker | undefined;
   /** Diagnostics shown in the panel (last load failed), if any. */
   errors: { diagnostics: Diag[]; stale: boolean } | undefined;
@@ -58,6 +65,12 @@ export class StepperPanel implements vscode.Disposable {
       panel.onDidDispose(() => this.dispose()),
       panel.onDidChangeViewState((e) => {
         if (e.webviewPanel.active) host.activated(this);
+        if (!e.webviewPanel.visible && this.ready) {
+          // Hidden: the webview's document is torn down (no retainContextWhenHidden). Send nothing
+          // until its next `ready`, and give the next load a fresh render (new nonce).
+          this.ready = false;
+          panel.webview.html = host.render(panel.webview);
+        }
       }),
       this.changed,
     );
@@ -67,9 +80,12 @@ export class StepperPanel implements vscode.Disposable {
     return `RNN: ${path.basename(this.fixture)}`;
   }
 
-  /** Settled: the webview is ready and the run finished or failed (or the fixture is invalid). */
+  /**
+   * Settled: the webview has been ready (it may be hidden now) and the run finished or failed (or
+   * the fixture is invalid), with no reload in flight.
+   */
   get settled(): boolean {
-    if (!this.ready || this.loading) return false;
+    if (!this.everReady || this.loading) return false;
     if (this.errors && !this.run) return true;
     const p = this.run?.progress;
     return !!p && (p.finished || !!p.error) && !this.loading;
@@ -177,6 +193,8 @@ export class StepperPanel implements vscode.Disposable {
     switch (msg.type) {
       case 'ready':
         this.ready = true;
+        this.everReady = true;
+        this.readyCount++;
         this.sendSnapshot();
         this.changed.fire();
         return;

@@ -32,6 +32,10 @@ export interface RunStats {
   error?: string;
   /** Peak RSS of the extension host process seen by the worker (bytes; includes the host). */
   peakRss: number;
+  /** `ready` messages received by the panel so far (one per load of its webview document). */
+  readyCount: number;
+  /** The webview document currently loaded said `ready` (false while hidden). */
+  ready: boolean;
 }
 
 /** The contract's API plus a few extras used by benchmarks. */
@@ -102,6 +106,9 @@ export class PanelManager implements vscode.Disposable, PanelHost {
   activated(panel: StepperPanel): void {
     this.lastActive = panel;
   }
+  render(webview: vscode.Webview): string {
+    return renderHtml(webview, this.context.extensionUri);
+  }
 
   // ---- opening -----------------------------------------------------------------------------------
   private async resolveFixture(arg: unknown, verb: string): Promise<vscode.Uri | undefined> {
@@ -121,6 +128,12 @@ export class PanelManager implements vscode.Disposable, PanelHost {
   async stepRnn(arg?: unknown): Promise<void> {
     const uri = await this.resolveFixture(arg, 'Step RNN');
     if (!uri) return;
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === uri.fsPath);
+    if (doc?.isDirty) {
+      void vscode.window.showInformationMessage(
+        `Step RNN runs the saved ${path.basename(uri.fsPath)}; save the file to run your edits (saving re-runs it).`,
+      );
+    }
     const existing = this.find(uri.fsPath);
     if (existing) {
       existing.panel.reveal();
@@ -140,7 +153,7 @@ export class PanelManager implements vscode.Disposable, PanelHost {
     const sp = new StepperPanel(fixture, panel, this);
     this.panels.push(sp);
     this.lastActive = sp;
-    panel.webview.html = renderHtml(panel.webview, this.context.extensionUri);
+    panel.webview.html = this.render(panel.webview);
     void vscode.commands.executeCommand('setContext', 'rnnStepper.hasPanel', true);
     this.rememberOpen();
     void sp.reload();
@@ -344,10 +357,14 @@ export class PanelManager implements vscode.Disposable, PanelHost {
       },
       droppedMessages: () => this.dropped,
       runStats: (fixture) => {
-        const r = this.find(fixture)?.run;
-        if (!r) return undefined;
+        const sp = this.find(fixture);
+        const r = sp?.run;
+        if (!sp || !r) return undefined;
         const p = r.progress;
-        return { runId: r.runId, forwardDone: p.forwardDone, backwardDone: p.backwardDone, finished: p.finished, error: p.error, peakRss: r.peakRss };
+        return {
+          runId: r.runId, forwardDone: p.forwardDone, backwardDone: p.backwardDone, finished: p.finished,
+          error: p.error, peakRss: r.peakRss, readyCount: sp.readyCount, ready: sp.ready,
+        };
       },
       perfMarks: () => [...this.perf],
       restorePanel: (panel, state) => this.restore(panel, state),

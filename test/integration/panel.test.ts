@@ -10,7 +10,9 @@ import { activate, closeAll, extensionRoot, runCli, waitFor, workspaceDir, works
 
 /** The extras the extension's API has beyond the contract (see src/extension/panelManager.ts). */
 interface ApiEx extends RnnStepperApi {
-  runStats(fixture: string): { runId: number; finished: boolean; forwardDone: number; backwardDone: number; error?: string; peakRss: number } | undefined;
+  runStats(fixture: string):
+    | { runId: number; finished: boolean; forwardDone: number; backwardDone: number; error?: string; peakRss: number; readyCount: number; ready: boolean }
+    | undefined;
   restorePanel(panel: vscode.WebviewPanel, state: unknown): Promise<void>;
 }
 
@@ -189,6 +191,31 @@ describe('Step RNN panel (host side)', function () {
       await vscode.commands.executeCommand(`rnnStepper.${id}`);
     }
     assert.equal(api.runStats(file)?.error, undefined);
+  });
+
+  it('a hidden panel gets a fresh render (new nonce) and the ready handshake again when shown', async function () {
+    const file = workspaceFile('rnn_small.rnn.json');
+    await openPanel(api, file);
+    const html1 = api.panels().find((p) => p.fixture === file)!.html;
+    // Cover the panel with an editor in its own group, then bring it back.
+    const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(workspaceFile('lstm_small.rnn.json')));
+    const group = await waitFor(
+      () => vscode.window.tabGroups.all.find((g) => g.tabs.some((t) => t.input instanceof vscode.TabInputWebview && t.label === 'RNN: rnn_small.rnn.json')),
+      'the panel tab',
+    );
+    await vscode.window.showTextDocument(doc, { viewColumn: group.viewColumn, preview: false });
+    const html2 = await waitFor(() => {
+      const h = api.panels().find((p) => p.fixture === file)?.html;
+      return h && h !== html1 ? h : undefined;
+    }, 'a new render once hidden');
+    const nonce = (h: string) => /'nonce-([^']+)'/.exec(h)?.[1];
+    assert.notEqual(nonce(html2), nonce(html1));
+    const readies = api.runStats(file)!.readyCount;
+    assert.equal(api.runStats(file)!.ready, false, 'nothing is sent to a hidden panel');
+    await vscode.commands.executeCommand('rnnStepper.stepRnn', vscode.Uri.file(file)); // reveals it
+    await waitFor(() => (api.runStats(file)!.readyCount > readies ? true : undefined), 'a new ready from the reloaded webview');
+    assert.equal(api.runStats(file)!.ready, true);
+    assert.equal(api.panels().filter((p) => p.fixture === file).length, 1, 'revealed, not duplicated');
   });
 
   // Opt-in measurement (a big run costs minutes of CPU): RNN_BIG_FIXTURE=/path/big.rnn.json, made
