@@ -296,8 +296,13 @@ function renderErrors(diags: Diag[]): void {
   errorsEl.append(h('h2', { text: `Fixture problems (${diags.length})` }));
   const list = h('ul', { class: 'diag-list' });
   for (const d of diags) {
-    const where = `${d.file}:${d.line}:${d.column}`;
-    const link = h('a', { href: '#', class: 'diag-link', 'data-line': d.line, 'data-column': d.column }, where);
+    const base = d.file.split(/[\\/]/).pop() || d.file;
+    const where = `${base}:${d.line}:${d.column}`;
+    const link = h(
+      'a',
+      { href: '#', class: 'diag-link', 'data-line': d.line, 'data-column': d.column, title: `${d.file}:${d.line}:${d.column}` },
+      where,
+    );
     link.addEventListener('click', (e) => {
       e.preventDefault();
       post({ type: 'openLocation', line: d.line, column: d.column });
