@@ -258,13 +258,13 @@ export class PanelManager implements vscode.Disposable, PanelHost {
     });
     if (!target) return undefined; // cancelled: nothing is written
     const sp = this.find(fixture);
-    const shared = sp?.run && !sp.errors && !sp.run.progress.error ? sp.run : undefined;
+    const panelRun = sp?.run && !sp.errors && !sp.run.progress.error ? sp.run : undefined;
     let own: RunWorker | undefined;
     try {
       return await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `Exporting ${path.basename(fixture)}`, cancellable: true },
         async (progress, token) => {
-          let run = shared;
+          let run = panelRun;
           if (!run) {
             own = new RunWorker({
               scriptPath: this.workerScript(), runId: this.nextRunId(), fixture,
@@ -289,8 +289,12 @@ export class PanelManager implements vscode.Disposable, PanelHost {
               reported = done;
             }
           });
-          token.onCancellationRequested(() => own?.dispose());
-          const reply = await run.request({ type: 'export', path: target.fsPath });
+          const { id, reply: pending } = run.requestWithId({ type: 'export', path: target.fsPath });
+          const shared = run;
+          // Cancelling withdraws the consent: the export is dropped before anything is written
+          // (a run of our own is simply stopped).
+          token.onCancellationRequested(() => (own ? own.dispose() : shared.cancel(id)));
+          const reply = await pending;
           off();
           if (token.isCancellationRequested) return undefined;
           if ('error' in reply) {

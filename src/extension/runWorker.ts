@@ -125,6 +125,16 @@ export class RunWorker {
     this.send({ type: 'start' });
   }
 
+  /** Like `request`, with the id (to `cancel` it). */
+  requestWithId(req: WorkerRequest): { id: number; reply: Promise<WorkerReply> } {
+    const id = this.nextId;
+    return { id, reply: this.request(req) };
+  }
+
+  cancel(id: number): void {
+    this.send({ type: 'cancel', target: id });
+  }
+
   request(req: WorkerRequest): Promise<WorkerReply> {
     const id = this.nextId++;
     if (this.exited || this.progress.error) {

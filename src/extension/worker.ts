@@ -31,6 +31,10 @@ let lastProgress = 0;
 let lastPhaseForward = true;
 const scanner = new NonFiniteScanner();
 const whenFinished: (() => void)[] = [];
+/** Export requests waiting for the run to finish, by id; a `cancel` resolves them with false. */
+const waitingExports = new Map<number, (go: boolean) => void>();
+/** Export ids whose cancel arrived (checked between written chunks). */
+const cancelledExports = new Set<number>();
 let peak: MemorySample = memory();
 
 function memory(): MemorySample {
@@ -200,12 +204,30 @@ async function handle(msg: ToWorker): Promise<void> {
     case 'export': {
       if (!runner) return post({ type: 'reply', id: msg.id, error: 'no run to export' });
       const r = runner;
-      if (!r.finished) await new Promise<void>((res) => whenFinished.push(res));
-      const bytes = await exportRun({ problem: r.problem, forward: r.forward, backward: r.backward }, msg.path);
+      if (!r.finished) {
+        const go = await new Promise<boolean>((res) => {
+          waitingExports.set(msg.id, res);
+          whenFinished.push(() => res(true));
+        });
+        waitingExports.delete(msg.id);
+        if (!go) return post({ type: 'reply', id: msg.id, error: 'export cancelled' });
+      }
+      let bytes: number;
+      try {
+        bytes = await exportRun({ problem: r.problem, forward: r.forward, backward: r.backward }, msg.path, () =>
+          cancelledExports.has(msg.id),
+        );
+      } finally {
+        cancelledExports.delete(msg.id);
+      }
       samplePeak();
       post({ type: 'reply', id: msg.id, kind: 'export', bytes });
       return;
     }
+    case 'cancel':
+      cancelledExports.add(msg.target);
+      waitingExports.get(msg.target)?.(false);
+      return;
     case 'memory':
       post({ type: 'reply', id: msg.id, kind: 'memory', memory: samplePeak(), peak });
       return;

@@ -1,14 +1,30 @@
 /**
  * The export, written by the worker (which holds the caches) through the export module: streamed
  * chunk by chunk (a big run's text never exists as one string) into a temporary file that is
- * renamed over the target, so a failure leaves any old file intact.
+ * renamed over the target, so a failure or a cancel leaves any old file intact.
  */
 import { stat } from 'node:fs/promises';
 import type { RunResult } from '../engine/types';
-import { writeExportFile } from '../export/writeAtomic';
+import { writeExport } from '../export/caches';
+import { writeFileAtomic } from '../export/writeAtomic';
 
-/** Writes the same text as `rnn-stepper run FIXTURE` prints; returns the byte count. */
-export async function exportRun(result: RunResult, path: string): Promise<number> {
-  await writeExportFile(result, path);
+export class ExportCancelled extends Error {
+  constructor() {
+    super('export cancelled');
+  }
+}
+
+/**
+ * Writes the same text as `rnn-stepper run FIXTURE` prints; returns the byte count. Between
+ * chunks `cancelled()` is asked: when it says so, the temporary file is dropped and the target
+ * is not touched.
+ */
+export async function exportRun(result: RunResult, path: string, cancelled: () => boolean = () => false): Promise<number> {
+  await writeFileAtomic(path, (write) =>
+    writeExport(result, (chunk) => {
+      if (cancelled()) throw new ExportCancelled();
+      return write(chunk);
+    }),
+  );
   return (await stat(path)).size;
 }

@@ -40,6 +40,8 @@ export type ToWorker =
   | { type: 'norms'; id: number }
   /** Write the export atomically to `path` once the run has finished. */
   | { type: 'export'; id: number; path: string }
+  /** Withdraw an export that is still waiting for the run to finish (nothing is written). */
+  | { type: 'cancel'; target: number }
   | { type: 'memory'; id: number };
 
 export type FromWorker =
