@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Checks `npm start` the way a newcomer uses it: start it (browser mode), open the URL it prints
+// Checks `npm start` (the npm script itself) the way a newcomer uses it: start it (browser mode), open the URL it prints
 // in headless Chromium, find "RNN: Step RNN" in the command palette, press Ctrl+C (SIGINT to the
 // foreground process group) and check that no process it started survives.
 // Usage: node test/e2e/start-smoke.mjs   (not part of `npm test`: it rebuilds dist/ and takes ~1 min)
@@ -46,7 +46,7 @@ const pgidOf = (pid) => {
 };
 
 // Its own process group, like a shell job; Ctrl+C = SIGINT to that group.
-const child = spawn(process.execPath, [join(REPO, 'scripts', 'start.mjs')], {
+const child = spawn('npm', ['start'], {
   cwd: REPO,
   detached: true,
   env: { ...process.env, RNN_START: 'browser' },

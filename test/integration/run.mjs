@@ -54,7 +54,7 @@ try {
     ...(useDownload ? {} : { vscodeExecutablePath: launcher }),
     extensionDevelopmentPath: repo,
     extensionTestsPath: testsIndex,
-    launchArgs: [ws, '--disable-extensions'],
+    launchArgs: [ws],
     extensionTestsEnv: { RNN_STEPPER_TEST: '1' },
   });
 } catch (e) {
