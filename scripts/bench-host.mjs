@@ -64,7 +64,7 @@ const fin = await finished;
 console.log(`run finished:             ${ms()} ms  (${progressCount} progress messages)${fin.progress.error ? ' ERROR ' + fin.progress.error : ''}`);
 const b = performance.now();
 const bw = await request({ type: 'step', phase: 'backward', t: 500 < l.run.T_b ? 500 : 0 });
-console.log(`backward step payload:    ${(performance.now() - b).toFixed(1)} ms (recomputed by cellBackwardAt)${bw.error ? ' ' + bw.error : ''}`);
+console.log(`backward step payload:    ${(performance.now() - b).toFixed(1)} ms (recomputed on demand)${bw.error ? ' ' + bw.error : ''}`);
 if (exportPath) {
   const e = performance.now();
   const r = await request({ type: 'export', path: exportPath });

@@ -193,6 +193,18 @@ describe('Step RNN panel (host side)', function () {
     assert.equal(api.runStats(file)?.error, undefined);
   });
 
+  it('an error link in the panel (openLocation) opens the fixture at that line and column', async function () {
+    const file = workspaceFile('rnn_small.rnn.json');
+    await openPanel(api, file);
+    await api.simulateWebviewMessage(file, { type: 'openLocation', line: 3, column: 5 });
+    const editor = await waitFor(
+      () => vscode.window.visibleTextEditors.find((e) => e.document.uri.fsPath === file),
+      'the fixture in an editor',
+    );
+    assert.equal(editor.selection.active.line, 2);
+    assert.equal(editor.selection.active.character, 4);
+  });
+
   it('a hidden panel gets a fresh render (new nonce) and the ready handshake again when shown', async function () {
     const file = workspaceFile('rnn_small.rnn.json');
     await openPanel(api, file);
