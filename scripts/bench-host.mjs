@@ -41,7 +41,7 @@ worker.on('message', (m) => {
 worker.postMessage({ type: 'load', runId: 1, path: fixture, maxBytes: 1024 * 1048576, gateGradLimitBytes: 64 * 1048576 });
 const l = await loaded;
 if (l.type !== 'loaded') { console.error(l.message); process.exit(1); }
-console.log(`parsed in worker:         ${ms()} ms  (${JSON.stringify(l.run.dims)}, T_b=${l.run.T_b})`);
+console.log(`parsed in worker:         ${ms()} ms  (${JSON.stringify(l.run.dims)}, T_b=${l.run.T_b}); RSS now ${(process.memoryUsage().rss / 1048576).toFixed(0)} MB, peak so far ${(peakRss / 1048576).toFixed(0)} MB`);
 const tStart = performance.now();
 worker.postMessage({ type: 'start' });
 let first;
