@@ -135,6 +135,13 @@ export class StepperPanel implements vscode.Disposable {
     w.onProgress((p) => {
       this.post({ type: 'progress', progress: p });
       if (p.error) log().error(`${path.basename(this.fixture)}: ${p.error}`);
+      if (p.finished) {
+        const t = w.timings, mb = (w.peakRss / 1048576).toFixed(0);
+        log().info(
+          `${path.basename(this.fixture)} run ${w.runId}: parsed in ${t.loadedMs} ms, first step at ${t.firstStepMs} ms, ` +
+            `finished at ${t.finishedMs} ms; peak extension host RSS ${mb} MB`,
+        );
+      }
       if (p.finished || p.error) this.changed.fire();
     });
     w.onNorms = (n) => this.postNorms(w, n);

@@ -38,6 +38,9 @@ export class RunWorker {
   progress: Progress;
   norms: NormsEvent | undefined;
   peakRss = 0;
+  /** Milestones in ms since the worker was created: parsed, first step computed, finished. */
+  readonly timings: { loadedMs?: number; firstStepMs?: number; finishedMs?: number } = {};
+  private readonly created = Date.now();
   lastMemory: MemorySample | undefined;
   private readonly progressListeners = new Set<(p: Progress) => void>();
   onNorms: ((n: NormsEvent) => void) | undefined;
@@ -77,6 +80,7 @@ export class RunWorker {
   private receive(m: FromWorker): void {
     switch (m.type) {
       case 'loaded':
+        this.timings.loadedMs = Date.now() - this.created;
         this.info = { ...m.run, runId: this.runId };
         this.loadResolve?.({ ok: true, run: this.info, warnings: m.warnings });
         this.loadResolve = undefined;
@@ -87,6 +91,8 @@ export class RunWorker {
         return;
       case 'progress':
         this.progress = { ...m.progress, runId: this.runId };
+        if (m.progress.forwardDone > 0) this.timings.firstStepMs ??= Date.now() - this.created;
+        if (m.progress.finished) this.timings.finishedMs ??= Date.now() - this.created;
         this.lastMemory = m.memory;
         this.peakRss = Math.max(this.peakRss, m.memory.rss);
         this.emitProgress();
