@@ -41,10 +41,15 @@ type WindowMsg = Extract<ToWebview, { type: 'window' }>;
 export class DataClient {
   private nextId = 1;
   private runId = -1;
-  readonly steps = new Lru<string, StepData>(24);
+  /** Step payloads: at most 32 stops and 128 MB (a big LSTM's backward stop is ~2.7 MB). */
+  readonly steps = new Lru<string, StepData>(32, (s) => s.tensors.reduce((n, t) => n + t.data.byteLength, 0), 128 << 20);
+  /** Window chunks: 64 steps × units of one tensor and batch column each (≤ 128 KB for n_a = 256). */
   readonly chunks = new Lru<string, WindowChunk>(160);
   private readonly inflight = new Map<string, { id: number; at: number }>();
   private readonly byId = new Map<number, string>();
+
+  /** Called with request → reply milliseconds of every step reply (diagnostics, benchmark). */
+  onStepLatency?: (ms: number) => void;
 
   constructor(
     private readonly post: (m: FromWebview) => void,
@@ -100,6 +105,8 @@ export class DataClient {
     const key = this.byId.get(m.inReplyTo);
     if (key !== undefined) {
       this.byId.delete(m.inReplyTo);
+      const f = this.inflight.get(key);
+      if (f && this.onStepLatency) this.onStepLatency(this.now() - f.at);
       this.inflight.delete(key);
     }
     if (m.runId !== this.runId) return undefined;

@@ -1,10 +1,23 @@
-/** A small least-recently-used map: `get` refreshes an entry, `set` evicts the oldest beyond `capacity`. */
+/**
+ * A small least-recently-used map: `get` refreshes an entry, `set` evicts the oldest entries
+ * beyond `capacity` entries or, with a `weigh` function, beyond `maxWeight` in total.
+ */
 export class Lru<K, V> {
   private readonly map = new Map<K, V>();
-  constructor(readonly capacity: number) {}
+  private weight = 0;
+  constructor(
+    readonly capacity: number,
+    private readonly weigh?: (v: V) => number,
+    readonly maxWeight = Infinity,
+  ) {}
 
   get size(): number {
     return this.map.size;
+  }
+
+  /** Total weight of the entries (0 without a `weigh` function). */
+  get totalWeight(): number {
+    return this.weight;
   }
 
   has(k: K): boolean {
@@ -26,16 +39,25 @@ export class Lru<K, V> {
   }
 
   set(k: K, v: V): void {
-    this.map.delete(k);
+    this.delete(k);
     this.map.set(k, v);
-    while (this.map.size > this.capacity) {
-      const oldest = this.map.keys().next().value as K;
-      this.map.delete(oldest);
+    if (this.weigh) this.weight += this.weigh(v);
+    // Never evict the entry just added, even when it alone is over the weight budget.
+    while (this.map.size > 1 && (this.map.size > this.capacity || this.weight > this.maxWeight)) {
+      this.delete(this.map.keys().next().value as K);
     }
+  }
+
+  delete(k: K): void {
+    const old = this.map.get(k);
+    if (old === undefined) return;
+    this.map.delete(k);
+    if (this.weigh) this.weight -= this.weigh(old);
   }
 
   clear(): void {
     this.map.clear();
+    this.weight = 0;
   }
 
   keys(): K[] {

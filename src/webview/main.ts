@@ -33,6 +33,8 @@ declare global {
     __rnnPerf: number[];
     /** Same, but measured at the next animation frame (includes waiting for vsync). */
     __rnnPerfFrame: number[];
+    /** Last 200 step request → reply times (ms): how long the host takes to deliver a step. */
+    __rnnNet: number[];
   }
 }
 
@@ -43,9 +45,14 @@ const vscode: HostApi =
 
 const post = (m: FromWebview) => vscode.postMessage(m);
 const store = new Store(vscode);
-const data = new DataClient(post);
+const data = new DataClient(post, () => performance.now());
 window.__rnnPerf = [];
 window.__rnnPerfFrame = [];
+window.__rnnNet = [];
+data.onStepLatency = (ms) => {
+  window.__rnnNet.push(ms);
+  if (window.__rnnNet.length > 200) window.__rnnNet.shift();
+};
 
 let palette: Palette = readPalette();
 /** Gradient norms by step t; steps before `from` are not computed yet (NaN there means "no value"). */
@@ -1000,7 +1007,10 @@ function requestAround(s: State): void {
   if (!run) return;
   const max = reachableMax(run, s.progress);
   const here = indexOf(run, s.cursor);
-  for (const d of [0, 1, -1, 2, -2]) {
+  // Current stop first, then neighbours, reaching further in the direction the user is moving
+  // (a held key outruns a host that needs a while per stop).
+  const k = travel;
+  for (const d of [0, k, -k, 2 * k, 3 * k, -2 * k, 4 * k, 5 * k, 6 * k]) {
     const i = here + d;
     if (i < 0 || i > max) continue;
     const c = cursorAt(run, i);
@@ -1146,7 +1156,14 @@ function measureWidth(): void {
 }
 measureWidth();
 
+/** +1 while stepping forward, -1 while stepping back: where to prefetch. */
+let travel = 1;
+
 store.subscribe((s, prev) => {
+  if (s.run && prev.run === s.run && prev.cursor !== s.cursor) {
+    const d = indexOf(s.run, s.cursor) - indexOf(s.run, prev.cursor);
+    if (d !== 0) travel = d > 0 ? 1 : -1;
+  }
   renderChrome(s, prev);
   const cursorMoved = prev.cursor !== s.cursor || prev.run !== s.run;
   const viewChanged = prev.batch !== s.batch || prev.table !== s.table;

@@ -118,6 +118,19 @@ describe('webview helpers', () => {
     assert.deepEqual(l.keys().sort(), ['a', 'c']);
   });
 
+  it('LRU with a weight budget evicts the oldest entries until the total fits, never the newest', () => {
+    const l = new Lru<string, number>(10, (v) => v, 10);
+    l.set('a', 4);
+    l.set('b', 4);
+    l.set('c', 4); // 12 > 10: 'a' goes
+    assert.deepEqual(l.keys(), ['b', 'c']);
+    assert.equal(l.totalWeight, 8);
+    l.set('huge', 50); // alone over budget: kept, everything older goes
+    assert.deepEqual(l.keys(), ['huge']);
+    l.set('huge', 1); // replacing an entry re-weighs it
+    assert.equal(l.totalWeight, 1);
+  });
+
   it('short number text: 4 significant digits, exponent for tiny/huge, names for non-finite', () => {
     assert.equal(short(0.123456789), '0.1235');
     assert.equal(short(-1.5), '-1.5');

@@ -1,0 +1,133 @@
+#!/usr/bin/env node
+// `npm run bench:ui`: the Step RNN panel on a big LSTM in the real workbench (code-server +
+// Chromium). Generates n_x=64 n_a=256 n_y=10 m=32 T_x=1000 with `rnn-stepper new`, runs Step RNN
+// on it, and prints:
+//   - Step RNN → first step painted (ms), and → whole run finished (ms)
+//   - key press → repainted step (performance marks inside the webview, window.__rnnPerf):
+//     p50 / p95 / max over ~100 F10 presses, then ~100 Shift+F10 presses
+//   - the extension host's peak resident memory (VmHWM of its process; worker threads included)
+//   - the webview's JS heap before/after stepping (performance.memory, Chromium only)
+// Numbers are from a shared 2-core machine: noisy, run it twice before believing a change.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO, openSession } from './panel-driver.mjs';
+
+const PRESSES = Number(process.env.BENCH_PRESSES ?? 100);
+const dims = { 'n-x': 64, 'n-a': 256, 'n-y': 10, m: 32, T: 1000 };
+
+const pct = (xs, p) => {
+  const a = [...xs].sort((x, y) => x - y);
+  return a.length ? a[Math.min(a.length - 1, Math.floor((a.length - 1) * p))] : NaN;
+};
+const fmt = (x) => (Number.isFinite(x) ? x.toFixed(1) : 'n/a');
+
+/** Processes of a process group whose command line matches `re`. */
+function groupProcesses(pgid, re) {
+  const out = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[2]) !== pgid) continue; // pgrp
+      const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      if (re.test(cmd)) out.push(Number(d));
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
+function memKb(pid, key) {
+  try {
+    const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+async function main() {
+  if (!existsSync(join(REPO, 'dist/webview.js')) || !existsSync(join(REPO, 'dist/cli.js')))
+    execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: REPO, stdio: 'inherit' });
+  const ws = mkdtempSync(join(tmpdir(), 'rnn-bench-ui-'));
+  const fixture = join(ws, 'lstm_big.rnn.json');
+  const t0 = Date.now();
+  execFileSync(
+    process.execPath,
+    [join(REPO, 'dist/cli.js'), 'new', '--kind', 'lstm', ...Object.entries(dims).flatMap(([k, v]) => [k.length > 1 ? `--${k}` : `-${k}`, String(v)]), '--seed', '1', '-o', fixture],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  console.log(`fixture: LSTM n_x=64 n_a=256 n_y=10 m=32 T_x=1000, ${(statSync(fixture).size / 1e6).toFixed(0)} MB, generated in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+  const s = await openSession(ws, { viewport: { width: 1400, height: 900 } });
+  let hostPids = [];
+  let peakSampled = 0;
+  const sample = () => {
+    if (!hostPids.length) hostPids = groupProcesses(s.server.pid, /--type=extensionHost/);
+    for (const p of hostPids) peakSampled = Math.max(peakSampled, memKb(p, 'VmRSS'));
+  };
+  const sampler = setInterval(sample, 200);
+  try {
+    const page = s.page;
+    // No editor open (a 200 MB file in the editor is not the point): Step RNN asks for the file.
+    await s.command('RNN: Step RNN');
+    const box = page.locator('.quick-input-widget input');
+    await box.waitFor({ timeout: 20_000 });
+    await box.fill(fixture);
+    const start = Date.now();
+    await page.keyboard.press('Enter');
+    await s.frame().locator('body[data-state="ready"]').waitFor({ timeout: 120_000, state: 'attached' });
+    const firstPaint = Date.now() - start;
+    console.log(`Step RNN → first step painted: ${firstPaint} ms (includes the file picker closing and the panel opening)`);
+    const heapBefore = await s.frame().locator('body').evaluate(() => performance.memory?.usedJSHeapSize ?? NaN);
+
+    await s.frame().locator('body[data-run-finished="true"]').waitFor({ timeout: 600_000, state: 'attached' });
+    console.log(`Step RNN → whole run (forward + backward) finished: ${Date.now() - start} ms`);
+
+    await s.frame().locator('#position').click(); // keyboard focus into the panel
+    const series = async (key, n) => {
+      await s.frame().locator('body').evaluate(() => {
+        window.__rnnPerf.length = 0;
+        window.__rnnPerfFrame.length = 0;
+        window.__rnnNet.length = 0;
+      });
+      for (let i = 0; i < n; i++) {
+        const before = await s.position();
+        await page.keyboard.press(key);
+        await s.frame().locator('#position', { hasNotText: before }).waitFor({ timeout: 10_000 }).catch(() => undefined);
+        await page.waitForTimeout(20); // let the prefetch of the neighbours go out, as a user's key repeat would
+      }
+      await page.waitForTimeout(200);
+      return s.frame().locator('body').evaluate(() => ({ paint: [...window.__rnnPerf], frame: [...window.__rnnPerfFrame], net: [...window.__rnnNet] }));
+    };
+    for (const [label, key] of [['F10 (step forward)', 'F10'], ['Shift+F10 (step back)', 'Shift+F10']]) {
+      const r = await series(key, PRESSES);
+      console.log(
+        `key → step painted, ${label}, n=${r.paint.length}: p50 ${fmt(pct(r.paint, 0.5))} ms, p95 ${fmt(pct(r.paint, 0.95))} ms, max ${fmt(Math.max(...r.paint))} ms` +
+          ` | to next frame: p50 ${fmt(pct(r.frame, 0.5))} ms, p95 ${fmt(pct(r.frame, 0.95))} ms` +
+          ` | host step request → reply (n=${r.net.length}): p50 ${fmt(pct(r.net, 0.5))} ms, p95 ${fmt(pct(r.net, 0.95))} ms`,
+      );
+    }
+    const heapAfter = await s.frame().locator('body').evaluate(() => performance.memory?.usedJSHeapSize ?? NaN);
+    console.log(`webview JS heap: ${fmt(heapBefore / 1048576)} MB after the first step, ${fmt(heapAfter / 1048576)} MB after ${2 * PRESSES} steps`);
+    sample();
+    const hwm = Math.max(...hostPids.map((p) => memKb(p, 'VmHWM')));
+    console.log(
+      `extension host peak memory: VmHWM ${fmt(hwm / 1024)} MB (process ${hostPids.join(', ') || 'not found'}), highest RSS sampled every 200 ms ${fmt(peakSampled / 1024)} MB`,
+    );
+    await s.screenshot('bench-ui-big-lstm');
+  } finally {
+    clearInterval(sampler);
+    await s.close();
+    rmSync(ws, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});
