@@ -149,6 +149,8 @@ export class ForwardPass {
   private readonly Gs: Float64Array;
   /** a⟨t-1⟩, the recurrent operand. */
   private readonly aState: Float64Array;
+  /** c⟨t-1⟩ (LSTM, used by the vectorised cell). */
+  private readonly cState: Float64Array;
   private readonly Ys: Float64Array;
   private chunkStart = -1;
   private chunkLen = 0;
@@ -160,7 +162,7 @@ export class ForwardPass {
     this.x = problem.x.data;
     this.c0 = problem.c0?.data ?? new Float64Array(n_a * m);
     this.Tc = chunkSteps(m, T_x);
-    const sizes = [H * n_a, H * n_x, n_y * n_a, n_x * this.Tc * m, H * this.Tc * m, H * m, n_a * m, n_y * m];
+    const sizes = [H * n_a, H * n_x, n_y * n_a, n_x * this.Tc * m, H * this.Tc * m, H * m, n_a * m, n_y * m, n_a * m];
     const ws = (this.ws = kernels.workspace(sizes.reduce((p, q) => p + q, 0), sizes.length));
     this.Wa = ws.alloc(H * n_a);
     this.Wa.set(model.Wa);
@@ -174,6 +176,8 @@ export class ForwardPass {
     this.aState = ws.alloc(n_a * m);
     this.aState.set(problem.a0.data);
     this.Ys = ws.alloc(n_y * m);
+    this.cState = ws.alloc(n_a * m);
+    this.cState.set(this.c0);
   }
 
   get finished(): boolean {
@@ -215,7 +219,20 @@ export class ForwardPass {
     this.ws.gemmNN(H, m, n_a, this.Wa, 0, n_a, aS, 0, m, Gs, 0, m, true);
     const o = t * S;
     const a = f.a;
-    if (model.cell === 'rnn') {
+    const ws = this.ws;
+    if (model.cell === 'rnn' && ws.tanhInPlace) {
+      ws.tanhInPlace(Gs, S);
+      aS.set(Gs.subarray(0, S));
+      a.set(aS, o);
+    } else if (model.cell === 'lstm' && ws.lstmCell) {
+      ws.lstmCell(Gs, this.cState, aS, S);
+      f.ft!.set(Gs.subarray(0, S), o);
+      f.it!.set(Gs.subarray(S, 2 * S), o);
+      f.cct!.set(Gs.subarray(2 * S, 3 * S), o);
+      f.ot!.set(Gs.subarray(3 * S, 4 * S), o);
+      f.c!.set(this.cState, o);
+      a.set(aS, o);
+    } else if (model.cell === 'rnn') {
       for (let q = 0; q < S; q++) {
         const v = Math.tanh(Gs[q]);
         a[o + q] = v;

@@ -21,6 +21,14 @@ export interface Workspace {
   /** A zeroed array of n doubles (16-byte aligned in the wasm backend). */
   alloc(n: number): Float64Array;
   gemmNN: GemmNN;
+  /**
+   * Optional vectorised activations (wasm backend; arrays must come from `alloc`):
+   * `tanhInPlace(p, n)`: p[0..n) = tanh(p[0..n));
+   * `lstmCell(G, c, a, S)`: G (4S) pre-activations [f; i; c; o] → activations in place,
+   * c ← ft⊙c + it⊙cct, a ← ot⊙tanh(c).
+   */
+  tanhInPlace?: (p: Float64Array, n: number) => void;
+  lstmCell?: (G: Float64Array, c: Float64Array, a: Float64Array, S: number) => void;
 }
 
 export interface Kernels {

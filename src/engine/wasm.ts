@@ -1,10 +1,11 @@
 /**
- * WebAssembly SIMD backend: the AssemblyScript kernel (wasm/kernels.as.ts, bytes embedded in
- * wasm/kernels.generated.ts) instantiated once per workspace over its own fixed-size memory.
- * Operands outside that memory (should not happen) fall back to the JavaScript kernel.
+ * WebAssembly SIMD backend: the AssemblyScript kernels (wasm/kernels.as.ts, bytes embedded in
+ * wasm/kernels.generated.ts). One shared instance over a fixed-size memory; each workspace is a
+ * region of it, returned to a free list when the workspace is garbage-collected. Operands outside
+ * that memory (should not happen) fall back to the JavaScript kernel.
  */
 
-import { jsGemmNN, type GemmNN, type Kernels, type Workspace } from './kernels';
+import { jsGemmNN, type Kernels, type Workspace } from './kernels';
 import { KERNELS_WASM_BASE64 } from './wasm/kernels.generated';
 
 type WasmGemm = (
@@ -21,36 +22,149 @@ function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
 
 const PAGE = 65536;
 
+type Exports = {
+  gemmNN: WasmGemm;
+  tanhInPlace: (p: number, n: number) => void;
+  lstmCell: (pG: number, S: number, pc: number, pa: number) => void;
+};
+
+/**
+ * The kernels of one instance over one memory. Calls from the engine's time loop go through the
+ * methods of this class, so a shared instance keeps every call site monomorphic (a fresh instance
+ * per run would make V8 deoptimise the loop on "wrong call target" at every run).
+ */
+class Instance {
+  readonly buf: ArrayBuffer;
+  constructor(readonly ex: Exports, memory: WebAssembly.Memory) {
+    this.buf = memory.buffer;
+  }
+  gemmNN(
+    M: number, N: number, K: number, A: Float64Array, aOff: number, lda: number, B: Float64Array, bOff: number,
+    ldb: number, C: Float64Array, cOff: number, ldc: number, accumulate: boolean,
+  ): void {
+    if (M === 0 || N === 0) return;
+    const buf = this.buf;
+    if (A.buffer !== buf || B.buffer !== buf || C.buffer !== buf) {
+      jsGemmNN(M, N, K, A, aOff, lda, B, bOff, ldb, C, cOff, ldc, accumulate);
+      return;
+    }
+    this.ex.gemmNN(M, N, K, A.byteOffset + aOff * 8, lda, B.byteOffset + bOff * 8, ldb, C.byteOffset + cOff * 8, ldc,
+      accumulate ? 1 : 0);
+  }
+  tanhInPlace(p: Float64Array, n: number): void {
+    if (p.buffer === this.buf) this.ex.tanhInPlace(p.byteOffset, n);
+    else for (let q = 0; q < n; q++) p[q] = Math.tanh(p[q]);
+  }
+  lstmCell(G: Float64Array, c: Float64Array, a: Float64Array, S: number): void {
+    const buf = this.buf;
+    if (G.buffer === buf && c.buffer === buf && a.buffer === buf) {
+      this.ex.lstmCell(G.byteOffset, S, c.byteOffset, a.byteOffset);
+      return;
+    }
+    for (let q = 0; q < S; q++) {
+      const f = 1 / (1 + Math.exp(-G[q])), i = 1 / (1 + Math.exp(-G[S + q]));
+      const cc = Math.tanh(G[2 * S + q]), o = 1 / (1 + Math.exp(-G[3 * S + q]));
+      G[q] = f; G[S + q] = i; G[2 * S + q] = cc; G[3 * S + q] = o;
+      c[q] = f * c[q] + i * cc;
+      a[q] = o * Math.tanh(c[q]);
+    }
+  }
+}
+
+/** A region [base, end) of an instance's memory, handed out by a bump pointer. */
+class RegionWorkspace implements Workspace {
+  private top: number;
+  constructor(private readonly inst: Instance, base: number, private readonly end: number) {
+    this.top = base;
+  }
+  alloc(n: number): Float64Array {
+    const size = n * 8;
+    if (this.top + size > this.end) return new Float64Array(n);
+    const a = new Float64Array(this.inst.buf, this.top, n);
+    a.fill(0); // regions are reused
+    this.top += (size + 15) & ~15;
+    return a;
+  }
+  gemmNN(
+    M: number, N: number, K: number, A: Float64Array, aOff: number, lda: number, B: Float64Array, bOff: number,
+    ldb: number, C: Float64Array, cOff: number, ldc: number, accumulate: boolean,
+  ): void {
+    this.inst.gemmNN(M, N, K, A, aOff, lda, B, bOff, ldb, C, cOff, ldc, accumulate);
+  }
+  tanhInPlace(p: Float64Array, n: number): void {
+    this.inst.tanhInPlace(p, n);
+  }
+  lstmCell(G: Float64Array, c: Float64Array, a: Float64Array, S: number): void {
+    this.inst.lstmCell(G, c, a, S);
+  }
+}
+
+/** Pages of the shared memory (virtual until touched): workspaces are weights + chunk scratch, MBs. */
+const SHARED_PAGES = 2048;
+
+/**
+ * First-fit free list over the shared memory. A region returns to it when its workspace object
+ * is garbage-collected (the passes that use the views hold the workspace).
+ */
+class Arena {
+  private free: [number, number][];
+  private readonly registry: FinalizationRegistry<[number, number]> | null;
+  constructor(size: number) {
+    this.free = [[16, size]];
+    this.registry = typeof FinalizationRegistry === 'function'
+      ? new FinalizationRegistry<[number, number]>(([b, e]) => this.release(b, e)) : null;
+  }
+  take(bytes: number): [number, number] | null {
+    if (!this.registry) return null;
+    const need = (bytes + 15) & ~15;
+    for (let i = 0; i < this.free.length; i++) {
+      const [b, e] = this.free[i];
+      if (e - b >= need) {
+        if (e - b === need) this.free.splice(i, 1);
+        else this.free[i] = [b + need, e];
+        return [b, b + need];
+      }
+    }
+    return null;
+  }
+  track(owner: object, region: [number, number]): void {
+    this.registry?.register(owner, region);
+  }
+  private release(b: number, e: number): void {
+    this.free.push([b, e]);
+    this.free.sort((x, y) => x[0] - y[0]);
+    const merged: [number, number][] = [];
+    for (const r of this.free) {
+      const last = merged[merged.length - 1];
+      if (last && last[1] === r[0]) last[1] = r[1];
+      else merged.push([r[0], r[1]]);
+    }
+    this.free = merged;
+  }
+}
+
 export function loadWasmKernels(): Kernels | null {
   if (typeof WebAssembly !== 'object' || typeof WebAssembly.Module !== 'function') return null;
   const bytes = decodeBase64(KERNELS_WASM_BASE64);
   if (!WebAssembly.validate(bytes)) return null; // no SIMD support
   const module = new WebAssembly.Module(bytes);
+  const instantiate = (pages: number): Instance => {
+    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+    return new Instance(new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as Exports, memory);
+  };
+  const shared = instantiate(SHARED_PAGES);
+  const arena = new Arena(SHARED_PAGES * PAGE);
   const workspace = (doubles: number, arrays: number): Workspace => {
     const bytesNeeded = (doubles + 2 * arrays + 2) * 8;
-    const pages = Math.max(1, Math.ceil(bytesNeeded / PAGE));
-    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
-    const instance = new WebAssembly.Instance(module, { env: { memory } });
-    const gemm = instance.exports.gemmNN as WasmGemm;
-    const buf = memory.buffer;
-    let top = 16;
-    const alloc = (n: number): Float64Array => {
-      const size = n * 8;
-      if (top + size > buf.byteLength) return new Float64Array(n);
-      const a = new Float64Array(buf, top, n);
-      top += (size + 15) & ~15;
-      return a;
-    };
-    const gemmNN: GemmNN = (M, N, K, A, aOff, lda, B, bOff, ldb, C, cOff, ldc, accumulate) => {
-      if (M === 0 || N === 0) return;
-      if (A.buffer !== buf || B.buffer !== buf || C.buffer !== buf) {
-        jsGemmNN(M, N, K, A, aOff, lda, B, bOff, ldb, C, cOff, ldc, accumulate);
-        return;
-      }
-      gemm(M, N, K, A.byteOffset + aOff * 8, lda, B.byteOffset + bOff * 8, ldb, C.byteOffset + cOff * 8, ldc,
-        accumulate ? 1 : 0);
-    };
-    return { alloc, gemmNN };
+    const region = arena.take(bytesNeeded);
+    if (region) {
+      const ws = new RegionWorkspace(shared, region[0], region[1]);
+      arena.track(ws, region);
+      return ws;
+    }
+    // shared memory full (or no FinalizationRegistry): a private instance of the right size
+    const pages = Math.max(1, Math.ceil((bytesNeeded + 16) / PAGE));
+    return new RegionWorkspace(instantiate(pages), 16, pages * PAGE);
   };
   // smoke test: a 2×2 product must come out right, else do not use the backend
   const ws = workspace(12, 3);
@@ -60,4 +174,3 @@ export function loadWasmKernels(): Kernels | null {
   if (C[0] !== 19 || C[1] !== 22 || C[2] !== 43 || C[3] !== 50) return null;
   return { name: 'wasm-simd', workspace };
 }
-

@@ -161,3 +161,146 @@ function matvec(M: i32, K: i32, pA: usize, sa: usize, px: usize, pC: usize, sc: 
     store<f64>(cp, s);
   }
 }
+
+// ---------------------------------------------------------------- elementwise (activations)
+// exp, tanh and sigmoid on f64x2, accurate to a few ulp: exp by Cody–Waite reduction
+// x = k·ln2 + r (|r| ≤ ln2/2), a degree-13 Taylor polynomial, and 2^k applied in two halves
+// (exact, so subnormal results and overflow to ∞ round once, like libm). NaN propagates.
+
+const LN2_HI: f64 = 6.93147180369123816490e-01;
+const LN2_LO: f64 = 1.90821492927058770002e-10;
+const INV_LN2: f64 = 1.44269504088896338700e+00;
+/** 2^52 + 1023: adding it to a small integer-valued double puts k + 1023 in the low mantissa bits. */
+const EXP_MAGIC: f64 = 4503599627371519.0;
+
+function pow2(k: v128): v128 {
+  return i64x2.shl(f64x2.add(k, f64x2.splat(EXP_MAGIC)), 52);
+}
+
+function vexp(x0: v128): v128 {
+  const x = f64x2.min(f64x2.max(x0, f64x2.splat(-746.0)), f64x2.splat(710.0));
+  const k = f64x2.nearest(f64x2.mul(x, f64x2.splat(INV_LN2)));
+  let r = f64x2.sub(x, f64x2.mul(k, f64x2.splat(LN2_HI)));
+  r = f64x2.sub(r, f64x2.mul(k, f64x2.splat(LN2_LO)));
+  let p = f64x2.splat(1.6059043836821613e-10); // 1/13!
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(2.08767569878681e-9)); // 1/12!
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(2.505210838544172e-8)); // 1/11!
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(2.755731922398589e-7)); // 1/10!
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(2.7557319223985893e-6)); // 1/9!
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(2.48015873015873e-5)); // 1/8!
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.984126984126984e-4)); // 1/7!
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.388888888888889e-3)); // 1/6!
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(8.333333333333333e-3)); // 1/5!
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(4.1666666666666664e-2)); // 1/4!
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(0.16666666666666666)); // 1/3!
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(0.5));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0));
+  const k1 = f64x2.floor(f64x2.mul(k, f64x2.splat(0.5)));
+  const k2 = f64x2.sub(k, k1);
+  return f64x2.mul(f64x2.mul(p, pow2(k1)), pow2(k2));
+}
+
+/** expm1(y) for 0 ≤ y ≤ 1.1 by its Taylor series (degree 19). */
+function vexpm1Small(y: v128): v128 {
+  let p = f64x2.splat(8.220635246624329e-18); // 1/19!
+  p = f64x2.add(f64x2.mul(p, y), f64x2.splat(1.5619206968586225e-16)); // 1/18!
+  p = f64x2.add(f64x2.mul(p, y), f64x2.splat(2.8114572543455206e-15)); // 1/17!
+  p = f64x2.add(f64x2.mul(p, y), f64x2.splat(4.779477332387385e-14)); // 1/16!
+  p = f64x2.add(f64x2.mul(p, y), f64x2.splat(7.647163731819816e-13)); // 1/15!
+  p = f64x2.add(f64x2.mul(p, y), f64x2.splat(1.1470745597729725e-11)); // 1/14!
+  p = f64x2.add(f64x2.mul(p, y), f64x2.splat(1.6059043836821613e-10)); // 1/13!
+  p = f64x2.add(f64x2.mul(p, y), f64x2.splat(2.08767569878681e-9));
+  p = f64x2.add(f64x2.mul(p, y), f64x2.splat(2.505210838544172e-8));
+  p = f64x2.add(f64x2.mul(p, y), f64x2.splat(2.755731922398589e-7));
+  p = f64x2.add(f64x2.mul(p, y), f64x2.splat(2.7557319223985893e-6));
+  p = f64x2.add(f64x2.mul(p, y), f64x2.splat(2.48015873015873e-5));
+  p = f64x2.add(f64x2.mul(p, y), f64x2.splat(1.984126984126984e-4));
+  p = f64x2.add(f64x2.mul(p, y), f64x2.splat(1.388888888888889e-3));
+  p = f64x2.add(f64x2.mul(p, y), f64x2.splat(8.333333333333333e-3));
+  p = f64x2.add(f64x2.mul(p, y), f64x2.splat(4.1666666666666664e-2));
+  p = f64x2.add(f64x2.mul(p, y), f64x2.splat(0.16666666666666666));
+  p = f64x2.add(f64x2.mul(p, y), f64x2.splat(0.5));
+  p = f64x2.add(f64x2.mul(p, y), f64x2.splat(1.0));
+  return f64x2.mul(p, y);
+}
+
+const SIGN: v128 = i64x2.splat(0x8000000000000000);
+
+/** tanh: e/(e+2) with e = expm1(2|x|) below |x| = 0.55 (no cancellation), 1 − 2/(e^{2|x|}+1) above. */
+function vtanh(x: v128): v128 {
+  const ax = f64x2.abs(x);
+  const y = f64x2.add(ax, ax);
+  const em1 = vexpm1Small(y);
+  const small = f64x2.div(em1, f64x2.add(em1, f64x2.splat(2.0)));
+  const big = f64x2.sub(f64x2.splat(1.0), f64x2.div(f64x2.splat(2.0), f64x2.add(vexp(y), f64x2.splat(1.0))));
+  const t = v128.bitselect(small, big, f64x2.lt(ax, f64x2.splat(0.55)));
+  return v128.or(t, v128.and(x, SIGN));
+}
+
+function vsigmoid(x: v128): v128 {
+  return f64x2.div(f64x2.splat(1.0), f64x2.add(f64x2.splat(1.0), vexp(f64x2.neg(x))));
+}
+
+/** In place: p[0..n) = tanh(p[0..n)). */
+export function tanhInPlace(p: usize, n: i32): void {
+  let q = 0;
+  for (; q + 1 < n; q += 2) {
+    const o: usize = p + (<usize>q << 3);
+    v128.store(o, vtanh(v128.load(o)));
+  }
+  if (q < n) {
+    const o: usize = p + (<usize>q << 3);
+    store<f64>(o, f64x2.extract_lane(vtanh(f64x2.splat(load<f64>(o))), 0));
+  }
+}
+
+/** In place: p[0..n) = exp(p[0..n)). */
+export function expInPlace(p: usize, n: i32): void {
+  let q = 0;
+  for (; q + 1 < n; q += 2) {
+    const o: usize = p + (<usize>q << 3);
+    v128.store(o, vexp(v128.load(o)));
+  }
+  if (q < n) {
+    const o: usize = p + (<usize>q << 3);
+    store<f64>(o, f64x2.extract_lane(vexp(f64x2.splat(load<f64>(o))), 0));
+  }
+}
+
+function lstmPair(g: usize, S: usize, pc: usize, pa: usize): void {
+  const f = vsigmoid(v128.load(g));
+  const i = vsigmoid(v128.load(g + S));
+  const cc = vtanh(v128.load(g + 2 * S));
+  const o = vsigmoid(v128.load(g + 3 * S));
+  v128.store(g, f); v128.store(g + S, i); v128.store(g + 2 * S, cc); v128.store(g + 3 * S, o);
+  const c = f64x2.add(f64x2.mul(f, v128.load(pc)), f64x2.mul(i, cc));
+  v128.store(pc, c);
+  v128.store(pa, f64x2.mul(o, vtanh(c)));
+}
+
+/**
+ * LSTM cell, in place: G (4S) holds the pre-activations [f; i; c; o] and becomes the activations
+ * [ft; it; cct; ot]; c (S) goes from c⟨t-1⟩ to c⟨t⟩ = ft⊙c⟨t-1⟩ + it⊙cct; a (S) gets ot⊙tanh(c⟨t⟩).
+ */
+export function lstmCell(pG: usize, S: i32, pc: usize, pa: usize): void {
+  const s: usize = <usize>S << 3;
+  let q = 0;
+  for (; q + 1 < S; q += 2) {
+    const o: usize = <usize>q << 3;
+    lstmPair(pG + o, s, pc + o, pa + o);
+  }
+  if (q < S) {
+    // odd S: one scalar lane through the same code (the other lane computes on zeros)
+    const o: usize = <usize>q << 3;
+    const g: usize = pG + o;
+    const f = f64x2.extract_lane(vsigmoid(f64x2.splat(load<f64>(g))), 0);
+    const i = f64x2.extract_lane(vsigmoid(f64x2.splat(load<f64>(g + s))), 0);
+    const cc = f64x2.extract_lane(vtanh(f64x2.splat(load<f64>(g + 2 * s))), 0);
+    const ot = f64x2.extract_lane(vsigmoid(f64x2.splat(load<f64>(g + 3 * s))), 0);
+    store<f64>(g, f); store<f64>(g + s, i); store<f64>(g + 2 * s, cc); store<f64>(g + 3 * s, ot);
+    const c = f * load<f64>(pc + o) + i * cc;
+    store<f64>(pc + o, c);
+    store<f64>(pa + o, ot * f64x2.extract_lane(vtanh(f64x2.splat(c)), 0));
+  }
+}
