@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO, openSession } from './panel-driver.mjs';
+import { REPO, startWorkbench } from './harness.mjs';
 
 const PRESSES = Number(process.env.BENCH_PRESSES ?? 100);
 const dims = { 'n-x': 64, 'n-a': 256, 'n-y': 10, m: 32, T: 1000 };
@@ -63,46 +63,48 @@ async function main() {
   );
   console.log(`fixture: LSTM n_x=64 n_a=256 n_y=10 m=32 T_x=1000, ${(statSync(fixture).size / 1e6).toFixed(0)} MB, generated in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
-  const s = await openSession(ws, { viewport: { width: 1400, height: 900 } });
+  const vs = await startWorkbench({ workspace: ws, theme: 'Dark Modern', viewport: { width: 1400, height: 900 } });
+  const web = vs.webview();
+  const position = async () => (await web.locator('#position').textContent())?.trim();
   let hostPids = [];
   let peakSampled = 0;
   const sample = () => {
-    if (!hostPids.length) hostPids = groupProcesses(s.server.pid, /--type=extensionHost/);
+    if (!hostPids.length) hostPids = groupProcesses(vs.server.pid, /--type=extensionHost/);
     for (const p of hostPids) peakSampled = Math.max(peakSampled, memKb(p, 'VmRSS'));
   };
   const sampler = setInterval(sample, 200);
   try {
-    const page = s.page;
+    const page = vs.page;
     // No editor open (a 200 MB file in the editor is not the point): Step RNN asks for the file.
-    await s.command('RNN: Step RNN');
+    await vs.runCommand('RNN: Step RNN');
     const box = page.locator('.quick-input-widget input');
     await box.waitFor({ timeout: 20_000 });
     await box.fill(fixture);
     const start = Date.now();
     await page.keyboard.press('Enter');
-    await s.frame().locator('body[data-state="ready"]').waitFor({ timeout: 120_000, state: 'attached' });
+    await web.locator('body[data-state="ready"]').waitFor({ timeout: 120_000, state: 'attached' });
     const firstPaint = Date.now() - start;
     console.log(`Step RNN → first step painted: ${firstPaint} ms (includes the file picker closing and the panel opening)`);
-    const heapBefore = await s.frame().locator('body').evaluate(() => performance.memory?.usedJSHeapSize ?? NaN);
+    const heapBefore = await web.locator('body').evaluate(() => performance.memory?.usedJSHeapSize ?? NaN);
 
-    await s.frame().locator('body[data-run-finished="true"]').waitFor({ timeout: 600_000, state: 'attached' });
+    await web.locator('body[data-run-finished="true"]').waitFor({ timeout: 600_000, state: 'attached' });
     console.log(`Step RNN → whole run (forward + backward) finished: ${Date.now() - start} ms`);
 
-    await s.frame().locator('#position').click(); // keyboard focus into the panel
+    await web.locator('#position').click(); // keyboard focus into the panel
     const series = async (key, n) => {
-      await s.frame().locator('body').evaluate(() => {
+      await web.locator('body').evaluate(() => {
         window.__rnnPerf.length = 0;
         window.__rnnPerfFrame.length = 0;
         window.__rnnNet.length = 0;
       });
       for (let i = 0; i < n; i++) {
-        const before = await s.position();
+        const before = await position();
         await page.keyboard.press(key);
-        await s.frame().locator('#position', { hasNotText: before }).waitFor({ timeout: 10_000 }).catch(() => undefined);
+        await web.locator('#position', { hasNotText: before }).waitFor({ timeout: 10_000 }).catch(() => undefined);
         await page.waitForTimeout(20); // let the prefetch of the neighbours go out, as a user's key repeat would
       }
       await page.waitForTimeout(200);
-      return s.frame().locator('body').evaluate(() => ({ paint: [...window.__rnnPerf], frame: [...window.__rnnPerfFrame], net: [...window.__rnnNet] }));
+      return web.locator('body').evaluate(() => ({ paint: [...window.__rnnPerf], frame: [...window.__rnnPerfFrame], net: [...window.__rnnNet] }));
     };
     for (const [label, key] of [['F10 (step forward)', 'F10'], ['Shift+F10 (step back)', 'Shift+F10']]) {
       const r = await series(key, PRESSES);
@@ -112,17 +114,17 @@ async function main() {
           ` | host step request → reply (n=${r.net.length}): p50 ${fmt(pct(r.net, 0.5))} ms, p95 ${fmt(pct(r.net, 0.95))} ms`,
       );
     }
-    const heapAfter = await s.frame().locator('body').evaluate(() => performance.memory?.usedJSHeapSize ?? NaN);
+    const heapAfter = await web.locator('body').evaluate(() => performance.memory?.usedJSHeapSize ?? NaN);
     console.log(`webview JS heap: ${fmt(heapBefore / 1048576)} MB after the first step, ${fmt(heapAfter / 1048576)} MB after ${2 * PRESSES} steps`);
     sample();
     const hwm = Math.max(...hostPids.map((p) => memKb(p, 'VmHWM')));
     console.log(
       `extension host peak memory: VmHWM ${fmt(hwm / 1024)} MB (process ${hostPids.join(', ') || 'not found'}), highest RSS sampled every 200 ms ${fmt(peakSampled / 1024)} MB`,
     );
-    await s.screenshot('bench-ui-big-lstm');
+    await vs.screenshot('bench-ui-big-lstm');
   } finally {
     clearInterval(sampler);
-    await s.close();
+    await vs.close();
     rmSync(ws, { recursive: true, force: true });
   }
 }

@@ -1,56 +1,75 @@
-// End-to-end: the Step RNN panel in the real VS Code workbench (code-server) driven by Chromium.
-// Opens a fixture, runs "Step RNN" from the palette, steps with keys and buttons, reads the values
-// the panel shows (table view: td[data-value] is the full float64) against `rnn-stepper run`,
-// hits a breakpoint with continue, exports through the panel's button, and takes screenshots in
-// the dark, light and high-contrast themes.
+// End-to-end: the Step RNN panel in the real VS Code workbench (code-server) driven by Chromium,
+// through the shared harness (dev folder or installed .vsix, per RNN_E2E_MODE). Opens a fixture,
+// runs "Step RNN" from the palette, steps with keys and buttons, reads the values the panel shows
+// (table view: td[data-value] is the full float64) against `rnn-stepper run`, hits a breakpoint
+// with continue, exports through the panel's button, and takes screenshots in four themes.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { REPO, openSession } from './panel-driver.mjs';
+import { REPO, THEMES, cli, openPanel, startWorkbench, waitFor } from './harness.mjs';
 
 const FIXTURE = 'lstm_coursera_backward.rnn.json';
 
-describe('Step RNN panel (end to end, code-server + Chromium)', { timeout: 420_000 }, () => {
-  /** @type {Awaited<ReturnType<typeof openSession>>} */
-  let s;
+describe('Step RNN panel: stepping, values, breakpoints, export, themes', { timeout: 420_000 }, () => {
+  let vs;
+  let web;
   let ws;
   let fixture;
   let expected;
 
+  const position = async () => (await web.locator('#position').textContent())?.trim();
+  const waitPosition = async (text) => {
+    try {
+      await web.locator('#position').filter({ hasText: new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }).waitFor({ timeout: 15_000 });
+    } catch (e) {
+      throw new Error(`position never became "${text}" (it is "${await position()}"): ${e.message}\n${await vs.failureReport('panel')}`);
+    }
+  };
+  const press = (key) => vs.page.keyboard.press(key);
+  /** Cells of a tensor's table; switches the table view on when needed. */
+  const tableCells = async (name) => {
+    if (!(await web.locator('body.table-view').count())) await web.locator('button[data-action="toggleTable"]').click();
+    const sel = `[data-tensor="${name}"] td[data-row]`;
+    await web.locator(sel).first().waitFor({ timeout: 10_000 });
+    return web.locator(sel).evaluateAll((tds) =>
+      tds.map((td) => ({
+        row: Number(td.getAttribute('data-row')),
+        col: Number(td.getAttribute('data-col')),
+        value: td.getAttribute('data-value') ?? '',
+        title: td.getAttribute('title') ?? '',
+      })),
+    );
+  };
+
   before(async () => {
-    if (!existsSync(join(REPO, 'dist/webview.js')) || !existsSync(join(REPO, 'dist/cli.js')))
-      execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: REPO, stdio: 'inherit' });
-    ws = mkdtempSync(join(tmpdir(), 'rnn-e2e-ws-'));
+    ws = mkdtempSync(join(tmpdir(), 'rnn-e2e-panel-'));
     fixture = join(ws, FIXTURE);
     copyFileSync(join(REPO, 'test/fixtures/lstm_coursera_backward.json'), fixture);
     // The engine's numbers, from the CLI: what the panel must show.
-    expected = JSON.parse(execFileSync(process.execPath, [join(REPO, 'dist/cli.js'), 'run', fixture], { encoding: 'utf8', maxBuffer: 64 << 20 }));
-    s = await openSession(ws);
+    expected = JSON.parse(cli(['run', fixture]));
+    vs = await startWorkbench({ workspace: ws, theme: 'Light Modern' });
   });
 
   after(async () => {
-    await s?.close();
+    await vs?.close();
     if (ws) rmSync(ws, { recursive: true, force: true });
   });
 
   it('Step RNN opens the panel on the first forward step', async () => {
-    await s.stepRnn(fixture);
-    assert.equal(await s.position(), 'Forward · t = 1 of 4');
-    await s.waitRunFinished();
-    // The panel's tab carries the contract's title.
-    await s.page.locator('.tabs-container .tab', { hasText: 'RNN: lstm_coursera_backward.rnn.json' }).first().waitFor({ timeout: 10_000 });
+    web = await openPanel(vs, FIXTURE);
+    assert.equal(await position(), 'Forward · t = 1 of 4');
+    await web.locator('body[data-run-finished="true"]').waitFor({ timeout: 60_000, state: 'attached' });
+    await web.locator('#position').click(); // keyboard focus into the panel
   });
 
   it('steps forward three times and back once; the values shown equal the engine', async () => {
-    const f = s.frame();
-    await f.locator('button[data-action="stepForward"]').click(); // t = 2, by mouse
-    await s.key('F10'); // t = 3
-    await s.key('F10'); // t = 4
-    await s.key('Shift+F10'); // back to t = 3
-    await s.waitPosition('Forward · t = 3 of 4');
+    await web.locator('button[data-action="stepForward"]').click(); // t = 2, by mouse
+    await press('F10'); // t = 3
+    await press('F10'); // t = 4
+    await press('Shift+F10'); // back to t = 3
+    await waitPosition('Forward · t = 3 of 4');
     const t = 2; // 0-based
     const F = expected.forward;
     const checks = {
@@ -65,75 +84,70 @@ describe('Step RNN panel (end to end, code-server + Chromium)', { timeout: 420_0
       yt_pred: (i, j) => F.y_pred[i][j][t],
     };
     for (const [name, want] of Object.entries(checks)) {
-      const cells = await s.tableCells(name);
+      const cells = await tableCells(name);
       const rows = name === 'yt_pred' ? expected.dims.n_y : expected.dims.n_a;
       assert.equal(cells.length, rows * expected.dims.m, `${name}: cell count`);
+      // data-value is the full float64: it must be the engine's number exactly.
       for (const c of cells) assert.equal(Number(c.value), want(c.row, c.col), `${name}[${c.row}, ${c.col}]`);
-      // The full float64 is what data-value holds; the text is a shorter form of the same number.
-      assert.ok(cells.every((c) => c.title.endsWith(c.value)));
+      assert.ok(cells.every((c) => c.title.endsWith(c.value)), `${name}: hover text shows the full value`);
     }
   });
 
-  it('the backward pass shows da_next and dc_next of the engine, counting down from T', async () => {
-    await s.key('F10'); // forward t = 4
-    await s.key('F10'); // backward t = 4
-    await s.waitPosition('Backward · t = 4 of 4');
-    await s.key('F10');
-    await s.waitPosition('Backward · t = 3 of 4');
+  it('the backward pass counts down from T and shows the engine gradients', async () => {
+    await press('F10'); // forward t = 4
+    await press('F10'); // backward t = 4
+    await waitPosition('Backward · t = 4 of 4');
+    await press('F10');
+    await waitPosition('Backward · t = 3 of 4');
     const B = expected.backward;
-    for (const [name, arr] of [['da_next', B.da], ['dc_next', B.dc], ['dft', B.dft], ['dot', B.dot]]) {
-      const cells = await s.tableCells(name);
+    for (const [name, arr] of [['da_next', B.da], ['dc_next', B.dc], ['dft', B.dft], ['dit', B.dit], ['dcct', B.dcct], ['dot', B.dot]]) {
+      const cells = await tableCells(name);
       assert.equal(cells.length, expected.dims.n_a * expected.dims.m, `${name}: cell count`);
-      for (const c of cells) assert.equal(Number(c.value), arr[c.row][c.col][2], `${name}[${c.row}, ${c.col}] at t=2`);
+      for (const c of cells) assert.equal(Number(c.value), arr[c.row][c.col][2], `${name}[${c.row}, ${c.col}] at t = 2`);
     }
   });
 
-  it('continue stops at a breakpoint, then runs to the totals', async () => {
-    await s.key('F9'); // breakpoint on backward t = 3 of 4
-    assert.equal(await s.frame().locator('button[data-action="toggleBreakpoint"]').getAttribute('aria-pressed'), 'true');
-    await s.frame().locator('button[data-action="restart"]').click();
-    await s.waitPosition('Forward · t = 1 of 4');
-    await s.key('F5');
-    await s.waitPosition('Backward · t = 3 of 4');
-    await s.key('F5');
-    await s.waitPosition('Totals');
-    const cells = await s.tableCells('da0');
-    for (const c of cells) assert.equal(Number(c.value), expected.gradients.da0[c.row][c.col], `da0[${c.row}, ${c.col}]`);
-    await s.key('Shift+F5');
-    await s.waitPosition('Backward · t = 3 of 4');
+  it('continue stops at a breakpoint, then runs on to the totals', async () => {
+    await press('F9'); // breakpoint on "Backward · t = 3 of 4"
+    assert.equal(await web.locator('button[data-action="toggleBreakpoint"]').getAttribute('aria-pressed'), 'true');
+    await web.locator('button[data-action="restart"]').click();
+    await waitPosition('Forward · t = 1 of 4');
+    await press('F5');
+    await waitPosition('Backward · t = 3 of 4');
+    await press('F5');
+    await waitPosition('Totals');
+    for (const c of await tableCells('da0')) assert.equal(Number(c.value), expected.gradients.da0[c.row][c.col], `da0[${c.row}, ${c.col}]`);
+    for (const c of await tableCells('dWf')) assert.equal(Number(c.value), expected.gradients.dWf[c.row][c.col], `dWf[${c.row}, ${c.col}]`);
+    await press('Shift+F5');
+    await waitPosition('Backward · t = 3 of 4');
   });
 
   it('exports the caches through the panel button, identical to `rnn-stepper run`', async () => {
     const out = join(ws, 'lstm_coursera_backward.rnn.caches.json');
-    await s.frame().locator('button[data-action="export"]').click();
-    await s.acceptSaveDialog(out);
-    await s.waitForFile(out);
-    const want = execFileSync(process.execPath, [join(REPO, 'dist/cli.js'), 'run', fixture], { encoding: 'utf8', maxBuffer: 64 << 20 });
-    assert.equal(readFileSync(out, 'utf8'), want);
+    await web.locator('button[data-action="export"]').click();
+    await vs.answerSaveDialog(out);
+    await waitFor(() => existsSync(out), { timeoutMs: 30_000, what: out });
+    await waitFor(() => readFileSync(out, 'utf8') === cli(['run', fixture]), { timeoutMs: 10_000, what: 'the export to equal the CLI output' });
   });
 
-  it('screenshots in the dark, light and both high-contrast themes', async () => {
-    for (const [theme, cls] of [
-      ['Dark Modern', 'vscode-dark'],
-      ['Light Modern', 'vscode-light'],
-      ['Dark High Contrast', 'vscode-high-contrast'],
-      ['Light High Contrast', 'vscode-high-contrast-light'],
-    ]) {
-      await s.setTheme(theme);
-      await s.frame().locator(`body.${cls}`).waitFor({ timeout: 15_000, state: 'attached' });
-      if (await s.frame().locator('body.table-view').count()) await s.frame().locator('button[data-action="toggleTable"]').click();
-      await s.page.waitForTimeout(400);
-      const path = await s.screenshot(`panel-${cls}`);
-      assert.ok(existsSync(path));
-      // The heatmaps repaint with the theme's colours: the first canvas is not blank.
-      const painted = await s.frame().locator('[data-tensor] canvas.hm').first().evaluate((c) => {
-        const ctx = /** @type {HTMLCanvasElement} */ (c).getContext('2d');
-        const d = ctx.getImageData(0, 0, c.width, c.height).data;
+  it('looks right in light, dark and both high-contrast themes (screenshots)', async () => {
+    if (await web.locator('body.table-view').count()) await web.locator('button[data-action="toggleTable"]').click();
+    const bodyClass = { vs: 'vscode-light', 'vs-dark': 'vscode-dark', 'hc-black': 'vscode-high-contrast', 'hc-light': 'vscode-high-contrast-light' };
+    for (const t of THEMES) {
+      await vs.setTheme(t.id);
+      await web.locator(`body.${bodyClass[t.kind]}`).waitFor({ timeout: 20_000, state: 'attached' });
+      await vs.page.waitForTimeout(300);
+      await vs.screenshot(`panel-${mode()}-${t.slug}`);
+      // The heatmaps repainted with the theme's own colours (read from its CSS variables).
+      const bg = await web.locator('[data-tensor="da_next"] canvas.hm').evaluate((c) => {
+        const d = /** @type {HTMLCanvasElement} */ (c).getContext('2d').getImageData(0, 0, c.width, c.height).data;
         let opaque = 0;
         for (let k = 3; k < d.length; k += 4) if (d[k] === 255) opaque++;
-        return opaque;
+        return { opaque, px: d.length / 4 };
       });
-      assert.ok(painted > 0, `${theme}: heatmap painted`);
+      assert.equal(bg.opaque, bg.px, `${t.label}: every heatmap cell painted`);
     }
   });
 });
+
+const mode = () => process.env.RNN_E2E_MODE ?? 'dev';
