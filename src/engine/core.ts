@@ -151,6 +151,8 @@ export class ForwardPass {
   private readonly aState: Float64Array;
   /** c⟨t-1⟩ (LSTM, used by the vectorised cell). */
   private readonly cState: Float64Array;
+  /** Views of Gs's gate blocks [f; i; c; o] (made once: no allocation in the time loop). */
+  private readonly gateViews: Float64Array[];
   private readonly Ys: Float64Array;
   private chunkStart = -1;
   private chunkLen = 0;
@@ -178,6 +180,8 @@ export class ForwardPass {
     this.Ys = ws.alloc(n_y * m);
     this.cState = ws.alloc(n_a * m);
     this.cState.set(this.c0);
+    const S = n_a * m;
+    this.gateViews = [0, 1, 2, 3].map((g) => this.Gs.subarray(Math.min(g, model.G - 1) * S, (Math.min(g, model.G - 1) + 1) * S));
   }
 
   get finished(): boolean {
@@ -220,16 +224,17 @@ export class ForwardPass {
     const o = t * S;
     const a = f.a;
     const ws = this.ws;
+    const gv = this.gateViews;
     if (model.cell === 'rnn' && ws.tanhInPlace) {
       ws.tanhInPlace(Gs, S);
-      aS.set(Gs.subarray(0, S));
+      aS.set(gv[0]);
       a.set(aS, o);
     } else if (model.cell === 'lstm' && ws.lstmCell) {
       ws.lstmCell(Gs, this.cState, aS, S);
-      f.ft!.set(Gs.subarray(0, S), o);
-      f.it!.set(Gs.subarray(S, 2 * S), o);
-      f.cct!.set(Gs.subarray(2 * S, 3 * S), o);
-      f.ot!.set(Gs.subarray(3 * S, 4 * S), o);
+      f.ft!.set(gv[0], o);
+      f.it!.set(gv[1], o);
+      f.cct!.set(gv[2], o);
+      f.ot!.set(gv[3], o);
       f.c!.set(this.cState, o);
       a.set(aS, o);
     } else if (model.cell === 'rnn') {
