@@ -31,8 +31,13 @@ let lastProgress = 0;
 let lastPhaseForward = true;
 const scanner = new NonFiniteScanner();
 const whenFinished: (() => void)[] = [];
-/** Export requests waiting for the run to finish, by id; a `cancel` resolves them with false. */
-const waitingExports = new Map<number, (go: boolean) => void>();
+/** Export requests waiting for the run to finish, by id: resolved with true to go, or a reason. */
+const waitingExports = new Map<number, (go: true | string) => void>();
+
+/** The run cannot finish: every waiting export is answered with the reason. */
+function failWaiting(reason: string): void {
+  for (const res of [...waitingExports.values()]) res(reason);
+}
 /** Export ids whose cancel arrived (checked between written chunks). */
 const cancelledExports = new Set<number>();
 let peak: MemorySample = memory();
@@ -88,7 +93,9 @@ function pump(): void {
     // The very first slice computes one step only, so the first step is paintable at once.
     r.advance(SLICE_MS, r.forwardDone === 0 ? 1 : undefined);
   } catch (e) {
-    postProgress(`The engine failed: ${(e as Error).message}`);
+    const reason = `The engine failed: ${(e as Error).message}`;
+    postProgress(reason);
+    failWaiting(reason);
     runner = undefined;
     return;
   }
@@ -136,7 +143,12 @@ function start(): void {
   const { n_a, m } = problem.dims;
   const T_b = problem.da.shape[2] ?? 1;
   const gateBytes = problem.cell === 'lstm' ? 4 * T_b * n_a * m * 8 : 0;
-  runner = new LiveRun(problem, createRunner(problem, { keepGateGrads: gateBytes <= gateGradLimitBytes }));
+  try {
+    runner = new LiveRun(problem, createRunner(problem, { keepGateGrads: gateBytes <= gateGradLimitBytes }));
+  } catch (e) {
+    postProgress(`The engine cannot run this fixture: ${e instanceof Error ? e.message : String(e)}`);
+    return;
+  }
   // The runner keeps its own step-major copy of da; the NumPy-layout one is not read again
   // (steps, windows and the export use the caches), so free it: 65 MB on the issue-4 LSTM.
   problem.da = { shape: problem.da.shape, data: new Float64Array(0) };
@@ -205,12 +217,12 @@ async function handle(msg: ToWorker): Promise<void> {
       if (!runner) return post({ type: 'reply', id: msg.id, error: 'no run to export' });
       const r = runner;
       if (!r.finished) {
-        const go = await new Promise<boolean>((res) => {
+        const go = await new Promise<true | string>((res) => {
           waitingExports.set(msg.id, res);
           whenFinished.push(() => res(true));
         });
         waitingExports.delete(msg.id);
-        if (!go) return post({ type: 'reply', id: msg.id, error: 'export cancelled' });
+        if (go !== true) return post({ type: 'reply', id: msg.id, error: go });
       }
       let bytes: number;
       try {
@@ -226,7 +238,7 @@ async function handle(msg: ToWorker): Promise<void> {
     }
     case 'cancel':
       cancelledExports.add(msg.target);
-      waitingExports.get(msg.target)?.(false);
+      waitingExports.get(msg.target)?.('export cancelled');
       return;
     case 'memory':
       post({ type: 'reply', id: msg.id, kind: 'memory', memory: samplePeak(), peak });
