@@ -125,7 +125,21 @@ describe('Step RNN panel: stepping, values, breakpoints, export, themes', { time
   it('exports the caches through the panel button, identical to `rnn-stepper run`', async () => {
     const out = join(ws, 'lstm_coursera_backward.rnn.caches.json');
     await web.locator('button[data-action="export"]').click();
-    await vs.answerSaveDialog(out);
+    // VS Code's simple save dialog: a quick input holding a path. It fills in its default (the
+    // same path here) asynchronously, so type ours until it sticks, then accept.
+    const input = vs.page.locator('.quick-input-widget input.input');
+    await input.waitFor({ state: 'visible', timeout: 20_000 });
+    await waitFor(
+      async () => {
+        if ((await input.inputValue()) !== out) await input.fill(out);
+        await vs.page.waitForTimeout(300);
+        return (await input.inputValue()) === out;
+      },
+      { timeoutMs: 15_000, what: 'our path in the save dialog' },
+    ).catch(async (e) => {
+      throw new Error(`${e.message}\n${await vs.failureReport('panel-export')}`);
+    });
+    await vs.page.keyboard.press('Enter');
     await waitFor(() => existsSync(out), { timeoutMs: 30_000, what: out });
     await waitFor(() => readFileSync(out, 'utf8') === cli(['run', fixture]), { timeoutMs: 10_000, what: 'the export to equal the CLI output' });
   });
@@ -146,6 +160,27 @@ describe('Step RNN panel: stepping, values, breakpoints, export, themes', { time
         return { opaque, px: d.length / 4 };
       });
       assert.equal(bg.opaque, bg.px, `${t.label}: every heatmap cell painted`);
+    }
+  });
+
+  it('stays usable at a narrow panel width (~350 px): no sideways scrolling, position in sight', async () => {
+    await vs.setTheme('Dark Modern');
+    await vs.page.setViewportSize({ width: 760, height: 900 });
+    try {
+      await vs.page.waitForTimeout(800);
+      const m = await web.locator('body').evaluate(() => ({
+        width: document.documentElement.clientWidth,
+        scroll: document.documentElement.scrollWidth,
+        position: document.getElementById('position')?.getBoundingClientRect().toJSON(),
+      }));
+      await vs.screenshot(`panel-${mode()}-narrow`);
+      assert.ok(m.width < 420, `the panel is narrow (${m.width}px)`);
+      assert.ok(m.scroll <= m.width + 1, `no horizontal overflow (${m.scroll} > ${m.width})`);
+      assert.ok(m.position && m.position.right <= m.width && m.position.width > 0, 'the position line is fully visible');
+      await press('F10');
+      await waitPosition('Backward · t = 2 of 4');
+    } finally {
+      await vs.page.setViewportSize({ width: 1400, height: 900 });
     }
   });
 });
