@@ -6,7 +6,8 @@
  * before summing, which avoids cancelling two large, nearly equal losses. Probes of x at step t
  * start from the unperturbed state at t−1 (earlier steps do not depend on x⟨t⟩).
  *
- * The forward used here is a deliberately simple loop over the model (not the chunked kernels).
+ * The forward used here is a separate, simple one-step-at-a-time loop (no chunking, its own
+ * activations), on the engine's matmul kernel.
  *
  * Relative error of an entry: |a−n| / max(|a|+|n|, G, 1e-8), where G is the largest |analytic|
  * gradient over the probed entries of the array. Entries much smaller than the array's scale are
@@ -18,7 +19,8 @@
 
 import { buildModel, ndDataToStepMajor, type Model } from './core';
 import { Rng } from './random';
-import { run } from './run';
+import type { Workspace } from './kernels';
+import { kernelsFor, run } from './run';
 import type { GradcheckRow, Problem } from './types';
 
 export interface GradcheckOptions {
@@ -31,17 +33,17 @@ export interface GradcheckOptions {
 
 interface State { a: Float64Array; c: Float64Array; g: Float64Array }
 
-function cellStep(model: Model, x: Float64Array, t: number, s: State, next: State): void {
+/** One forward step through a model whose Wa/Wx (and the states' a, g and `xt`) live in `ws`. */
+function cellStep(ws: Workspace, xt: Float64Array, model: Model, x: Float64Array, t: number, s: State, next: State): void {
   const { n_x, n_a, m } = model.dims;
-  const H = model.H, S = n_a * m, g = next.g;
-  const xo = t * n_x * m;
+  const H = model.H, S = n_a * m, g = next.g, nxm = n_x * m;
+  const xo = t * nxm;
+  for (let q = 0; q < nxm; q++) xt[q] = x[xo + q];
+  ws.gemmNN(H, m, n_x, model.Wx, 0, n_x, xt, 0, m, g, 0, m, false);
+  ws.gemmNN(H, m, n_a, model.Wa, 0, n_a, s.a, 0, m, g, 0, m, true);
   for (let r = 0; r < H; r++) {
-    for (let j = 0; j < m; j++) {
-      let v = model.b[r];
-      for (let k = 0; k < n_x; k++) v += model.Wx[r * n_x + k] * x[xo + k * m + j];
-      for (let k = 0; k < n_a; k++) v += model.Wa[r * n_a + k] * s.a[k * m + j];
-      g[r * m + j] = v;
-    }
+    const br = model.b[r];
+    for (let j = 0; j < m; j++) g[r * m + j] += br;
   }
   if (model.cell === 'rnn') {
     for (let q = 0; q < S; q++) next.a[q] = Math.tanh(g[q]);
@@ -54,10 +56,6 @@ function cellStep(model: Model, x: Float64Array, t: number, s: State, next: Stat
       next.a[q] = o * Math.tanh(c);
     }
   }
-}
-
-function newState(S: number, H: number, m: number): State {
-  return { a: new Float64Array(S), c: new Float64Array(S), g: new Float64Array(H * m) };
 }
 
 export function gradcheck(problem: Problem, o?: GradcheckOptions): GradcheckRow[] {
@@ -74,7 +72,18 @@ export function gradcheck(problem: Problem, o?: GradcheckOptions): GradcheckRow[
   const a0 = problem.a0.data, c0 = problem.c0?.data ?? new Float64Array(S);
   const fa = res.forward.a, fc = res.forward.c;
 
-  const sp = [newState(S, H, m), newState(S, H, m)], sm = [newState(S, H, m), newState(S, H, m)];
+  // The ± forwards run on the engine's matmul kernels, out of one workspace.
+  const ws = kernelsFor(base).workspace(3 * H * (n_a + n_x) + 4 * S + 4 * H * m + n_x * m, 11);
+  const inWs = (src: Float64Array): Float64Array => {
+    const a = ws.alloc(src.length);
+    a.set(src);
+    return a;
+  };
+  const wsModel = (mo: Model): Model => ({ ...mo, Wa: inWs(mo.Wa), Wx: inWs(mo.Wx), b: mo.b.slice() });
+  const newState = (): State => ({ a: ws.alloc(S), c: new Float64Array(S), g: ws.alloc(H * m) });
+  const xt = ws.alloc(n_x * m);
+  const baseW = wsModel(base);
+  const sp = [newState(), newState()], sm = [newState(), newState()];
   /** Σ da⊙(a⁺−a⁻) (+ dcFinal term) for two models/inputs, both started at step t0. */
   const lossDiff = (mp: Model, mm: Model, xp: Float64Array, xm: Float64Array, t0: number,
     a0p: Float64Array, a0m: Float64Array, c0p: Float64Array, c0m: Float64Array): number => {
@@ -82,8 +91,8 @@ export function gradcheck(problem: Problem, o?: GradcheckOptions): GradcheckRow[
     let cur = 0, acc = 0;
     for (let t = t0; t < T_b; t++) {
       const nx = 1 - cur;
-      cellStep(mp, xp, t, sp[cur], sp[nx]);
-      cellStep(mm, xm, t, sm[cur], sm[nx]);
+      cellStep(ws, xt, mp, xp, t, sp[cur], sp[nx]);
+      cellStep(ws, xt, mm, xm, t, sm[cur], sm[nx]);
       const ap = sp[nx].a, am = sm[nx].a, o = t * S;
       for (let q = 0; q < S; q++) acc += da[o + q] * (ap[q] - am[q]);
       cur = nx;
@@ -133,14 +142,14 @@ export function gradcheck(problem: Problem, o?: GradcheckOptions): GradcheckRow[
     xp[q] = v + h; xm[q] = v - h;
     const aStart = t === 0 ? a0 : fa.subarray((t - 1) * S, t * S);
     const cStart = !lstm ? zeroA : t === 0 ? c0 : fc!.subarray((t - 1) * S, t * S);
-    const d = lossDiff(base, base, xp, xm, t, aStart, aStart, cStart, cStart);
+    const d = lossDiff(baseW, baseW, xp, xm, t, aStart, aStart, cStart, cStart);
     xp[q] = v; xm[q] = v;
     return d / (2 * h);
   });
   const a0p = a0.slice(), a0m = a0.slice();
   report('da0', [n_a, m], (e) => res.backward.da0[e], (e) => {
     a0p[e] = a0[e] + h; a0m[e] = a0[e] - h;
-    const d = lossDiff(base, base, x0, x0, 0, a0p, a0m, c0, c0);
+    const d = lossDiff(baseW, baseW, x0, x0, 0, a0p, a0m, c0, c0);
     a0p[e] = a0[e]; a0m[e] = a0[e];
     return d / (2 * h);
   });
@@ -148,13 +157,13 @@ export function gradcheck(problem: Problem, o?: GradcheckOptions): GradcheckRow[
     const c0p = c0.slice(), c0m = c0.slice();
     report('dc0', [n_a, m], (e) => res.backward.dc0![e], (e) => {
       c0p[e] = c0[e] + h; c0m[e] = c0[e] - h;
-      const d = lossDiff(base, base, x0, x0, 0, a0, a0, c0p, c0m);
+      const d = lossDiff(baseW, baseW, x0, x0, 0, a0, a0, c0p, c0m);
       c0p[e] = c0[e]; c0m[e] = c0[e];
       return d / (2 * h);
     });
   }
   // parameters: perturb the matching entry of the stacked model
-  const mp = buildModel(problem), mm = buildModel(problem);
+  const mp = wsModel(base), mm = wsModel(base);
   const probeModel = (arr: 'Wa' | 'Wx' | 'b', q: number): number => {
     const v = base[arr][q];
     mp[arr][q] = v + h; mm[arr][q] = v - h;
