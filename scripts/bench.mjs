@@ -103,14 +103,15 @@ if (asJson) {
   console.log('time (CPU time is steadier when other processes compete for the cores; wall time includes waiting).\n');
   const rat = (v, t) => (v == null ? '—' : `${v.toFixed(2)}×${v <= t ? '' : ' (over)'}`);
   const head = ['size', 'kind', 'fwd ms', 'bwd ms', 'engine ms', 'numpy ms', 'ratio', 'engine CPU ms', 'numpy CPU ms', 'CPU ratio',
-    'target', 'GFLOP/s', 'peak RSS MB', 'backend'];
+    'target', 'GFLOP/s (CPU)', 'peak RSS MB', 'backend'];
   const table = rows.map((r) => [r.size, r.kind, f(r.engine.forward_ms, 3), f(r.engine.backward_ms, 3), f(r.engine.total_ms, 3),
     f(r.numpy_ms, 3), rat(r.ratio, r.target), f(r.cpu_ms, 3), f(r.numpy_cpu_ms, 3), rat(r.cpu_ratio, r.target), `≤ ${r.target}×`,
-    f(r.engine.gflops), f(r.engine.peak_rss_mb, 0), r.engine.backend]);
+    f(r.cpu_ms ? r.engine.gflop / (r.cpu_ms / 1000) : r.engine.gflops), f(r.engine.peak_rss_mb, 0), r.engine.backend]);
   const w = head.map((h, i) => Math.max(h.length, ...table.map((t) => String(t[i]).length)));
   const line = (cells) => '| ' + cells.map((c, i) => String(c).padEnd(w[i])).join(' | ') + ' |';
   console.log(line(head));
   console.log('|' + w.map((n) => '-'.repeat(n + 2)).join('|') + '|');
   for (const t of table) console.log(line(t));
-  console.log('\npeak RSS is the process-wide peak so far (it only grows down the table).');
+  console.log('\nGFLOP/s counts the matrix products only, per CPU second (per wall second without CPU time).');
+  console.log('peak RSS is the process-wide peak so far (it only grows down the table).');
 }
