@@ -233,9 +233,21 @@ export async function startWorkbench(opts = {}) {
     async answerSaveDialog(absPath, { timeoutMs = 20_000 } = {}) {
       const input = page.locator('.quick-input-widget input.input');
       await input.waitFor({ state: 'visible', timeout: timeoutMs });
-      await input.fill(absPath);
-      // The dialog validates the path asynchronously; Enter once it settled on our text.
-      await waitFor(async () => (await input.inputValue()) === absPath, { timeoutMs: 5000, what: 'the path in the save dialog' });
+      // The dialog writes its default path into the box asynchronously (and would overwrite an
+      // earlier answer): wait for it, then type ours until it stays there for two polls.
+      await waitFor(async () => (await input.inputValue()).startsWith('/'), { timeoutMs, what: "the save dialog's default path" });
+      let stable = 0;
+      await waitFor(
+        async () => {
+          if ((await input.inputValue()) !== absPath) {
+            stable = 0;
+            await input.fill(absPath);
+            return false;
+          }
+          return ++stable >= 2;
+        },
+        { timeoutMs: 10_000, intervalMs: 200, what: 'our path to stay in the save dialog' },
+      );
       await page.keyboard.press('Enter');
     },
 
