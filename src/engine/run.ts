@@ -5,7 +5,7 @@
 
 import { BackwardPass, ForwardPass, buildModel, type Model } from './core';
 import { getKernels } from './backend';
-import type { Kernels } from './kernels';
+import { jsGemmNN, type Kernels } from './kernels';
 import type { BackwardCaches, ForwardCaches, Problem, RunResult } from './types';
 
 export interface Runner {
@@ -123,27 +123,22 @@ export function run(problem: Problem, opts?: BackwardOptions): RunResult {
 }
 
 /**
- * One step's backward quantities, recomputed from the caches (one cell backward). The dW/db are
- * this step's contribution d·zᵀ / Σ_batch d. Shapes are NumPy's cell_backward shapes, row-major.
+ * One step's backward quantities, recomputed from the caches (one cell backward): the gate
+ * gradients, dxt, da_prev (dc_prev), and this step's dW/db contribution d·zᵀ / Σ_batch d, in
+ * NumPy's cell_backward shapes, row-major. The three products (Waᵀ·d, Wxᵀ·d, d·zᵀ) run through the
+ * JS matrix kernel, so stepping backward through a big LSTM in the panel stays interactive.
  */
 export function cellBackwardAt(
   problem: Problem, fwd: ForwardCaches, bwd: BackwardCaches, t: number,
 ): Record<string, Float64Array> {
-  if (!Number.isInteger(t) || t < 0 || t >= bwd.T_b) {
-    throw new Error(`cellBackwardAt: step ${t} is outside the back-propagated range 0..${bwd.T_b - 1}`);
-  }
+  if (!Number.isInteger(t) || t < 0 || t >= bwd.T_b) throw new Error(`cellBackwardAt: step ${t} is outside the back-propagated range 0..${bwd.T_b - 1}`);
   const model = modelOf(problem);
-  const { n_x, n_a, m } = model.dims;
-  const S = n_a * m, o = t * S;
-  const x = problem.x.data, T_x = model.dims.T_x;
-  const xt = new Float64Array(n_x * m);
-  for (let k = 0; k < n_x; k++) for (let j = 0; j < m; j++) xt[k * m + j] = x[(k * m + j) * T_x + t];
-  const aPrev = t === 0 ? problem.a0.data.slice() : fwd.a.slice(o - S, o);
-  const daN = bwd.da.subarray(o, o + S);
-  // gate gradients d (H, m) for this step
-  const H = model.H;
-  const D = new Float64Array(H * m);
+  const { n_x, n_a, m, T_x } = model.dims;
+  const H = model.H, S = n_a * m, o = t * S, nz = n_a + n_x;
   const out: Record<string, Float64Array> = {};
+  // d: gradient w.r.t. the pre-activations of this step, (H, m) rows [f; i; c; o] for an LSTM.
+  const D = new Float64Array(H * m);
+  const daN = bwd.da.subarray(o, o + S);
   if (model.cell === 'rnn') {
     for (let q = 0; q < S; q++) {
       const av = fwd.a[o + q];
@@ -154,7 +149,7 @@ export function cellBackwardAt(
     const c = fwd.c!, ft = fwd.ft!, it = fwd.it!, cct = fwd.cct!, ot = fwd.ot!;
     const dcN = bwd.dc!.subarray(o, o + S);
     const c0 = problem.c0?.data;
-    const dc_prev = new Float64Array(S);
+    const dcPrev = new Float64Array(S);
     for (let q = 0; q < S; q++) {
       const g = o + q;
       const tc = Math.tanh(c[g]);
@@ -165,59 +160,50 @@ export function cellBackwardAt(
       D[2 * S + q] = dC * iv * (1 - cv * cv);
       D[S + q] = dC * cv * iv * (1 - iv);
       D[q] = dC * cPrev * fv * (1 - fv);
-      dc_prev[q] = dC * fv;
+      dcPrev[q] = dC * fv;
     }
     out.dft = D.slice(0, S);
     out.dit = D.slice(S, 2 * S);
     out.dcct = D.slice(2 * S, 3 * S);
     out.dot = D.slice(3 * S, 4 * S);
-    out.dc_prev = dc_prev;
+    out.dc_prev = dcPrev;
   }
-  // dz = Wᵀ·d split into da_prev (first n_a rows) and dxt
-  const da_prev = new Float64Array(S), dxt = new Float64Array(n_x * m);
-  for (let r = 0; r < H; r++) {
-    for (let k = 0; k < n_a; k++) {
-      const w = model.Wa[r * n_a + k];
-      for (let j = 0; j < m; j++) da_prev[k * m + j] += w * D[r * m + j];
-    }
-    for (let k = 0; k < n_x; k++) {
-      const w = model.Wx[r * n_x + k];
-      for (let j = 0; j < m; j++) dxt[k * m + j] += w * D[r * m + j];
-    }
-  }
+  const daPrev = new Float64Array(S), dxt = new Float64Array(n_x * m);
+  jsGemmNN(n_a, m, H, model.WaT, 0, H, D, 0, m, daPrev, 0, m, false);
+  jsGemmNN(n_x, m, H, model.WxT, 0, H, D, 0, m, dxt, 0, m, false);
   out.dxt = dxt;
-  out.da_prev = da_prev;
-  const outer = (rowsOff: number, Bm: Float64Array, nB: number): Float64Array => {
-    const W = new Float64Array(n_a * nB);
-    for (let r = 0; r < n_a; r++) {
-      for (let k = 0; k < nB; k++) {
-        let s = 0;
-        for (let j = 0; j < m; j++) s += D[(rowsOff + r) * m + j] * Bm[k * m + j];
-        W[r * nB + k] = s;
-      }
-    }
-    return W;
-  };
-  const bsum = (rowsOff: number): Float64Array => {
+  out.da_prev = daPrev;
+  // zᵀ = [a_prev; x⟨t⟩]ᵀ as (m, nz), so dW = d·zᵀ is one product.
+  const zT = new Float64Array(m * nz);
+  const aPrev = t === 0 ? problem.a0.data : fwd.a.subarray(o - S, o);
+  for (let k = 0; k < n_a; k++) for (let j = 0; j < m; j++) zT[j * nz + k] = aPrev[k * m + j];
+  const x = problem.x.data;
+  for (let k = 0; k < n_x; k++) for (let j = 0; j < m; j++) zT[j * nz + n_a + k] = x[(k * m + j) * T_x + t];
+  const dW = new Float64Array(H * nz);
+  jsGemmNN(H, nz, m, D, 0, m, zT, 0, nz, dW, 0, nz, false);
+  const db = (g: number) => {
     const b = new Float64Array(n_a);
     for (let r = 0; r < n_a; r++) {
       let s = 0;
-      for (let j = 0; j < m; j++) s += D[(rowsOff + r) * m + j];
+      const ro = (g * n_a + r) * m;
+      for (let j = 0; j < m; j++) s += D[ro + j];
       b[r] = s;
     }
     return b;
   };
   if (model.cell === 'rnn') {
-    out.dWax = outer(0, xt, n_x);
-    out.dWaa = outer(0, aPrev, n_a);
-    out.dba = bsum(0);
+    const dWaa = new Float64Array(n_a * n_a), dWax = new Float64Array(n_a * n_x);
+    for (let r = 0; r < n_a; r++) {
+      dWaa.set(dW.subarray(r * nz, r * nz + n_a), r * n_a);
+      dWax.set(dW.subarray(r * nz + n_a, (r + 1) * nz), r * n_x);
+    }
+    out.dWax = dWax;
+    out.dWaa = dWaa;
+    out.dba = db(0);
   } else {
-    const z = new Float64Array((n_a + n_x) * m);
-    z.set(aPrev);
-    z.set(xt, S);
     (['f', 'i', 'c', 'o'] as const).forEach((g, gi) => {
-      out[`dW${g}`] = outer(gi * n_a, z, n_a + n_x);
-      out[`db${g}`] = bsum(gi * n_a);
+      out[`dW${g}`] = dW.slice(gi * n_a * nz, (gi + 1) * n_a * nz);
+      out[`db${g}`] = db(gi);
     });
   }
   return out;

@@ -4,11 +4,11 @@
  * gradient norms over time. Pure TypeScript on the engine's caches: it runs in the worker, and in
  * plain Node for the tests. Everything returned is a fresh copy, so its buffer can be transferred.
  *
- * Backward steps are recomputed on demand by `cellBackwardFast` (one cell backward, equal to the
- * engine's `cellBackwardAt`, from the stored `da`/`dc` and the forward caches) instead of keeping
+ * Backward steps are recomputed on demand by the engine's `cellBackwardAt` (one cell backward,
+ * from the stored `da`/`dc` and the forward caches) instead of keeping
  * every per-step intermediate: that is what keeps a big run within memory.
  */
-import { cellBackwardFast } from './cellBackward';
+import { cellBackwardAt } from '../engine/run';
 import type { BackwardCaches, ForwardCaches, Problem } from '../engine/types';
 import type { Phase, TensorPayload } from '../protocol/messages';
 
@@ -109,7 +109,7 @@ function gradShape(problem: Problem, name: string): [number, number] {
 export function backwardStep(run: RunView, t: number): TensorPayload[] {
   const { problem, forward: f, backward: b } = run;
   const { n_x, n_a, m } = problem.dims;
-  const cell = cellBackwardFast(problem, f, b, t);
+  const cell = cellBackwardAt(problem, f, b, t);
   const names = problem.cell === 'rnn' ? BACKWARD_RNN : BACKWARD_LSTM;
   return names.map((name) => {
     switch (name) {

@@ -7,8 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { cellBackwardAt, createRunner, randomProblem } from '../../src/engine';
-import { cellBackwardFast } from '../../src/session/cellBackward';
+import { createRunner } from '../../src/engine';
 import type { Problem } from '../../src/engine/types';
 import { parseFixture } from '../../src/fixture/parse';
 import type { TensorPayload } from '../../src/protocol/messages';
@@ -265,23 +264,4 @@ describe('payload helpers', () => {
     assert.deepEqual(parseStepInput('Totals', 4, 4), { phase: 'totals', t: 0 });
     for (const bad of ['0', '5', 'b5', 'b0', 'x1', '', '1.5', '-1']) assert.equal(parseStepInput(bad, 4, 4), undefined, bad);
   });
-});
-
-describe('cellBackwardFast (the panel\'s backward step) equals the engine\'s cellBackwardAt', () => {
-  for (const [kind, c0] of [['rnn', false], ['lstm', false], ['lstm', true]] as const) {
-    it(`${kind}${c0 ? ' with c0' : ''}, random problem, every step`, () => {
-      const problem = randomProblem({ kind, n_x: 4, n_a: 6, n_y: 3, m: 5, T: 5, seed: 7 });
-      if (c0) problem.c0 = { shape: [6, 5], data: Float64Array.from({ length: 30 }, (_, q) => Math.sin(q)) };
-      const run = fullRun(problem);
-      for (let t = 0; t < problem.da.shape[2]; t++) {
-        const want = cellBackwardAt(problem, run.forward, run.backward, t);
-        const got = cellBackwardFast(problem, run.forward, run.backward, t);
-        assert.deepEqual(Object.keys(got).sort(), Object.keys(want).sort());
-        for (const k of Object.keys(want)) {
-          assert.equal(got[k].length, want[k].length, k);
-          for (let q = 0; q < want[k].length; q++) close(got[k][q], want[k][q], `${k}[${q}] at t=${t}`);
-        }
-      }
-    });
-  }
 });
