@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Host-side streaming benchmark: drives dist/worker.js exactly as the extension host does
 // (load → start → step requests while the run fills) and prints time to the first step payload,
+// when da's numbers were read (staged load: the forward starts before them),
 // time to the end of the run, and the peak RSS of the process (host thread + worker; the figure
 // the extension host would add). Usage: node scripts/bench-host.mjs FIXTURE [--export OUT]
 // Make the issue-4 fixture with:
@@ -29,17 +30,26 @@ let loadedRes, finishedRes;
 const loaded = new Promise((r) => (loadedRes = r));
 const finished = new Promise((r) => (finishedRes = r));
 let progressCount = 0;
+let daLine;
+let forwardDoneAt;
 worker.on('message', (m) => {
   if (m.type === 'reply') { pending.get(m.id)?.(m); pending.delete(m.id); }
+  else if (m.type === 'daLoaded' || m.type === 'daInvalid') {
+    // staged load: da's numbers were read while the forward ran
+    daLine = `da read (staged):         ${ms()} ms${m.type === 'daInvalid' ? ' INVALID ' + m.message : ''}`;
+  }
   else if (m.type === 'loaded' || m.type === 'invalid') loadedRes(m);
   else if (m.type === 'progress') {
     progressCount++;
     peakRss = Math.max(peakRss, m.memory.rss);
+    if (forwardDoneAt === undefined && l0 && m.progress.forwardDone >= l0.run.dims.T_x) forwardDoneAt = ms();
     if (m.progress.finished || m.progress.error) finishedRes(m);
   }
 });
 worker.postMessage({ type: 'load', runId: 1, path: fixture, maxBytes: 1024 * 1048576, gateGradLimitBytes: 64 * 1048576 });
+let l0;
 const l = await loaded;
+l0 = l;
 if (l.type !== 'loaded') { console.error(l.message); process.exit(1); }
 console.log(`parsed in worker:         ${ms()} ms  (${JSON.stringify(l.run.dims)}, T_b=${l.run.T_b}); RSS now ${(process.memoryUsage().rss / 1048576).toFixed(0)} MB, peak so far ${(peakRss / 1048576).toFixed(0)} MB`);
 const tStart = performance.now();
@@ -61,6 +71,8 @@ for (let t = 0; t < 40; t++) {
 lat.sort((a, b) => a - b);
 console.log(`step reply while filling: median ${lat[lat.length >> 1].toFixed(1)} ms, max ${lat[lat.length - 1].toFixed(1)} ms (${lat.length} requests)`);
 const fin = await finished;
+if (daLine) console.log(daLine);
+if (forwardDoneAt) console.log(`forward done:             ${forwardDoneAt} ms`);
 console.log(`run finished:             ${ms()} ms  (${progressCount} progress messages)${fin.progress.error ? ' ERROR ' + fin.progress.error : ''}`);
 const b = performance.now();
 const bw = await request({ type: 'step', phase: 'backward', t: 500 < l.run.T_b ? 500 : 0 });

@@ -38,12 +38,20 @@ export class RunWorker {
   progress: Progress;
   norms: NormsEvent | undefined;
   peakRss = 0;
-  /** Milestones in ms since the worker was created: parsed, first step computed, finished. */
-  readonly timings: { loadedMs?: number; firstStepMs?: number; finishedMs?: number } = {};
+  /** Milestones in ms since the worker was created: parsed, first step computed, da read (staged load), finished. */
+  readonly timings: { loadedMs?: number; firstStepMs?: number; daMs?: number; finishedMs?: number } = {};
   private readonly created = Date.now();
   lastMemory: MemorySample | undefined;
   private readonly progressListeners = new Set<(p: Progress) => void>();
   onNorms: ((n: NormsEvent) => void) | undefined;
+  /**
+   * Staged load: the fixture's `da` was read after the run started. `errors` is non-empty when da
+   * turned out invalid (the forward steps stay valid, the backward does not run); `warnings` are
+   * the whole file's warnings then known. Set before `start()` to hear about it.
+   */
+  onLateDiagnostics: ((errors: WorkerDiag[], warnings: WorkerDiag[], message?: string) => void) | undefined;
+  /** The late diagnostics, once known (for listeners that attach later). */
+  late: { errors: WorkerDiag[]; warnings: WorkerDiag[]; message?: string } | undefined;
 
   /** Listen to progress; returns the unsubscribe function. */
   onProgress(cb: (p: Progress) => void): () => void {
@@ -88,6 +96,17 @@ export class RunWorker {
       case 'invalid':
         this.loadResolve?.({ ok: false, diagnostics: m.diagnostics, message: m.message });
         this.loadResolve = undefined;
+        return;
+      case 'daLoaded':
+        this.timings.daMs = Date.now() - this.created;
+        this.late = { errors: [], warnings: m.warningDiags };
+        if (this.info && m.warnings.length) this.info = { ...this.info, warnings: [...this.info.warnings, ...m.warnings] };
+        if (m.warningDiags.length) this.onLateDiagnostics?.([], m.warningDiags);
+        return;
+      case 'daInvalid':
+        this.timings.daMs = Date.now() - this.created;
+        this.late = { errors: m.diagnostics, warnings: [], message: m.message };
+        this.onLateDiagnostics?.(m.diagnostics, [], m.message);
         return;
       case 'progress':
         this.progress = { ...m.progress, runId: this.runId };
@@ -168,6 +187,7 @@ export class RunWorker {
   dispose(): void {
     this.progressListeners.clear();
     this.onNorms = undefined;
+    this.onLateDiagnostics = undefined;
     for (const [id, res] of this.pending) res({ type: 'reply', id, error: 'the run was replaced' });
     this.pending.clear();
     this.exited = true;

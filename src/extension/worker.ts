@@ -10,7 +10,7 @@ import { createRunner, type Runner } from '../engine';
 import type { Problem } from '../engine/types';
 import { NonFiniteScanner } from '../session/nonFinite';
 import { gradientNorms, stepPayload, windowOf, type RunView } from '../session/steps';
-import { loadFixture, loadFixtureIsolated, problemBuffers, type LoadResult } from './workerLoad';
+import { loadFixtureIsolated, loadFixtureStaged, problemBuffers, type DaResult, type ParseThreadMessage } from './workerLoad';
 import { exportRun } from './workerExport';
 import type { FromWorker, MemorySample, ToWorker } from './workerProtocol';
 
@@ -26,6 +26,16 @@ if (!port) throw new Error('worker.ts must run in a worker thread');
 
 let problem: Problem | undefined;
 let runner: LiveRun | undefined;
+/**
+ * Staged load: da's numbers are still being read. The forward runs meanwhile; the backward waits.
+ * `daTarget` is the array the runner reads da from (filled in place when the numbers arrive).
+ */
+let daPending = false;
+let daTarget: Float64Array | undefined;
+/** Set when da turned out invalid: the forward steps stay valid, the backward never runs. */
+let daError: string | undefined;
+/** The pump stopped at the end of the forward, waiting for da. */
+let stalled = false;
 let gateGradLimitBytes = 0;
 let lastProgress = 0;
 let lastPhaseForward = true;
@@ -62,7 +72,7 @@ function post(msg: FromWorker, transfer: ArrayBuffer[] = []): void {
   port!.postMessage(msg, transfer);
 }
 
-function postProgress(error?: string): void {
+function postProgress(error: string | undefined = daError): void {
   const r = runner;
   const hit = r ? scanner.update(r) : undefined;
   post({
@@ -89,9 +99,17 @@ function postNorms(): void {
 function pump(): void {
   const r = runner;
   if (!r || r.finished) return;
+  // Without da, only forward steps may be computed.
+  const T_x = r.problem.dims.T_x;
+  const forwardLeft = T_x - r.forwardDone;
+  if ((daPending || daError !== undefined) && forwardLeft <= 0) {
+    stalled = daPending;
+    return;
+  }
   try {
     // The very first slice computes one step only, so the first step is paintable at once.
-    r.advance(SLICE_MS, r.forwardDone === 0 ? 1 : undefined);
+    const cap = r.forwardDone === 0 ? 1 : daPending || daError !== undefined ? forwardLeft : undefined;
+    r.advance(SLICE_MS, cap);
   } catch (e) {
     const reason = `The engine failed: ${(e as Error).message}`;
     postProgress(reason);
@@ -103,7 +121,8 @@ function pump(): void {
   const forwardPhase = r.forwardDone < r.problem.dims.T_x;
   const phaseChanged = forwardPhase !== lastPhaseForward;
   lastPhaseForward = forwardPhase;
-  if (r.finished || phaseChanged || r.forwardDone === 1 || now - lastProgress >= PROGRESS_MS) {
+  const forwardEnded = r.forwardDone === T_x && forwardLeft > 0;
+  if (r.finished || phaseChanged || forwardEnded || r.forwardDone === 1 || now - lastProgress >= PROGRESS_MS) {
     lastProgress = now;
     postProgress();
     if (!forwardPhase) postNorms();
@@ -143,16 +162,42 @@ function start(): void {
   const { n_a, m } = problem.dims;
   const T_b = problem.da.shape[2] ?? 1;
   const gateBytes = problem.cell === 'lstm' ? 4 * T_b * n_a * m * 8 : 0;
+  if (daPending && problem.da.data.length === 0) {
+    // da's numbers are on their way: the runner reads them only in the backward, filled in place.
+    problem.da = { shape: problem.da.shape, data: new Float64Array(n_a * m * T_b) };
+  }
+  daTarget = problem.da.data;
   try {
     runner = new LiveRun(problem, createRunner(problem, { keepGateGrads: gateBytes <= gateGradLimitBytes }));
   } catch (e) {
     postProgress(`The engine cannot run this fixture: ${e instanceof Error ? e.message : String(e)}`);
     return;
   }
-  // The runner keeps its own step-major copy of da; the NumPy-layout one is not read again
-  // (steps, windows and the export use the caches), so free it: 65 MB on the issue-4 LSTM.
+  // The runner reads da (NumPy layout) chunk-wise during the backward; nothing else reads
+  // problem.da after this point (steps, windows and the export use the caches).
   problem.da = { shape: problem.da.shape, data: new Float64Array(0) };
   setImmediate(pump);
+}
+
+/** The second stage of a staged load arrived. */
+function daArrived(r: DaResult): void {
+  if (!daPending) return;
+  daPending = false;
+  if (!r.ok) {
+    daError = `${r.message} (the forward steps shown are valid; the backward cannot run)`;
+    post({ type: 'daInvalid', diagnostics: r.diagnostics, message: r.message });
+    postProgress();
+    failWaiting(daError);
+    stalled = false;
+    return;
+  }
+  if (daTarget) daTarget.set(r.data);
+  else if (problem) problem.da = { shape: problem.da.shape, data: r.data };
+  post({ type: 'daLoaded', warnings: r.warnings, warningDiags: r.warningDiags });
+  if (stalled) {
+    stalled = false;
+    setImmediate(pump);
+  }
 }
 
 async function handle(msg: ToWorker): Promise<void> {
@@ -161,15 +206,17 @@ async function handle(msg: ToWorker): Promise<void> {
       gateGradLimitBytes = msg.gateGradLimitBytes;
       // Small files are read here; big ones in a throwaway thread whose heap dies with it.
       const size = await stat(msg.path).then((st) => st.size, () => 0);
+      // Staged: the run may start before da's numbers are read (they arrive in daArrived).
       const res = size > ISOLATE_PARSE_BYTES
-        ? await loadFixtureIsolated(__filename, msg.path, msg.maxBytes)
-        : await loadFixture(msg.path, msg.maxBytes);
+        ? await loadFixtureIsolated(__filename, msg.path, msg.maxBytes, daArrived)
+        : await loadFixtureStaged(msg.path, msg.maxBytes, daArrived);
       samplePeak();
       if (!res.ok) {
         post({ type: 'invalid', diagnostics: res.diagnostics, message: res.message });
         return;
       }
       problem = res.problem;
+      daPending = res.daPending === true;
       const d = problem.dims;
       post({
         type: 'loaded',
@@ -216,6 +263,7 @@ async function handle(msg: ToWorker): Promise<void> {
     case 'export': {
       if (!runner) return post({ type: 'reply', id: msg.id, error: 'no run to export' });
       const r = runner;
+      if (daError !== undefined) return post({ type: 'reply', id: msg.id, error: daError });
       if (!r.finished) {
         const go = await new Promise<true | string>((res) => {
           waitingExports.set(msg.id, res);
@@ -246,14 +294,21 @@ async function handle(msg: ToWorker): Promise<void> {
   }
 }
 
-/** Parse mode: read + parse one fixture, hand the result over (arrays transferred), end. */
-async function parseMain(data: { path: string; maxBytes: number }): Promise<void> {
-  const res: LoadResult = await loadFixture(data.path, data.maxBytes);
-  port!.postMessage(res, res.ok ? problemBuffers(res.problem) : []);
+/**
+ * Parse mode: read + parse one fixture, hand the result over (arrays transferred); when staged,
+ * then da's numbers (or the diagnostics) once read. The owner ends the thread.
+ */
+async function parseMain(data: { path: string; maxBytes: number; staged?: boolean }): Promise<void> {
+  const send = (m: ParseThreadMessage, transfer: ArrayBuffer[]) => port!.postMessage(m, transfer);
+  const onDa = (r: DaResult) => send({ stage: 'da', result: r }, r.ok ? [r.data.buffer as ArrayBuffer] : []);
+  const res = await loadFixtureStaged(data.path, data.maxBytes, data.staged ? onDa : undefined);
+  // A staged problem is copied, not transferred: the second stage compares it with the whole
+  // file's reading if keys turn up after da (see secondStage). The arrays are ~20 MB at most.
+  send({ stage: 'load', result: res }, res.ok && !res.daPending ? problemBuffers(res.problem) : []);
 }
 
 const role = (workerData as { role?: string } | null)?.role;
-if (role === 'parse') void parseMain(workerData as { path: string; maxBytes: number });
+if (role === 'parse') void parseMain(workerData as { path: string; maxBytes: number; staged?: boolean });
 else port.on('message', (msg: ToWorker) => {
   handle(msg).catch((e: unknown) => {
     const id = (msg as { id?: number }).id;

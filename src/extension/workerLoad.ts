@@ -6,11 +6,28 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { FixtureDiagnostic, Problem } from '../engine/types';
+import { fastParseFixture, fastReadDa, type DeferredDa } from '../fixture/fastParse';
+import { readHead, type HeadRead } from '../fixture/fastRead';
 import { formatDiagnostic, parseFixture } from '../fixture/parse';
 import type { WorkerDiag } from './workerProtocol';
 
 export type LoadResult =
-  | { ok: true; problem: Problem; warnings: string[]; warningDiags: WorkerDiag[] }
+  | {
+      ok: true;
+      problem: Problem;
+      warnings: string[];
+      warningDiags: WorkerDiag[];
+      /**
+       * Staged load: `problem.da` has its shape but no numbers yet (an empty array); they come
+       * with the `DaResult` passed to the `onDa` callback of the load.
+       */
+      daPending?: boolean;
+    }
+  | { ok: false; diagnostics: WorkerDiag[]; message: string };
+
+/** The second stage of a staged load: da's numbers, or why the fixture is invalid after all. */
+export type DaResult =
+  | { ok: true; data: Float64Array; warnings: string[]; warningDiags: WorkerDiag[] }
   | { ok: false; diagnostics: WorkerDiag[]; message: string };
 
 /** 1-based line/column of 0-based offsets, one pass over the text. */
@@ -49,38 +66,154 @@ export function toWorkerDiags(text: string, diags: readonly FixtureDiagnostic[])
   });
 }
 
-const fileProblem = (message: string): LoadResult => ({
+const fileProblem = (message: string): { ok: false; diagnostics: WorkerDiag[]; message: string } => ({
   ok: false,
   message,
   diagnostics: [{ line: 1, column: 1, endLine: 1, endColumn: 2, path: '', message, severity: 'error' }],
 });
 
 export async function loadFixture(path: string, maxBytes: number): Promise<LoadResult> {
-  const name = basename(path);
-  let text: string;
-  try {
-    const st = await stat(path);
-    if (st.size > maxBytes) {
-      const mb = (n: number) => (n / 1048576).toFixed(1);
-      return fileProblem(
-        `${name}: the file is ${mb(st.size)} MB, above the limit of ${mb(maxBytes)} MB ` +
-          '(setting rnnStepper.maxFixtureSizeMB)',
-      );
-    }
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    return fileProblem(`${name}: cannot read the file (${code ?? (e as Error).message})`);
-  }
+  return loadFixtureStaged(path, maxBytes);
+}
+
+function invalid(name: string, text: string, diags: readonly FixtureDiagnostic[]): { ok: false; diagnostics: WorkerDiag[]; message: string } {
+  const diagnostics = toWorkerDiags(text, diags);
+  const first = diagnostics[0];
+  const message = first ? `${name}:${first.line}:${first.column}: ${first.message}` : `${name}: invalid fixture`;
+  return { ok: false, diagnostics, message };
+}
+
+/** The positioned reader over the whole text: the reference behaviour, and every error message. */
+function fullParse(name: string, path: string, bytes: Buffer): LoadResult {
+  const text = bytes.toString('utf8');
   const res = parseFixture(text, path);
-  if (!res.ok) {
-    const diagnostics = toWorkerDiags(text, res.diagnostics);
-    const first = diagnostics[0];
-    const message = first ? `${name}:${first.line}:${first.column}: ${first.message}` : `${name}: invalid fixture`;
-    return { ok: false, diagnostics, message };
-  }
+  if (!res.ok) return invalid(name, text, res.diagnostics);
   const warnings = res.warnings.map((w) => formatDiagnostic(name, w));
   return { ok: true, problem: res.problem, warnings, warningDiags: toWorkerDiags(text, res.warnings) };
+}
+
+/**
+ * Reads and parses a fixture. Well-formed rnn/lstm files take the fast single-pass reader
+ * (fastParse.ts); anything else the positioned reader, so errors and warnings are exactly its.
+ *
+ * With `onDa`, the load is staged when `da` is the file's last key: the result comes as soon as
+ * everything but da's numbers is read and checked (`daPending`), and `onDa` gets da's numbers
+ * (or the file's diagnostics, if da turns out invalid) once they are read.
+ */
+export async function loadFixtureStaged(path: string, maxBytes: number, onDa?: (r: DaResult) => void): Promise<LoadResult> {
+  const name = basename(path);
+  let bytes: Buffer;
+  let size: number;
+  try {
+    size = (await stat(path)).size;
+  } catch (e) {
+    return cannotRead(name, e);
+  }
+  if (size > maxBytes) {
+    const mb = (n: number) => (n / 1048576).toFixed(1);
+    return fileProblem(
+      `${name}: the file is ${mb(size)} MB, above the limit of ${mb(maxBytes)} MB ` +
+        '(setting rnnStepper.maxFixtureSizeMB)',
+    );
+  }
+  const decode = (b: Uint8Array, start: number, end: number) =>
+    Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8', start, end);
+  if (onDa && size > PARTIAL_READ_BYTES) {
+    // Big file: check everything but da's numbers on the head alone, read the rest meanwhile.
+    let head: HeadRead;
+    try {
+      head = readHead(path);
+    } catch (e) {
+      return cannotRead(name, e);
+    }
+    const fast = head.complete ? undefined : fastParseFixture(head.bytes, path, { deferDa: true, decode });
+    if (fast?.deferredDa) {
+      const deferred = fast.deferredDa;
+      const first = fast.problem;
+      const daData = first.da.data;
+      first.da = { shape: first.da.shape, data: new Float64Array(0) };
+      setImmediate(() => {
+        try {
+          head.rest();
+        } catch (e) {
+          onDa(cannotRead(name, e));
+          return;
+        }
+        // The head was read without the middle: only now can "no key after da" be checked.
+        const keysAfterDa = head.bytes.indexOf(0x22, deferred.start) >= 0;
+        onDa(secondStage(name, path, head.bytes, keysAfterDa ? undefined : deferred, daData, first));
+      });
+      return { ok: true, problem: first, warnings: [], warningDiags: [], daPending: true };
+    }
+    try {
+      head.rest();
+    } catch (e) {
+      return cannotRead(name, e);
+    }
+    bytes = head.bytes;
+  } else {
+    try {
+      bytes = await readFile(path);
+    } catch (e) {
+      return cannotRead(name, e);
+    }
+  }
+  const fast = fastParseFixture(bytes, path, { deferDa: onDa !== undefined, decode });
+  if (!fast) return fullParse(name, path, bytes);
+  const { problem, deferredDa } = fast;
+  if (!deferredDa || !onDa) return { ok: true, problem, warnings: [], warningDiags: [] };
+  const daData = problem.da.data;
+  problem.da = { shape: problem.da.shape, data: new Float64Array(0) };
+  setImmediate(() => onDa(secondStage(name, path, bytes, deferredDa, daData, undefined)));
+  return { ok: true, problem, warnings: [], warningDiags: [], daPending: true };
+}
+
+/** Files above this size are read in two parts when staged (fastRead.ts). */
+const PARTIAL_READ_BYTES = 8 * 1048576;
+
+function cannotRead(name: string, e: unknown): { ok: false; diagnostics: WorkerDiag[]; message: string } {
+  const code = (e as NodeJS.ErrnoException).code;
+  return fileProblem(`${name}: cannot read the file (${code ?? (e as Error).message})`);
+}
+
+function sameArray(a: { shape: number[]; data: Float64Array } | undefined, b: { shape: number[]; data: Float64Array } | undefined): boolean {
+  if (!a || !b) return a === b;
+  if (a.shape.join() !== b.shape.join() || a.data.length !== b.data.length) return false;
+  const x = new Uint8Array(a.data.buffer, a.data.byteOffset, a.data.byteLength);
+  const y = new Uint8Array(b.data.buffer, b.data.byteOffset, b.data.byteLength);
+  return Buffer.compare(x, y) === 0;
+}
+
+/**
+ * da's numbers (fast reader), or the positioned reader's verdict on the whole file. `first` is the
+ * stage-1 problem when it was checked on the head alone: if the full reader finds keys after da
+ * that change what the run already uses, that is reported (the run started with other inputs).
+ */
+function secondStage(
+  name: string, path: string, bytes: Buffer, deferred: DeferredDa | undefined, daData: Float64Array, first: Problem | undefined,
+): DaResult {
+  try {
+    if (deferred && fastReadDa(bytes, deferred, daData)) return { ok: true, data: daData, warnings: [], warningDiags: [] };
+    // Not a plain numeric array after all: the positioned reader says what (or reads NaN tokens).
+    const full = fullParse(name, path, bytes);
+    if (!full.ok) return full;
+    if (first) {
+      const p = full.problem;
+      const keys = Object.keys(p.parameters) as (keyof Problem['parameters'])[];
+      const same =
+        p.kind === first.kind && sameArray(p.x, first.x) && sameArray(p.a0, first.a0) && sameArray(p.c0, first.c0) &&
+        sameArray(p.da, { shape: first.da.shape, data: p.da.data }) &&
+        keys.every((k) => sameArray(p.parameters[k], first.parameters[k]));
+      if (!same) {
+        return fileProblem(
+          `${name}: keys after "da" change the inputs the run started with: put "da" last in the file (as rnn-stepper new writes it)`,
+        );
+      }
+    }
+    return { ok: true, data: full.problem.da.data, warnings: full.warnings, warningDiags: full.warningDiags };
+  } catch (e) {
+    return fileProblem(`${name}: the reader failed: ${(e as Error).message}`);
+  }
 }
 
 /** Every ArrayBuffer a problem's arrays live in (for a zero-copy transfer). */
@@ -98,24 +231,54 @@ export function problemBuffers(problem: Problem): ArrayBuffer[] {
   return [...set];
 }
 
+/** Messages of the parse thread (`workerData.role = 'parse'`). */
+export type ParseThreadMessage = { stage: 'load'; result: LoadResult } | { stage: 'da'; result: DaResult };
+
 /**
- * `loadFixture` in a short-lived worker of its own (`script` with `workerData.role = 'parse'`):
- * reading and parsing a big fixture leaves hundreds of MB of text and JSON garbage in a heap, and
- * a heap only gives its pages back to the OS when its thread ends. The problem's arrays come back
- * transferred (no copy); the garbage goes away with the thread.
+ * `loadFixtureStaged` in a short-lived worker of its own (`script` with `workerData.role =
+ * 'parse'`): reading and parsing a big fixture leaves hundreds of MB of bytes, text and garbage in
+ * a heap, and a heap only gives its pages back to the OS when its thread ends. The problem's
+ * arrays come back transferred (no copy); the garbage goes away with the thread. With `onDa` the
+ * load is staged (see loadFixtureStaged) and the thread ends after sending da.
  */
-export function loadFixtureIsolated(script: string, path: string, maxBytes: number): Promise<LoadResult> {
+export function loadFixtureIsolated(
+  script: string, path: string, maxBytes: number, onDa?: (r: DaResult) => void,
+): Promise<LoadResult> {
   return new Promise((resolve) => {
-    const w = new Worker(script, { workerData: { role: 'parse', path, maxBytes } });
-    let done = false;
+    const w = new Worker(script, { workerData: { role: 'parse', path, maxBytes, staged: onDa !== undefined } });
+    let loaded = false;
+    let daPending = false;
+    let daSent = false;
     const finish = (r: LoadResult) => {
-      if (done) return;
-      done = true;
-      resolve(r);
-      void w.terminate();
+      if (!loaded) {
+        loaded = true;
+        daPending = r.ok && r.daPending === true;
+        resolve(r);
+        if (!daPending) void w.terminate();
+      }
     };
-    w.once('message', (r: LoadResult) => finish(r));
-    w.once('error', (e) => finish(fileProblem(`${basename(path)}: the reader failed: ${e.message}`)));
-    w.once('exit', (code) => finish(fileProblem(`${basename(path)}: the reader stopped (exit code ${code})`)));
+    const failDa = (message: string) => {
+      if (!daPending || daSent || !onDa) return;
+      daSent = true;
+      onDa(fileProblem(message));
+    };
+    w.on('message', (m: ParseThreadMessage) => {
+      if (m.stage === 'load') finish(m.result);
+      else if (!daSent && onDa) {
+        daSent = true;
+        onDa(m.result);
+        void w.terminate();
+      }
+    });
+    w.once('error', (e) => {
+      const message = `${basename(path)}: the reader failed: ${e.message}`;
+      finish(fileProblem(message));
+      failDa(message);
+    });
+    w.once('exit', (code) => {
+      const message = `${basename(path)}: the reader stopped (exit code ${code})`;
+      finish(fileProblem(message));
+      failDa(message);
+    });
   });
 }

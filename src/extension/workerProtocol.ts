@@ -47,6 +47,10 @@ export type ToWorker =
 export type FromWorker =
   | { type: 'loaded'; run: Omit<RunInfo, 'runId'>; warnings: WorkerDiag[] }
   | { type: 'invalid'; diagnostics: WorkerDiag[]; message: string }
+  /** Staged load: da's numbers were read after 'loaded' (warnings of the whole file, if any). */
+  | { type: 'daLoaded'; warnings: string[]; warningDiags: WorkerDiag[] }
+  /** Staged load: da turned out invalid after 'loaded'; the forward steps stay valid. */
+  | { type: 'daInvalid'; diagnostics: WorkerDiag[]; message: string }
   | { type: 'progress'; progress: Omit<Progress, 'runId'>; memory: MemorySample }
   | { type: 'norms'; da: ArrayBuffer; dc?: ArrayBuffer; from: number }
   | { type: 'reply'; id: number; error: string }
