@@ -1,0 +1,322 @@
+// The fast fixture reader (src/fixture/fast*.ts) against the reference: JSON.parse for numbers and
+// parseFixture for whole fixtures (bit-identical Problems, or a fallback to it), plus the staged
+// load (da read after the rest) and the engine contract the staged run relies on.
+import { strict as assert } from 'node:assert';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { createRunner, run } from '../../src/engine';
+import type { Problem } from '../../src/engine/types';
+import { fastParseFixture, fastReadDa } from '../../src/fixture/fastParse';
+import { FAST_FALLBACK, readArray, readNumber } from '../../src/fixture/fastNumbers';
+import { parseFixture } from '../../src/fixture/parse';
+import { loadFixtureStaged, type DaResult } from '../../src/extension/workerLoad';
+
+const root = join(__dirname, '..', '..');
+const enc = new TextEncoder();
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A random finite double from random bits (every exponent, subnormals included). */
+function randomDouble(rnd: () => number): number {
+  const f = new Float64Array(1);
+  const u = new Uint32Array(f.buffer);
+  for (;;) {
+    u[0] = Math.floor(rnd() * 2 ** 32);
+    u[1] = Math.floor(rnd() * 2 ** 32);
+    if (Number.isFinite(f[0]!)) return f[0]!;
+  }
+}
+
+/** The same number spelt in one of the ways JSON writers spell numbers. */
+function spell(v: number, rnd: () => number): string {
+  if (Object.is(v, -0)) return ['-0', '-0.0', '-0e5', '-0.000E-3'][Math.floor(rnd() * 4)]!;
+  switch (Math.floor(rnd() * 5)) {
+    case 0:
+      return String(v);
+    case 1:
+      return v.toExponential(Math.floor(rnd() * 21));
+    case 2:
+      return v.toPrecision(1 + Math.floor(rnd() * 21)).replace(/^(-?)\./, '$10.');
+    case 3:
+      return Math.abs(v) < 1e21 ? v.toFixed(Math.floor(rnd() * 21)) : String(v);
+    default:
+      return v.toPrecision(17);
+  }
+}
+
+const SPECIAL = [
+  '0', '-0', '-0.0', '1e-320', '-1e-320', '4.9e-324', '5e-324', '2.2250738585072014e-308', '2.225073858507201e-308',
+  '1e308', '1.7976931348623157e308', '-1.7976931348623157e308', '9007199254740993', '9007199254740992.5',
+  '0.30000000000000004', '0.1', '123456789012345678901234567890', '1E5', '1e+5', '1.5e-7', '-2.5E+22',
+  '0.30647199369457806', '-0.5177699590557001', '12345678901234567e-19', '1.00000000000000011102230246251565404236316680908203125',
+  '0.0000000000000000000000000001', '7.2057594037927933e16', '1e23', '8.98846567431158e307',
+];
+
+test('readNumber gives JSON.parse bits: special spellings (-0, subnormals, 1e308, long mantissas, exponents)', () => {
+  for (const s of SPECIAL) {
+    const got = readNumber(enc.encode(s + ']'), 0);
+    assert.ok(Object.is(got, JSON.parse(s)), `${s}: got ${got}, JSON.parse gives ${JSON.parse(s)}`);
+  }
+});
+
+test('readNumber gives JSON.parse bits on 60 000 random doubles in random spellings', () => {
+  const rnd = mulberry32(20261125);
+  for (let k = 0; k < 60000; k++) {
+    const v = k % 3 === 0 ? (rnd() - 0.5) * 10 ** Math.floor(rnd() * 12 - 6) : randomDouble(rnd);
+    const s = spell(v, rnd);
+    const want = JSON.parse(s) as number;
+    const got = readNumber(enc.encode(s + ','), 0);
+    assert.ok(Object.is(got, want), `${s}: got ${got}, JSON.parse gives ${want}`);
+  }
+});
+
+test('readNumber declines what JSON does not accept or float64 cannot hold', () => {
+  for (const s of ['+1', '01', '.5', '1.', '1e', '-', 'NaN', 'Infinity', '-Infinity', '1e400', '-1e400']) {
+    assert.throws(() => readNumber(enc.encode(s + ']'), 0), (e) => e === FAST_FALLBACK, s);
+  }
+  // a valid prefix followed by junk: the array reader refuses what follows the number
+  for (const s of ['[0x10]', '[1.5.3]', '[1 2]', '[1,]', '[]']) {
+    assert.throws(() => readArray(enc.encode(s), 0, 1), (e) => e === FAST_FALLBACK, s);
+  }
+});
+
+function fixtureFiles(): string[] {
+  const ex = readdirSync(join(root, 'examples')).filter((f) => f.endsWith('.json')).map((f) => join(root, 'examples', f));
+  const fx = readdirSync(join(root, 'test', 'fixtures'))
+    .filter((f) => f.endsWith('.json') && !f.endsWith('.expected.json'))
+    .map((f) => join(root, 'test', 'fixtures', f));
+  return [...ex, ...fx];
+}
+
+test('fast reader: every example and reference fixture gives parseFixture\'s Problem exactly, or falls back (cell kinds)', () => {
+  let fastCount = 0;
+  for (const f of fixtureFiles()) {
+    const bytes = readFileSync(f);
+    const slow = parseFixture(bytes.toString('utf8'), f);
+    const fast = fastParseFixture(bytes, f);
+    const kind = (JSON.parse(bytes.toString('utf8')) as { kind: string }).kind;
+    if (kind.endsWith('_cell')) {
+      assert.equal(fast, undefined, `${f}: cell kinds take the full reader`);
+      continue;
+    }
+    assert.ok(slow.ok && fast, f);
+    assert.deepStrictEqual(fast.problem, slow.problem, f);
+    fastCount++;
+  }
+  assert.ok(fastCount >= 8, `fast path taken ${fastCount} times`);
+});
+
+interface Gen {
+  kind: 'rnn' | 'lstm';
+  n_x: number;
+  n_a: number;
+  n_y: number;
+  m: number;
+  T: number;
+  T_b: number;
+}
+
+/** Writes a fixture with numbers in random spellings; `mutate` may edit the object before it is written. */
+function writeFixture(g: Gen, rnd: () => number, opts: { indent?: boolean; daLast?: boolean; withC0?: boolean; dims?: boolean } = {}): string {
+  const num = () => {
+    const r = rnd();
+    const v = r < 0.05 ? -0 : r < 0.1 ? randomDouble(rnd) : r < 0.15 ? (rnd() - 0.5) * 1e-310 : (rnd() - 0.5) * 4;
+    return spell(v, rnd);
+  };
+  const arr = (shape: number[]): string => {
+    if (shape.length === 1) return '[' + Array.from({ length: shape[0]! }, num).join(rnd() < 0.5 ? ',' : ', ') + ']';
+    return '[' + Array.from({ length: shape[0]! }, () => arr(shape.slice(1))).join(opts.indent ? ',\n  ' : ',') + ']';
+  };
+  const params: [string, number[]][] =
+    g.kind === 'lstm'
+      ? [
+          ...['f', 'i', 'c', 'o'].flatMap((q): [string, number[]][] => [[`W${q}`, [g.n_a, g.n_a + g.n_x]], [`b${q}`, rnd() < 0.5 ? [g.n_a] : [g.n_a, 1]]]),
+          ['Wy', [g.n_y, g.n_a]],
+          ['by', [g.n_y, 1]],
+        ]
+      : [['Wax', [g.n_a, g.n_x]], ['Waa', [g.n_a, g.n_a]], ['Wya', [g.n_y, g.n_a]], ['ba', [g.n_a, 1]], ['by', [g.n_y]]];
+  const parts = [`"kind": "${g.kind}"`, `"name": "gen \\u00e9 ${g.n_a}"`];
+  if (opts.dims) parts.push(`"dims": {"n_x": ${g.n_x}, "n_a": ${g.n_a}, "m": ${g.m}}`);
+  const da = `"da": ${arr([g.n_a, g.m, g.T_b])}`;
+  if (!opts.daLast) parts.push(da);
+  parts.push(`"x": ${arr([g.n_x, g.m, g.T])}`, `"a0": ${arr([g.n_a, g.m])}`);
+  if (g.kind === 'lstm' && opts.withC0) parts.push(`"c0": ${arr([g.n_a, g.m])}`);
+  parts.push(`"parameters": {${params.map(([k, s]) => `"${k}": ${arr(s)}`).join(', ')}}`);
+  if (opts.daLast) parts.push(da);
+  return '{\n  ' + parts.join(',\n  ') + '\n}\n';
+}
+
+function randomGen(rnd: () => number): Gen {
+  const T = 1 + Math.floor(rnd() * 5);
+  return {
+    kind: rnd() < 0.5 ? 'rnn' : 'lstm',
+    n_x: 1 + Math.floor(rnd() * 4),
+    n_a: 1 + Math.floor(rnd() * 4),
+    n_y: 1 + Math.floor(rnd() * 3),
+    m: 1 + Math.floor(rnd() * 3),
+    T,
+    T_b: 1 + Math.floor(rnd() * T),
+  };
+}
+
+test('fast reader: 150 random fixtures (-0, subnormals, huge and tiny exponents, (n,) biases) equal parseFixture bit for bit', () => {
+  const rnd = mulberry32(7);
+  for (let k = 0; k < 150; k++) {
+    const g = randomGen(rnd);
+    const text = writeFixture(g, rnd, { indent: rnd() < 0.5, daLast: rnd() < 0.5, withC0: rnd() < 0.5, dims: rnd() < 0.3 });
+    const slow = parseFixture(text, `gen${k}.rnn.json`);
+    assert.ok(slow.ok, `generated fixture ${k} is valid`);
+    const fast = fastParseFixture(enc.encode(text), `gen${k}.rnn.json`);
+    assert.ok(fast, `fixture ${k} takes the fast path`);
+    assert.deepStrictEqual(fast.problem, slow.problem);
+    // staged: same Problem once da is read into its placeholder
+    const staged = fastParseFixture(enc.encode(text), `gen${k}.rnn.json`, { deferDa: true });
+    assert.ok(staged);
+    if (staged.deferredDa) {
+      assert.ok(fastReadDa(enc.encode(text), staged.deferredDa, staged.problem.da.data));
+    }
+    assert.deepStrictEqual(staged.problem, slow.problem);
+  }
+});
+
+const BASE = readFileSync(join(root, 'examples', 'lstm_small.rnn.json'), 'utf8');
+
+test('fast reader falls back on everything it does not read itself; parseFixture then decides', () => {
+  const edits: [string, (s: string) => string][] = [
+    ['ragged row', (s) => s.replace(/\[\s*(-?[\d.e+-]+)\s*,/, '[$1, 1, ')],
+    ['null leaf', (s) => s.replace(/(\[\s*)-?[\d.e+-]+/, '$1null')],
+    ['string leaf', (s) => s.replace(/(\[\s*)-?[\d.e+-]+/, '$1"1"')],
+    ['NaN token', (s) => s.replace(/(\[\s*)-?[\d.e+-]+/, '$1NaN')],
+    ['overflow', (s) => s.replace(/(\[\s*)-?[\d.e+-]+/, '$11e400')],
+    ['unknown key', (s) => s.replace('{', '{"foo": 1, ')],
+    ['duplicate key', (s) => s.replace('{', '{"kind": "lstm", ')],
+    ['trailing comma', (s) => s.replace(/\]\s*\}\s*$/, '],}')],
+    ['BOM', (s) => '\ufeff' + s],
+    ['truncated', (s) => s.slice(0, s.length - 20)],
+    ['no da', (s) => s.replace(/"da"/, '"dA"')],
+    ['bad kind', (s) => s.replace('"lstm"', '"lstn"')],
+    ['trailing garbage', (s) => s + 'x'],
+    ['comment', (s) => s.replace('{', '{ // c\n')],
+  ];
+  const ok = fastParseFixture(enc.encode(BASE), 'lstm_small.rnn.json');
+  assert.ok(ok, 'the unedited example takes the fast path');
+  for (const [what, edit] of edits) {
+    const text = edit(BASE);
+    assert.notEqual(text, BASE, `${what}: the edit applies`);
+    assert.equal(fastParseFixture(enc.encode(text), 'lstm_small.rnn.json'), undefined, what);
+    assert.equal(fastParseFixture(enc.encode(text), 'lstm_small.rnn.json', { deferDa: true }), undefined, what);
+  }
+});
+
+test('fast reader: a shape that disagrees (transposed Wy, T_b > T_x, dims key off) falls back', () => {
+  const rnd = mulberry32(3);
+  const g: Gen = { kind: 'lstm', n_x: 2, n_a: 3, n_y: 2, m: 2, T: 3, T_b: 3 };
+  const good = writeFixture(g, rnd, { daLast: true });
+  assert.ok(fastParseFixture(enc.encode(good), 'g.json'));
+  const wrongDims = good.replace('"name"', '"dims": {"n_a": 4}, "name"');
+  assert.equal(fastParseFixture(enc.encode(wrongDims), 'g.json'), undefined);
+  assert.equal(parseFixture(wrongDims, 'g.json').ok, false);
+  const tooLong = writeFixture({ ...g, T_b: 3, T: 2 }, rnd, { daLast: true });
+  assert.equal(fastParseFixture(enc.encode(tooLong), 'g.json', { deferDa: true }), undefined);
+  assert.equal(parseFixture(tooLong, 'g.json').ok, false);
+});
+
+test('staged: a deferred da that is ragged is refused by fastReadDa (the full reader then reports it)', () => {
+  const rnd = mulberry32(11);
+  const text = writeFixture({ kind: 'rnn', n_x: 2, n_a: 2, n_y: 1, m: 2, T: 3, T_b: 3 }, rnd, { daLast: true });
+  const cut = text.lastIndexOf(',', text.lastIndexOf(']]]'));
+  const ragged = text.slice(0, cut) + text.slice(text.indexOf(']', cut));
+  const staged = fastParseFixture(enc.encode(ragged), 'r.json', { deferDa: true });
+  assert.ok(staged?.deferredDa, 'the first row of da still announces its shape');
+  assert.equal(fastReadDa(enc.encode(ragged), staged.deferredDa, staged.problem.da.data), false);
+  const full = parseFixture(ragged, 'r.json');
+  assert.equal(full.ok, false);
+});
+
+function withTempFile<T>(text: string, f: (path: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'rnn-fast-'));
+  const p = join(dir, 'big.rnn.json');
+  writeFileSync(p, text);
+  return f(p).finally(() => rmSync(dir, { recursive: true, force: true }));
+}
+
+test('loadFixtureStaged on a 9+ MB file (head read first): Problem after da arrives equals parseFixture\'s', async () => {
+  const rnd = mulberry32(5);
+  const text = writeFixture({ kind: 'lstm', n_x: 3, n_a: 8, n_y: 2, m: 4, T: 14000, T_b: 13000 }, rnd, { daLast: true });
+  assert.ok(text.length > 9 * 1048576, `size ${text.length}`);
+  const slow = parseFixture(text, 'big.rnn.json');
+  assert.ok(slow.ok);
+  await withTempFile(text, async (path) => {
+    let daRes: DaResult | undefined;
+    const got = new Promise<DaResult>((res) => {
+      void loadFixtureStaged(path, 1 << 30, (r) => res(r)).then((r) => {
+        assert.ok(r.ok && r.daPending, 'staged');
+        assert.equal(r.problem.da.data.length, 0);
+        assert.deepEqual(r.problem.da.shape, [8, 4, 13000]);
+        stage1 = r.problem;
+      });
+    });
+    let stage1: Problem | undefined;
+    daRes = await got;
+    assert.ok(daRes.ok && stage1);
+    stage1.da = { shape: stage1.da.shape, data: daRes.data };
+    stage1.name = slow.problem.name; // parseFixture was given another file name
+    assert.deepStrictEqual(stage1, slow.problem);
+  });
+});
+
+test('loadFixtureStaged: an invalid number deep in da is reported late, with parseFixture\'s line and column', async () => {
+  const rnd = mulberry32(9);
+  const good = writeFixture({ kind: 'rnn', n_x: 2, n_a: 8, n_y: 2, m: 4, T: 40000, T_b: 40000 }, rnd, { daLast: true, indent: true });
+  const at = good.length - 5000;
+  const comma = good.indexOf(',', at);
+  const bad = good.slice(0, comma + 1) + 'null' + good.slice(good.indexOf(',', comma + 1));
+  assert.ok(bad.length > 9 * 1048576);
+  const slow = parseFixture(bad, 'big.rnn.json');
+  assert.equal(slow.ok, false);
+  await withTempFile(bad, async (path) => {
+    const late = await new Promise<DaResult>((res) => {
+      void loadFixtureStaged(path, 1 << 30, res).then((r) => assert.ok(r.ok && r.daPending, 'the head is valid'));
+    });
+    assert.equal(late.ok, false);
+    if (late.ok || slow.ok) return;
+    assert.deepEqual(
+      late.diagnostics.map((d) => [d.line, d.column, d.message]),
+      slow.diagnostics.map((d) => [d.line, d.column, d.message]),
+    );
+    assert.match(late.message, /^big\.rnn\.json:\d+:\d+: /);
+  });
+});
+
+test('staged run: forward on a zero da placeholder, then da filled in place, gives the same run bit for bit', () => {
+  const rnd = mulberry32(13);
+  for (const kind of ['rnn', 'lstm'] as const) {
+    const text = writeFixture({ kind, n_x: 3, n_a: 4, n_y: 2, m: 3, T: 6, T_b: 4 }, rnd, { daLast: true });
+    const ref = parseFixture(text, 'r.json');
+    assert.ok(ref.ok);
+    const want = run(ref.problem);
+    const staged = fastParseFixture(enc.encode(text), 'r.json', { deferDa: true })!;
+    assert.ok(staged.deferredDa);
+    const placeholder = staged.problem.da.data;
+    const r = createRunner(staged.problem);
+    r.advance(Infinity, 6); // exactly the forward steps: the backward has not started
+    assert.equal(r.forwardDone, 6);
+    assert.equal(r.backwardDone, 0);
+    assert.ok(fastReadDa(enc.encode(text), staged.deferredDa, placeholder));
+    r.advance(Infinity);
+    assert.ok(r.finished);
+    assert.deepStrictEqual(r.forward, want.forward);
+    assert.deepStrictEqual(r.backward, want.backward);
+  }
+});
