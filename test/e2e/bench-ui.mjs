@@ -4,7 +4,8 @@
 // on it, and prints:
 //   - Step RNN → first step painted (ms), and → whole run finished (ms)
 //   - key press → repainted step (performance marks inside the webview, window.__rnnPerf):
-//     p50 / p95 / max over ~100 F10 presses, then ~100 Shift+F10 presses
+//     p50 / p95 / max over ~100 F10 presses, then ~100 Shift+F10 presses; each press waits for
+//     its step to be painted before the next one (no measurement is lost to the next key)
 //   - the extension host's peak resident memory (VmHWM of its process; worker threads included)
 //   - the webview's JS heap before/after stepping (performance.memory, Chromium only)
 // Numbers are from a shared 2-core machine: noisy, run it twice before believing a change.
@@ -97,12 +98,22 @@ async function main() {
         window.__rnnPerfFrame.length = 0;
         window.__rnnNet.length = 0;
       });
+      let lost = 0;
       for (let i = 0; i < n; i++) {
-        const before = await position();
+        const count = await web.locator('body').evaluate(() => window.__rnnPerf.length);
         await page.keyboard.press(key);
-        await web.locator('#position', { hasNotText: before }).waitFor({ timeout: 10_000 }).catch(() => undefined);
-        await page.waitForTimeout(20); // let the prefetch of the neighbours go out, as a user's key repeat would
+        // Wait for this press's step to be painted (its measurement recorded) before the next
+        // press, so a slow step is measured, not overwritten by the next key.
+        const ok = await web
+          .locator('body')
+          .evaluate((_body, c) => new Promise((res) => {
+            const t0 = performance.now();
+            const poll = () => (window.__rnnPerf.length > c ? res(true) : performance.now() - t0 > 10_000 ? res(false) : setTimeout(poll, 2));
+            poll();
+          }), count);
+        if (!ok) lost++;
       }
+      if (lost) console.log(`  (${lost} presses produced no paint within 10 s)`);
       await page.waitForTimeout(200);
       return web.locator('body').evaluate(() => ({ paint: [...window.__rnnPerf], frame: [...window.__rnnPerfFrame], net: [...window.__rnnNet] }));
     };
