@@ -132,6 +132,16 @@ export class StepperPanel implements vscode.Disposable {
     this.run?.dispose();
     this.errors = undefined;
     this.run = w;
+    // Staged load (big fixtures): da is read while the forward runs, so its problems come late.
+    w.onLateDiagnostics = (errors, warnings, message) => {
+      if (this.run !== w) return;
+      this.host.setDiagnostics(this.fixture, errors, [...outcome.warnings, ...warnings]);
+      if (errors.length === 0) return;
+      const diagnostics: Diag[] = errors.map((d) => ({ file: this.fixture, line: d.line, column: d.column, path: d.path, message: d.message, severity: d.severity }));
+      this.errors = { diagnostics, stale: true };
+      log().warn(`${message ?? 'invalid fixture'} (found while the forward ran: its steps stay valid, the backward cannot run)`);
+      this.post({ type: 'errors', diagnostics, stale: true, fixture: this.fixture });
+    };
     w.onProgress((p) => {
       this.post({ type: 'progress', progress: p });
       if (p.error) log().error(`${path.basename(this.fixture)}: ${p.error}`);
