@@ -93,6 +93,6 @@ fi
 # Smoke check with HOME/XDG in a temp folder (code-server writes a default config on first run).
 tmp_home="$(mktemp -d)"
 HOME="$tmp_home" XDG_CONFIG_HOME="$tmp_home/.config" XDG_DATA_HOME="$tmp_home/.local/share" \
-  "$N24/bin/node" "$CS/out/node/entry.js" --version 2>/dev/null | head -n 1 | sed 's/^/[setup-host] code-server /'
+  "$N24/bin/node" "$CS/out/node/entry.js" --version 2>/dev/null | grep -E '^[0-9]+\.' | head -n 1 | sed 's/^/[setup-host] code-server /' || true
 rm -rf "$tmp_home"
 log "done"
