@@ -10,7 +10,9 @@ import { createRunner, type Runner } from '../engine';
 import type { Problem } from '../engine/types';
 import { NonFiniteScanner } from '../session/nonFinite';
 import { gradientNorms, stepPayload, windowOf, type RunView } from '../session/steps';
-import { loadFixtureIsolated, loadFixtureStaged, problemBuffers, type DaResult, type ParseThreadMessage } from './workerLoad';
+import {
+  daThreadMain, loadFixtureSplit, loadFixtureStaged, problemBuffers, type DaResult, type DaThreadData, type ParseThreadMessage,
+} from './workerLoad';
 import { exportRun } from './workerExport';
 import type { FromWorker, MemorySample, ToWorker } from './workerProtocol';
 
@@ -191,8 +193,11 @@ function daArrived(r: DaResult): void {
     stalled = false;
     return;
   }
-  if (daTarget) daTarget.set(r.data);
-  else if (problem) problem.da = { shape: problem.da.shape, data: r.data };
+  if (!r.inPlace) {
+    // (in place: the da thread wrote straight into the shared array the runner reads)
+    if (daTarget) daTarget.set(r.data);
+    else if (problem) problem.da = { shape: problem.da.shape, data: r.data };
+  }
   post({ type: 'daLoaded', warnings: r.warnings, warningDiags: r.warningDiags });
   if (stalled) {
     stalled = false;
@@ -204,11 +209,13 @@ async function handle(msg: ToWorker): Promise<void> {
   switch (msg.type) {
     case 'load': {
       gateGradLimitBytes = msg.gateGradLimitBytes;
-      // Small files are read here; big ones in a throwaway thread whose heap dies with it.
+      // Small files are read here. Big ones: the head here, checked by the fast reader, and the
+      // rest (da) in a throwaway thread; files the fast reader declines in a throwaway thread too,
+      // whose heap (text, JSON garbage) dies with it.
       const size = await stat(msg.path).then((st) => st.size, () => 0);
       // Staged: the run may start before da's numbers are read (they arrive in daArrived).
       const res = size > ISOLATE_PARSE_BYTES
-        ? await loadFixtureIsolated(__filename, msg.path, msg.maxBytes, daArrived)
+        ? await loadFixtureSplit(__filename, msg.path, msg.maxBytes, daArrived)
         : await loadFixtureStaged(msg.path, msg.maxBytes, daArrived);
       samplePeak();
       if (!res.ok) {
@@ -309,6 +316,11 @@ async function parseMain(data: { path: string; maxBytes: number; staged?: boolea
 
 const role = (workerData as { role?: string } | null)?.role;
 if (role === 'parse') void parseMain(workerData as { path: string; maxBytes: number; staged?: boolean });
+else if (role === 'da') {
+  // da mode: read the rest of a staged file into the shared buffer, parse da, hand it over, end.
+  const r = daThreadMain(workerData as DaThreadData);
+  port.postMessage(r, r.ok && !r.inPlace ? [r.data.buffer as ArrayBuffer] : []);
+}
 else port.on('message', (msg: ToWorker) => {
   handle(msg).catch((e: unknown) => {
     const id = (msg as { id?: number }).id;

@@ -2,6 +2,7 @@
  * Reading and parsing a fixture inside the worker, turned into what the host needs: the problem,
  * or diagnostics with start and end positions (the worker has the text, the host does not).
  */
+import { readFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -27,7 +28,14 @@ export type LoadResult =
 
 /** The second stage of a staged load: da's numbers, or why the fixture is invalid after all. */
 export type DaResult =
-  | { ok: true; data: Float64Array; warnings: string[]; warningDiags: WorkerDiag[] }
+  | {
+      ok: true;
+      data: Float64Array;
+      warnings: string[];
+      warningDiags: WorkerDiag[];
+      /** da was written in place into the run's shared da array (`data` is then empty). */
+      inPlace?: boolean;
+    }
   | { ok: false; diagnostics: WorkerDiag[]; message: string };
 
 /** 1-based line/column of 0-based offsets, one pass over the text. */
@@ -126,7 +134,8 @@ export async function loadFixtureStaged(path: string, maxBytes: number, onDa?: (
     } catch (e) {
       return cannotRead(name, e);
     }
-    const fast = head.complete ? undefined : fastParseFixture(head.bytes, path, { deferDa: true, decode });
+    const unread: [number, number] = [head.headEnd, head.tailStart];
+    const fast = head.complete ? undefined : fastParseFixture(head.bytes, path, { deferDa: true, decode, unread });
     if (fast?.deferredDa) {
       const deferred = fast.deferredDa;
       const first = fast.problem;
@@ -281,4 +290,96 @@ export function loadFixtureIsolated(
       failDa(message);
     });
   });
+}
+
+/** What the da thread (`workerData.role = 'da'`) is given. */
+export interface DaThreadData {
+  role: 'da';
+  path: string;
+  /** The size the head was read from (a file that changed meanwhile is read again in full). */
+  size: number;
+  deferred: DeferredDa;
+  /**
+   * The problem the run started with (compared with the full reading in the rare file with keys
+   * after da); its `da.data` is shared memory the da thread fills in place.
+   */
+  first: Problem;
+}
+
+/**
+ * The da thread: reads the file (its bytes die with the thread), then da's numbers (or the full
+ * reader's verdict).
+ */
+export function daThreadMain(d: DaThreadData): DaResult {
+  const name = basename(d.path);
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(d.path);
+  } catch (e) {
+    return cannotRead(name, e);
+  }
+  if (bytes.length !== d.size) {
+    return fileProblem(`${name}: the file changed while it was read: run Step RNN again`);
+  }
+  const keysAfterDa = bytes.indexOf(0x22, d.deferred.start) >= 0;
+  // first.da.data is the run's shared da array: filled in place.
+  const shared = d.first.da.data;
+  const r = secondStage(name, d.path, bytes, keysAfterDa ? undefined : d.deferred, shared, d.first);
+  return r.ok && r.data === shared ? { ...r, data: new Float64Array(0), inPlace: true } : r;
+}
+
+/**
+ * The staged load for big files with the fewest steps before the run can start: the head of the
+ * file is read and checked in this thread (no thread start on the way to the first step); a
+ * short-lived thread (`script` with role 'da') then reads the rest into the same shared buffer and
+ * parses da, so the text and its garbage never enter this heap. Files the fast reader does not
+ * take go to `loadFixtureIsolated` (the positioned reader, in its own thread).
+ */
+export async function loadFixtureSplit(
+  script: string, path: string, maxBytes: number, onDa: (r: DaResult) => void,
+): Promise<LoadResult> {
+  const name = basename(path);
+  let size: number;
+  try {
+    size = (await stat(path)).size;
+  } catch (e) {
+    return cannotRead(name, e);
+  }
+  if (size > maxBytes || size <= PARTIAL_READ_BYTES) return loadFixtureIsolated(script, path, maxBytes, onDa);
+  let head: HeadRead | undefined;
+  try {
+    head = readHead(path);
+  } catch (e) {
+    return cannotRead(name, e);
+  }
+  head.close();
+  const decode = (b: Uint8Array, start: number, end: number) =>
+    Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8', start, end);
+  const unread: [number, number] = [head.headEnd, head.tailStart];
+  const fast = head.complete ? undefined : fastParseFixture(head.bytes, path, { deferDa: true, decode, unread });
+  head = undefined; // the head's bytes are garbage now; the da thread reads the file itself
+  if (!fast?.deferredDa) return loadFixtureIsolated(script, path, maxBytes, onDa);
+  const problem = fast.problem;
+  // da's numbers are written in place by the da thread into shared memory the runner reads from
+  // (zero-filled: untouched pages cost nothing until then): no second copy of da, ever.
+  const [n_a, m, T_b] = fast.deferredDa.shape;
+  problem.da = { shape: problem.da.shape, data: new Float64Array(new SharedArrayBuffer(n_a * m * T_b * 8)) };
+  const data: DaThreadData = { role: 'da', path, size, deferred: fast.deferredDa, first: problem };
+  const firstDa = problem.da;
+  // After the caller has posted 'loaded' (and the run may have started): the da thread.
+  setImmediate(() => {
+    let done = false;
+    const finish = (r: DaResult) => {
+      if (done) return;
+      done = true;
+      onDa(r);
+      void w.terminate();
+    };
+    // The run may have put a placeholder da in the problem meanwhile: the da thread needs only its shape.
+    const w = new Worker(script, { workerData: { ...data, first: { ...problem, da: firstDa } } });
+    w.once('message', (r: DaResult) => finish(r));
+    w.once('error', (e) => finish(fileProblem(`${name}: the reader failed: ${e.message}`)));
+    w.once('exit', (code) => finish(fileProblem(`${name}: the reader stopped (exit code ${code})`)));
+  });
+  return { ok: true, problem, warnings: [], warningDiags: [], daPending: true };
 }
