@@ -169,10 +169,10 @@ export async function startWorkbench(opts = {}) {
             return false; // not registered yet (the extension host may still be starting): retry
           }
           // The row whose label is exactly the title, not a longer command containing it.
-          const labels = await rows.locator('.label-name').evaluateAll((els) => els.map((e) => (e.textContent ?? '').replace(/\s+/g, ' ').trim()));
-          const i = labels.indexOf(title);
-          if (i < 0) return false;
-          await rows.nth(i).click();
+          // Resolved at click time, so a list still re-filtering cannot shift us onto another row.
+          const exact = rows.filter({ has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${escapeRe(title)}\\s*$`) }) }).first();
+          if (!(await exact.isVisible())) return false;
+          await exact.click({ timeout: 5000 });
           return true;
         },
         { timeoutMs, intervalMs: 500, what: `command "${title}" in the palette` },
@@ -294,10 +294,21 @@ export async function withWorkbench(opts, fn) {
 
 /** Open a fixture, run Step RNN from the palette and wait for the panel to be painted. */
 export async function openPanel(vs, fileName, { timeoutMs = 60_000 } = {}) {
-  await vs.openFile(fileName);
-  await vs.runCommand('RNN: Step RNN');
-  await vs.page.locator(`.tabs-container .tab[aria-label*="RNN: ${fileName}"]`).first().waitFor({ timeout: timeoutMs });
-  const web = vs.webview();
-  await web.locator('body[data-state="ready"]').waitFor({ timeout: timeoutMs });
-  return web;
+  try {
+    await vs.openFile(fileName);
+    await vs.runCommand('RNN: Step RNN');
+    await vs.page.locator(`.tabs-container .tab[aria-label*="RNN: ${fileName}"]`).first().waitFor({ timeout: timeoutMs });
+    const web = vs.webview();
+    await web.locator('body[data-state="ready"]').waitFor({ timeout: timeoutMs });
+    return web;
+  } catch (e) {
+    // What the user would have seen, for whoever calls this.
+    const report = await vs.failureReport(`open-${fileName}`).catch((r) => `(no report: ${r})`);
+    console.error(`\n[e2e] opening the panel on ${fileName} failed (${vs.mode}): ${e?.message ?? e}\n${report}`);
+    throw e;
+  }
+}
+
+function escapeRe(s) {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
