@@ -6,6 +6,8 @@
 // the extension host would add). Usage: node scripts/bench-host.mjs FIXTURE [--export OUT]
 // Make the issue-4 fixture with:
 //   node dist/cli.js new --kind lstm --n-x 64 --n-a 256 --n-y 10 -m 32 -T 1000 -o big.rnn.json
+// Big fixtures load in stages: 'parsed' is when everything but da's numbers is read and checked
+// (the run starts then); 'da read' is when da's numbers arrived (the backward waits for them).
 // Timings on a shared machine are noisy.
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
