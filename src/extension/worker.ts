@@ -213,10 +213,10 @@ async function handle(msg: ToWorker): Promise<void> {
       // rest (da) in a throwaway thread; files the fast reader declines in a throwaway thread too,
       // whose heap (text, JSON garbage) dies with it.
       const size = await stat(msg.path).then((st) => st.size, () => 0);
-      // Staged: the run may start before da's numbers are read (they arrive in daArrived).
+      // Big files are staged: the run may start before da's numbers are read (see daArrived).
       const res = size > ISOLATE_PARSE_BYTES
         ? await loadFixtureSplit(__filename, msg.path, msg.maxBytes, daArrived)
-        : await loadFixtureStaged(msg.path, msg.maxBytes, daArrived);
+        : await loadFixtureStaged(msg.path, msg.maxBytes); // small: in one go (warnings with 'loaded')
       samplePeak();
       if (!res.ok) {
         post({ type: 'invalid', diagnostics: res.diagnostics, message: res.message });
