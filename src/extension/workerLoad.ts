@@ -7,7 +7,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { FixtureDiagnostic, Problem } from '../engine/types';
-import { fastParseFixture, fastReadDa, type DeferredDa } from '../fixture/fastParse';
+import { fastParseFixture, fastReadDaLenient, type DeferredDa } from '../fixture/fastParse';
 import { readHead, type HeadRead } from '../fixture/fastRead';
 import { formatDiagnostic, parseFixture } from '../fixture/parse';
 import type { WorkerDiag } from './workerProtocol';
@@ -202,8 +202,20 @@ function secondStage(
   name: string, path: string, bytes: Buffer, deferred: DeferredDa | undefined, daData: Float64Array, first: Problem | undefined,
 ): DaResult {
   try {
-    if (deferred && fastReadDa(bytes, deferred, daData)) return { ok: true, data: daData, warnings: [], warningDiags: [] };
-    // Not a plain numeric array after all: the positioned reader says what (or reads NaN tokens).
+    const fast = deferred ? fastReadDaLenient(bytes, deferred, daData) : false;
+    if (fast && !fast.warning) return { ok: true, data: daData, warnings: [], warningDiags: [] };
+    if (fast && fast.warning) {
+      // NaN/Infinity tokens in da: parseFixture's warning, without its memory-hungry full reading.
+      const w = fast.warning;
+      const d: FixtureDiagnostic = { ...w, severity: 'warning' };
+      return {
+        ok: true,
+        data: daData,
+        warnings: [formatDiagnostic(name, d)],
+        warningDiags: [{ line: w.line, column: w.column, endLine: w.line, endColumn: w.column + w.length, path: w.path, message: w.message, severity: 'warning' }],
+      };
+    }
+    // Not a plain numeric array after all: the positioned reader says what.
     const full = fullParse(name, path, bytes);
     if (!full.ok) return full;
     if (first) {

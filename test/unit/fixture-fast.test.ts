@@ -128,8 +128,11 @@ interface Gen {
 }
 
 /** Writes a fixture with numbers in random spellings; `mutate` may edit the object before it is written. */
-function writeFixture(g: Gen, rnd: () => number, opts: { indent?: boolean; daLast?: boolean; withC0?: boolean; dims?: boolean } = {}): string {
+function writeFixture(
+  g: Gen, rnd: () => number, opts: { indent?: boolean; daLast?: boolean; withC0?: boolean; dims?: boolean; tame?: boolean } = {},
+): string {
   const num = () => {
+    if (opts.tame) return String((rnd() - 0.5) * 4); // no spelling that overflows to ±Infinity
     const r = rnd();
     const v = r < 0.05 ? -0 : r < 0.1 ? randomDouble(rnd) : r < 0.15 ? (rnd() - 0.5) * 1e-310 : (rnd() - 0.5) * 4;
     return spell(v, rnd);
@@ -319,4 +322,36 @@ test('staged run: forward on a zero da placeholder, then da filled in place, giv
     assert.deepStrictEqual(r.forward, want.forward);
     assert.deepStrictEqual(r.backward, want.backward);
   }
+});
+
+test('loadFixtureStaged: NaN/Infinity/-Infinity deep in da give parseFixture\'s warning (words, line, column) and values', async () => {
+  const rnd = mulberry32(17);
+  const good = writeFixture({ kind: 'lstm', n_x: 2, n_a: 8, n_y: 2, m: 4, T: 36000, T_b: 36000 }, rnd, { daLast: true, indent: true, tame: true });
+  let text = good;
+  for (const [back, token] of [[900000, 'NaN'], [600000, 'Infinity'], [300000, '-Infinity']] as const) {
+    const re = /,\s*(-?\d[\d.eE+-]*)\s*,/g; // a number between two others of the same row
+    re.lastIndex = text.length - back;
+    const hit = re.exec(text)!;
+    const at = hit.index + hit[0].indexOf(hit[1]!);
+    text = text.slice(0, at) + token + text.slice(at + hit[1]!.length);
+  }
+  assert.ok(text.length > 9 * 1048576);
+  const slow = parseFixture(text, 'big.rnn.json');
+  assert.ok(slow.ok, 'parseFixture accepts it');
+  assert.equal(slow.warnings.length, 1);
+  await withTempFile(text, async (path) => {
+    const late = await new Promise<DaResult>((res) => {
+      void loadFixtureStaged(path, 1 << 30, res).then((r) => assert.ok(r.ok && r.daPending, 'staged'));
+    });
+    assert.ok(late.ok && slow.ok);
+    const w = slow.warnings[0]!;
+    assert.deepEqual(
+      late.warningDiags.map((d) => [d.line, d.column, d.endColumn, d.path, d.message, d.severity]),
+      [[w.line, w.column, w.column + w.length, w.path, w.message, 'warning']],
+    );
+    assert.deepEqual(late.warnings, [`big.rnn.json:${w.line}:${w.column}: warning: ${w.message}`]);
+    const want = slow.problem.da.data;
+    assert.equal(late.data.length, want.length);
+    for (let q = 0; q < want.length; q++) assert.ok(Object.is(late.data[q], want[q]), `da[${q}]`);
+  });
 });
