@@ -295,9 +295,12 @@ export function isLoopbackUrl(u) {
  */
 export async function launchBrowser({ headless = true, viewport = { width: 1400, height: 900 } } = {}) {
   const { chromium } = await import('playwright-core');
+  // Chromium's own files (crash reports, caches) go to a temp HOME too, not the user's.
+  const home = mkdtempSync(join(tmpdir(), 'rnn-chromium-home-'));
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless,
+    env: { ...process.env, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), XDG_CACHE_HOME: join(home, '.cache') },
     args: [
       '--no-sandbox',
       '--disable-gpu',
@@ -311,6 +314,7 @@ export async function launchBrowser({ headless = true, viewport = { width: 1400,
       '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost',
     ],
   });
+  browser.on('disconnected', () => rmSync(home, { recursive: true, force: true }));
   const context = await browser.newContext({ viewport, permissions: ['clipboard-read', 'clipboard-write'] });
   const blocked = [];
   await context.route(
