@@ -9,6 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { createRunner, type Runner } from '../engine';
 import type { Problem } from '../engine/types';
 import { NonFiniteScanner } from '../session/nonFinite';
+import { runningSumsFor } from '../session/runningSums';
 import { gradientNorms, stepPayload, windowOf, type RunView } from '../session/steps';
 import {
   daThreadMain, loadFixtureSplit, loadFixtureStaged, problemBuffers, type DaResult, type DaThreadData, type ParseThreadMessage,
@@ -131,9 +132,16 @@ function pump(): void {
   }
   if (r.finished) {
     for (const f of whenFinished.splice(0)) f();
+    setImmediate(buildSums);
     return;
   }
   setImmediate(pump);
+}
+
+/** After the run: the running sums' checkpoints, in short slices between requests. */
+function buildSums(): void {
+  const r = runner;
+  if (r && r.finished && !runningSumsFor(r).build(SLICE_MS)) setImmediate(buildSums);
 }
 
 /** The engine's runner seen as the session's `RunView` (it adds the problem). */

@@ -51,7 +51,12 @@ export interface Progress {
   error?: string;
 }
 
-/** One tensor of one step: `rows × cols` float64, row-major. */
+/**
+ * One tensor of one step: `rows × cols` float64, row-major. Names as in the extension contract;
+ * backward steps also carry `sum_<grad>` (e.g. `sum_dWf`, `sum_dba`) for every weight gradient:
+ * its running sum Σ_{s=t}^{T_b-1} of the per-step contributions, NumPy shape of the gradient
+ * (so at t = 0 it equals the final gradient).
+ */
 export interface TensorPayload {
   name: string;
   rows: number;

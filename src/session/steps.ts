@@ -9,6 +9,7 @@
  * every per-step intermediate: that is what keeps a big run within memory.
  */
 import { cellBackwardAt } from '../engine/run';
+import { GRADS_LSTM, GRADS_RNN, runningSumsFor, sumName, type RunningSums } from './runningSums';
 import type { BackwardCaches, ForwardCaches, Problem } from '../engine/types';
 import type { Phase, TensorPayload } from '../protocol/messages';
 
@@ -29,6 +30,9 @@ export const BACKWARD_LSTM = [
   'da_next', 'dc_next', 'dft', 'dit', 'dcct', 'dot', 'dxt', 'da_prev', 'dc_prev',
   'dWf', 'dbf', 'dWi', 'dbi', 'dWc', 'dbc', 'dWo', 'dbo',
 ] as const;
+/** After the backward names: the running sums Σ_{s≥t} of each weight gradient (see runningSums.ts). */
+export const BACKWARD_SUMS_RNN = GRADS_RNN.map(sumName);
+export const BACKWARD_SUMS_LSTM = GRADS_LSTM.map(sumName);
 export const TOTALS_RNN = ['da0', 'dWax', 'dWaa', 'dba'] as const;
 export const TOTALS_LSTM = ['da0', 'dc0', 'dWf', 'dbf', 'dWi', 'dbi', 'dWc', 'dbc', 'dWo', 'dbo'] as const;
 export const FORWARD_WINDOWS = ['a', 'c', 'ft', 'it', 'cct', 'ot', 'y'] as const;
@@ -106,12 +110,21 @@ function gradShape(problem: Problem, name: string): [number, number] {
   return [n_a, n_a + n_x];
 }
 
-export function backwardStep(run: RunView, t: number): TensorPayload[] {
+/**
+ * Backward step t: the contract's tensors, then `sum_<grad>` for each weight gradient, its running
+ * sum Σ_{s=t}^{T_b-1} of the per-step contributions (from `sums`, by default the run's own).
+ */
+export function backwardStep(run: RunView, t: number, sums: RunningSums = runningSumsFor(run)): TensorPayload[] {
   const { problem, forward: f, backward: b } = run;
   const { n_x, n_a, m } = problem.dims;
   const cell = cellBackwardAt(problem, f, b, t);
   const names = problem.cell === 'rnn' ? BACKWARD_RNN : BACKWARD_LSTM;
-  return names.map((name) => {
+  const R = sums.at(t, cell);
+  const running = sums.names.map((g) => {
+    const [r, c] = gradShape(problem, g);
+    return payload(sumName(g), r, c, sums.part(R, g));
+  });
+  return names.map((name): TensorPayload => {
     switch (name) {
       case 'da_next':
         return payload(name, n_a, m, block(b.da, t, n_a, m));
@@ -129,7 +142,7 @@ export function backwardStep(run: RunView, t: number): TensorPayload[] {
         return payload(name, n_a, m, v);
       }
     }
-  });
+  }).concat(running);
 }
 
 export function totals(run: RunView): TensorPayload[] {
@@ -145,11 +158,11 @@ export function totals(run: RunView): TensorPayload[] {
 }
 
 /** The payload of one stop, or the reason it cannot be given (never throws for bad input). */
-export function stepPayload(run: RunView, phase: Phase, t: number): TensorPayload[] | string {
+export function stepPayload(run: RunView, phase: Phase, t: number, sums?: RunningSums): TensorPayload[] | string {
   const why = unavailable(run, phase, t);
   if (why) return why;
   if (phase === 'forward') return forwardStep(run, t);
-  if (phase === 'backward') return backwardStep(run, t);
+  if (phase === 'backward') return backwardStep(run, t, sums);
   return totals(run);
 }
 

@@ -67,6 +67,15 @@ const BWD_RNN: Record<string, TensorDoc> = {
   dba: { label: 'dba (this step)', eq: 'dba += Σ_batch dtanh', group: 'Weight gradients (this step)' },
 };
 
+/** Group of the running sums, after the per-step contributions. */
+export const SUMS_GROUP = 'Running sums (Σ over steps ≥ t)';
+for (const [table, grads] of [
+  [BWD_LSTM, ['dWf', 'dbf', 'dWi', 'dbi', 'dWc', 'dbc', 'dWo', 'dbo']],
+  [BWD_RNN, ['dWax', 'dWaa', 'dba']],
+] as const) {
+  for (const g of grads) table[`sum_${g}`] = { label: `Σ ${g} (steps ≥ t)`, eq: `sum_${g} = Σ_{s≥t} ${g}⟨s⟩`, group: SUMS_GROUP };
+}
+
 const TOTALS: Record<string, TensorDoc> = {
   da0: { label: 'da⟨0⟩', eq: 'gradient reaching the initial hidden state', group: 'Totals' },
   dc0: { label: 'dc⟨0⟩', eq: 'gradient reaching the initial cell state', group: 'Totals' },

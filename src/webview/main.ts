@@ -465,7 +465,7 @@ function buildCards(step: StepData, cell: CellType): void {
       colMark,
       focusMark,
       focus: { i: 0, j: 0 },
-      perExample: !/^d[Wb]/.test(t.name) && !(step.phase === 'totals' && t.name !== 'da0' && t.name !== 'dc0'),
+      perExample: !/^(sum_)?d[Wb]/.test(t.name) && !(step.phase === 'totals' && t.name !== 'da0' && t.name !== 'dc0'),
     };
     attachCanvasEvents(card);
     cards.set(t.name, card);

@@ -7,14 +7,15 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { createRunner } from '../../src/engine';
+import { cellBackwardAt, createRunner, randomProblem } from '../../src/engine';
 import type { Problem } from '../../src/engine/types';
 import { parseFixture } from '../../src/fixture/parse';
 import type { TensorPayload } from '../../src/protocol/messages';
 import { NonFiniteScanner } from '../../src/session/nonFinite';
+import { RunningSums } from '../../src/session/runningSums';
 import { parseStepInput } from '../../src/session/stepInput';
 import {
-  BACKWARD_LSTM, BACKWARD_RNN, FORWARD_LSTM, FORWARD_RNN, TOTALS_LSTM, TOTALS_RNN,
+  BACKWARD_LSTM, BACKWARD_RNN, BACKWARD_SUMS_LSTM, BACKWARD_SUMS_RNN, FORWARD_LSTM, FORWARD_RNN, TOTALS_LSTM, TOTALS_RNN,
   gradientNorms, stepPayload, toNestedLists, windowOf, type RunView,
 } from '../../src/session/steps';
 
@@ -106,7 +107,7 @@ for (const name of FIXTURES) {
       const sums = new Map<string, Float64Array>();
       for (let t = T_b - 1; t >= 0; t--) {
         const got = tensors(stepPayload(run, 'backward', t));
-        assert.deepEqual([...got.keys()], lstm ? [...BACKWARD_LSTM] : [...BACKWARD_RNN]);
+        assert.deepEqual([...got.keys()], lstm ? [...BACKWARD_LSTM, ...BACKWARD_SUMS_LSTM] : [...BACKWARD_RNN, ...BACKWARD_SUMS_RNN]);
         const dx = cellKind ? (i: number, j: number) => ref(expected.dxt)(i, j) : (i: number, j: number) => ref(expected.dx)(i, j, t);
         expectTensor(got.get('dxt'), n_x, m, dx, `dxt@${t}`);
         for (const [k, v] of got) {
@@ -263,5 +264,149 @@ describe('payload helpers', () => {
     assert.deepEqual(parseStepInput('b4', 4, 4), { phase: 'backward', t: 3 });
     assert.deepEqual(parseStepInput('Totals', 4, 4), { phase: 'totals', t: 0 });
     for (const bad of ['0', '5', 'b5', 'b0', 'x1', '', '1.5', '-1']) assert.equal(parseStepInput(bad, 4, 4), undefined, bad);
+  });
+});
+
+describe('running sums of the weight gradients (backward steps)', () => {
+  const near = (a: number, b: number, what: string, tol = 1e-10) =>
+    assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${what}: got ${a}, expected ${b}`);
+
+  for (const name of ['lstm_coursera_backward', 'rnn_coursera_backward']) {
+    it(`${name}: R(0) equals the reference final gradients`, () => {
+      const { problem, expected } = load(name);
+      const run = fullRun(problem);
+      const got = tensors(stepPayload(run, 'backward', 0));
+      const grads = problem.cell === 'lstm' ? ['dWf', 'dbf', 'dWi', 'dbi', 'dWc', 'dbc', 'dWo', 'dbo'] : ['dWax', 'dWaa', 'dba'];
+      for (const g of grads) {
+        const want = expected[g] as number[][];
+        const p = got.get(`sum_${g}`);
+        assert.ok(p, `sum_${g} missing`);
+        assert.deepEqual([p.rows, p.cols], [want.length, want[0].length], `sum_${g} shape`);
+        const d = new Float64Array(p.data);
+        for (let i = 0; i < p.rows; i++) for (let j = 0; j < p.cols; j++) near(d[i * p.cols + j], want[i][j], `sum_${g}[${i}][${j}] at t = 0`);
+      }
+    });
+
+    it(`${name}: R(T_b-1) equals the last step's contribution, computed here from the reference forward values`, () => {
+      const { problem, fixture, expected } = load(name);
+      const run = fullRun(problem);
+      const { n_x, n_a, m } = problem.dims;
+      const T = problem.da.shape[2], t = T - 1;
+      const da = ref(fixture.da), x = ref(fixture.x), a = ref(expected.a);
+      const aPrev = (k: number, j: number) => (t === 0 ? ref(fixture.a0)(k, j) : a(k, j, t - 1));
+      // Gate-gradient rows per gate; at the last step da_next = da[:, :, t] and dc_next = 0.
+      const D: Record<string, number[][]> = {};
+      const grid = (f: (i: number, j: number) => number) => Array.from({ length: n_a }, (_, i) => Array.from({ length: m }, (_, j) => f(i, j)));
+      if (problem.cell === 'rnn') {
+        D.a = grid((i, j) => da(i, j, t) * (1 - a(i, j, t) ** 2));
+      } else {
+        const c = ref(expected.c), ft = ref(expected.ft), it_ = ref(expected.it), cct = ref(expected.cct), ot = ref(expected.ot);
+        const dC = grid((i, j) => da(i, j, t) * ot(i, j, t) * (1 - Math.tanh(c(i, j, t)) ** 2));
+        D.o = grid((i, j) => da(i, j, t) * Math.tanh(c(i, j, t)) * ot(i, j, t) * (1 - ot(i, j, t)));
+        D.c = grid((i, j) => dC[i][j] * it_(i, j, t) * (1 - cct(i, j, t) ** 2));
+        D.i = grid((i, j) => dC[i][j] * cct(i, j, t) * it_(i, j, t) * (1 - it_(i, j, t)));
+        D.f = grid((i, j) => dC[i][j] * c(i, j, t - 1) * ft(i, j, t) * (1 - ft(i, j, t)));
+      }
+      // z = [a_prev; x⟨t⟩]
+      const z = (k: number, j: number) => (k < n_a ? aPrev(k, j) : x(k - n_a, j, t));
+      const dot = (g: string, i: number, k: number) => D[g][i].reduce((s, v, j) => s + v * z(k, j), 0);
+      const want: Record<string, (i: number, k: number) => number> = problem.cell === 'rnn'
+        ? { dWax: (i, k) => dot('a', i, n_a + k), dWaa: (i, k) => dot('a', i, k), dba: (i) => D.a[i].reduce((s, v) => s + v, 0) }
+        : Object.fromEntries(['f', 'i', 'c', 'o'].flatMap((g) => [
+          [`dW${g}`, (i: number, k: number) => dot(g, i, k)],
+          [`db${g}`, (i: number) => D[g][i].reduce((s, v) => s + v, 0)],
+        ]));
+      const got = tensors(stepPayload(run, 'backward', t));
+      for (const [g, w] of Object.entries(want)) {
+        const p = got.get(`sum_${g}`)!, contribution = new Float64Array(got.get(g)!.data), d = new Float64Array(p.data);
+        assert.equal(p.cols, g.startsWith('db') ? 1 : g === 'dWax' ? n_x : g === 'dWaa' ? n_a : n_a + n_x, `sum_${g} cols`);
+        for (let i = 0; i < p.rows; i++) for (let k = 0; k < p.cols; k++) {
+          near(d[i * p.cols + k], w(i, k), `sum_${g}[${i}][${k}] at t = T_b-1`);
+          assert.equal(d[i * p.cols + k], contribution[i * p.cols + k], `sum_${g} = ${g} (this step) at t = T_b-1`);
+        }
+      }
+    });
+  }
+
+  for (const kind of ['lstm', 'rnn'] as const) {
+    it(`random ${kind}: R(t) equals the sum of contributions for every t, through checkpoints 3 steps apart`, () => {
+      const problem = randomProblem({ kind, n_x: 3, n_a: 4, n_y: 2, m: 3, T: 14, seed: 7 });
+      const run = fullRun(problem);
+      const T_b = run.backward.T_b;
+      const names = kind === 'lstm' ? ['dWf', 'dbf', 'dWi', 'dbi', 'dWc', 'dbc', 'dWo', 'dbo'] : ['dWax', 'dWaa', 'dba'];
+      // Independent: contributions of every step, summed from the top down.
+      const want: Record<string, Float64Array>[] = [];
+      let acc: Record<string, Float64Array> = Object.fromEntries(names.map((g) => [g, new Float64Array(run.backward.grads[g].length)]));
+      for (let t = T_b - 1; t >= 0; t--) {
+        const c = cellBackwardAt(problem, run.forward, run.backward, t);
+        acc = Object.fromEntries(names.map((g) => [g, acc[g].map((v, q) => v + c[g][q])]));
+        want[t] = acc;
+      }
+      for (const g of names) for (let q = 0; q < acc[g].length; q++) near(want[0][g][q], run.backward.grads[g][q], `engine total ${g}[${q}]`);
+      // No recent-sums cache, so every answer comes from a checkpoint or the frontier.
+      const sums = new RunningSums(run, { spacing: 3, recent: 0 });
+      assert.equal(sums.spacing, 3);
+      const check = (t: number) => {
+        const got = tensors(stepPayload(run, 'backward', t, sums));
+        for (const g of names) {
+          const d = new Float64Array(got.get(`sum_${g}`)!.data);
+          assert.equal(d.length, want[t][g].length);
+          for (let q = 0; q < d.length; q++) near(d[q], want[t][g][q], `R(${t}) ${g}[${q}]`);
+        }
+      };
+      check(T_b - 1); // the frontier walks one step
+      check(5); // the frontier walks down to 5, leaving checkpoints at 12, 9, 6
+      const before = sums.contributions;
+      for (const t of [13, 11, 10, 8, 7]) check(t); // between checkpoints: ≤ 2 extra steps each
+      assert.ok(sums.contributions - before <= 2 * 5, `served from checkpoints (${sums.contributions - before} extra contributions)`);
+      while (!sums.build(Infinity));
+      assert.ok(sums.complete);
+      const built = sums.contributions;
+      for (const t of [0, 4, 2, 1, 3, 13, 6, 12, 9]) {
+        const c0 = sums.contributions;
+        check(t);
+        assert.ok(sums.contributions - c0 <= sums.spacing - 1, `R(${t}) took ${sums.contributions - c0} extra contributions`);
+      }
+      assert.ok(sums.contributions - built <= 9 * 2);
+    });
+  }
+
+  it('the default spacing keeps checkpoints within the memory budget (the big LSTM: 64 MiB)', () => {
+    // Shapes only: the sums are never asked for, so the run needs no numbers.
+    const dims = { n_x: 64, n_a: 256, n_y: 10, m: 32, T_x: 1000 };
+    const fake = { problem: { cell: 'lstm', dims }, backward: { T_b: 1000 }, backwardDone: 1000 } as unknown as RunView;
+    const s = new RunningSums(fake);
+    const per = (4 * 256 * 320 + 4 * 256) * 8;
+    assert.equal(s.size * 8, per);
+    const checkpoints = Math.ceil(1000 / s.spacing);
+    assert.ok(s.spacing > 1 && (checkpoints + s.recentMax + 1) * per <= 64 * 1048576, `spacing ${s.spacing}, recent ${s.recentMax}`);
+    const small = new RunningSums(fullRun(load('lstm_coursera_backward').problem));
+    assert.equal(small.spacing, 1, 'small runs keep every step');
+  });
+
+  it('a run still filling: sums of the reachable backward steps only', () => {
+    const problem = randomProblem({ kind: 'lstm', n_x: 2, n_a: 3, n_y: 2, m: 2, T: 8, seed: 11 });
+    const r = createRunner(problem, { keepGateGrads: false });
+    const view: RunView = {
+      problem,
+      get forward() { return r.forward; },
+      get backward() { return r.backward; },
+      get forwardDone() { return r.forwardDone; },
+      get backwardDone() { return r.backwardDone; },
+      get finished() { return r.finished; },
+    };
+    r.advance(Infinity, 8 + 3);
+    const sums = new RunningSums(view, { spacing: 2 });
+    const lowest = 8 - r.backwardDone;
+    assert.ok(lowest > 0 && lowest < 8, `partly done (${r.backwardDone})`);
+    assert.equal(sums.build(Infinity), false, 'cannot finish before the backward');
+    assert.equal(typeof stepPayload(view, 'backward', lowest, sums), 'object');
+    assert.equal(typeof stepPayload(view, 'backward', lowest - 1, sums), 'string');
+    r.advance(Infinity);
+    const got = tensors(stepPayload(view, 'backward', 0, sums));
+    for (const g of ['dWf', 'dbo']) {
+      const d = new Float64Array(got.get(`sum_${g}`)!.data);
+      d.forEach((v, q) => near(v, r.backward.grads[g][q], `R(0) ${g}[${q}] vs the engine's total`));
+    }
   });
 });
