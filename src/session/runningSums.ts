@@ -121,7 +121,14 @@ export class RunningSums {
    * R(t), concatenated in `names` order (the returned array is shared: copy before changing).
    * `cell` may pass step t's `cellBackwardAt` result when the caller has it already.
    */
-  at(t: number, cell?: Record<string, Float64Array>): Sums {
+  at(t: number, cell?: Record<string, Float64Array>): Sums;
+  at(t: number, cell: Record<string, Float64Array> | undefined, maxWork: number): Sums | undefined;
+  /**
+   * With `maxWork`: undefined instead of computing more than that many step contributions now
+   * (a deep jump before the background build got there must not block the worker for O(T_b)
+   * cell backwards; the build fills the checkpoints and a later request gets the sums).
+   */
+  at(t: number, cell?: Record<string, Float64Array>, maxWork = Infinity): Sums | undefined {
     if (!Number.isInteger(t) || t < 0 || t >= this.T_b) throw new Error(`running sums: step ${t} is outside 0..${this.T_b - 1}`);
     if (t < this.lowestReady) throw new Error(`running sums: backward step ${t} is not computed yet`);
     const hit = this.recent.get(t) ?? (t === this.frontier ? this.acc : this.checkpoints.get(t));
@@ -131,6 +138,7 @@ export class RunningSums {
     for (const k of this.recent.keys()) if (k > t && k < c) c = k;
     const cp = Math.ceil(t / this.spacing) * this.spacing;
     if (cp > t && cp < c && this.checkpoints.has(cp)) c = cp;
+    if (c - t - (cell ? 1 : 0) > maxWork) return undefined;
     const cellAt = cell ? { t, cell } : undefined;
     if (c === this.frontier) {
       // Nothing known between t and the frontier: walking the frontier down is the same work
@@ -157,6 +165,18 @@ export class RunningSums {
     const k = this.names.indexOf(grad);
     if (k < 0) throw new Error(`running sums: no gradient ${grad}`);
     return sums.subarray(this.offsets[k], this.offsets[k + 1]);
+  }
+
+  /**
+   * How many step contributions one request may compute: at least the checkpoint spacing (so
+   * every step is answerable once the checkpoints exist), and otherwise about 2·10⁸ multiply-adds
+   * (tenths of a second), whatever T_b is.
+   */
+  get maxWorkPerRequest(): number {
+    const { n_x, n_a, m } = this.run.problem.dims;
+    const H = (this.run.problem.cell === 'lstm' ? 4 : 1) * n_a;
+    const macs = 2 * H * (n_a + n_x) * m;
+    return Math.max(this.spacing, Math.floor(2e8 / Math.max(1, macs)));
   }
 
   /** Bytes held by checkpoints, recent sums and the accumulator. */

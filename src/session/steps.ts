@@ -112,18 +112,23 @@ function gradShape(problem: Problem, name: string): [number, number] {
 
 /**
  * Backward step t: the contract's tensors, then `sum_<grad>` for each weight gradient, its running
- * sum Σ_{s=t}^{T_b-1} of the per-step contributions (from `sums`, by default the run's own).
+ * sum Σ_{s=t}^{T_b-1} of the per-step contributions (from `sums`, by default the run's own). The
+ * sums are left out when computing them now would take more than `maxWorkPerRequest` cell
+ * backwards (a deep jump in a big run before the background build reached it).
  */
 export function backwardStep(run: RunView, t: number, sums: RunningSums = runningSumsFor(run)): TensorPayload[] {
   const { problem, forward: f, backward: b } = run;
   const { n_x, n_a, m } = problem.dims;
   const cell = cellBackwardAt(problem, f, b, t);
   const names = problem.cell === 'rnn' ? BACKWARD_RNN : BACKWARD_LSTM;
-  const R = sums.at(t, cell);
-  const running = sums.names.map((g) => {
-    const [r, c] = gradShape(problem, g);
-    return payload(sumName(g), r, c, sums.part(R, g));
-  });
+  // Omitted (not blocking) when the sums for t are far from any checkpoint yet; see RunningSums.at.
+  const R = sums.at(t, cell, sums.maxWorkPerRequest);
+  const running = R
+    ? sums.names.map((g) => {
+        const [r, c] = gradShape(problem, g);
+        return payload(sumName(g), r, c, sums.part(R, g));
+      })
+    : [];
   return names.map((name): TensorPayload => {
     switch (name) {
       case 'da_next':

@@ -371,6 +371,33 @@ describe('running sums of the weight gradients (backward steps)', () => {
     });
   }
 
+  it('a request never computes more than maxWork contributions: far sums are left out, not blocked on', () => {
+    const problem = randomProblem({ kind: 'lstm', n_x: 3, n_a: 4, n_y: 2, m: 2, T: 14, seed: 5 });
+    const run = fullRun(problem);
+    const sums = new RunningSums(run, { spacing: 3, recent: 0 });
+    assert.equal(sums.at(0, undefined, 4), undefined, 'R(0) is 14 contributions away');
+    assert.equal(sums.contributions, 0, 'declining computes nothing');
+    assert.ok(sums.at(12, undefined, 4), 'R(12) is 2 contributions from R(T_b) = 0');
+    while (!sums.build(Infinity));
+    const c0 = sums.contributions;
+    const r0 = sums.at(0, undefined, 0);
+    assert.ok(r0, 'after the build R(0) is a checkpoint');
+    assert.equal(sums.contributions, c0);
+    for (let q = 0; q < run.backward.grads.dWf.length; q++) near(sums.part(r0, 'dWf')[q], run.backward.grads.dWf[q], `R(0) dWf[${q}]`);
+    // At the payload level: a run whose budget allows one contribution per request.
+    class Tight extends RunningSums {
+      override get maxWorkPerRequest(): number {
+        return 1;
+      }
+    }
+    const tight = new Tight(run, { spacing: 3, recent: 0 });
+    const far = tensors(stepPayload(run, 'backward', 0, tight));
+    assert.ok(far.has('dWf') && far.has('da_next'), 'the step itself is still served');
+    assert.ok(![...far.keys()].some((k) => k.startsWith('sum_')), 'no running sums for a far step');
+    const near13 = tensors(stepPayload(run, 'backward', 13, tight));
+    assert.ok(near13.has('sum_dWf'), 'the last step is one contribution away');
+  });
+
   it('the default spacing keeps checkpoints within the memory budget (the big LSTM: 64 MiB)', () => {
     // Shapes only: the sums are never asked for, so the run needs no numbers.
     const dims = { n_x: 64, n_a: 256, n_y: 10, m: 32, T_x: 1000 };
