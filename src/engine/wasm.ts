@@ -21,6 +21,8 @@ function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
 }
 
 const PAGE = 65536;
+/** Bytes [64, BASE) of every instance's memory are the kernel's packing scratch (SCRATCH, KC×NC in kernels.as.ts). */
+const BASE = 64 + 256 * 512 * 8;
 
 type Exports = {
   gemmNN: WasmGemm;
@@ -110,7 +112,7 @@ class Arena {
   private free: [number, number][];
   private readonly registry: FinalizationRegistry<[number, number]> | null;
   constructor(size: number) {
-    this.free = [[16, size]];
+    this.free = [[BASE, size]];
     this.registry = typeof FinalizationRegistry === 'function'
       ? new FinalizationRegistry<[number, number]>(([b, e]) => this.release(b, e)) : null;
   }
@@ -163,8 +165,8 @@ export function loadWasmKernels(): Kernels | null {
       return ws;
     }
     // shared memory full (or no FinalizationRegistry): a private instance of the right size
-    const pages = Math.max(1, Math.ceil((bytesNeeded + 16) / PAGE));
-    return new RegionWorkspace(instantiate(pages), 16, pages * PAGE);
+    const pages = Math.max(1, Math.ceil((bytesNeeded + BASE) / PAGE));
+    return new RegionWorkspace(instantiate(pages), BASE, pages * PAGE);
   };
   // smoke test: a 2×2 product must come out right, else do not use the backend
   const ws = workspace(12, 3);

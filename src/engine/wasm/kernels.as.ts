@@ -21,6 +21,106 @@ export function gemmNN(
     matvec(M, K, pA, sa, pB, pC, sc, accumulate);
     return;
   }
+  if (K <= 0) {
+    if (!accumulate) for (let i = 0; i < M; i++) memory.fill(pC + <usize>i * sc, 0, <usize>N << 3);
+    return;
+  }
+  const N8 = N & ~7;
+  if (N8 > 0) packedPanels(M, N8, K, pA, sa, pB, sb, pC, sc, accumulate);
+  if (N8 < N) gemmRest(M, N, K, N8, pA, sa, pB, sb, pC, sc, accumulate);
+}
+
+/** Scratch for a packed KC×NC block of B (the engine's workspaces start above it: BASE in wasm.ts). */
+const SCRATCH: usize = 64;
+const KC: i32 = 256;
+const NC: i32 = 512;
+
+/**
+ * Columns [0, N8), blocked KC×NC: the block of B is copied into SCRATCH as contiguous kc×8 panels
+ * (read sequentially, no cache-set conflicts from B's row stride), then each 2-row sliver of A (kept
+ * in L1) runs over every panel. The sum over k keeps its order (C, then k = 0, 1, …).
+ */
+function packedPanels(
+  M: i32, N8: i32, K: i32, pA: usize, sa: usize, pB: usize, sb: usize, pC: usize, sc: usize, accumulate: i32,
+): void {
+  const z = f64x2.splat(0.0);
+  for (let j0 = 0; j0 < N8; j0 += NC) {
+    const nc = min(NC, N8 - j0);
+    for (let k0 = 0; k0 < K; k0 += KC) {
+      const kc = min(KC, K - k0);
+      const panel: usize = <usize>kc << 6;
+      // pack B[k0 .. k0+kc, j0 .. j0+nc) as panels of 8 columns
+      let dst: usize = SCRATCH;
+      for (let jj = 0; jj < nc; jj += 8) {
+        let src: usize = pB + <usize>k0 * sb + (<usize>(j0 + jj) << 3);
+        for (let k = 0; k < kc; k++) {
+          v128.store(dst, v128.load(src)); v128.store(dst, v128.load(src, 16), 16);
+          v128.store(dst, v128.load(src, 32), 32); v128.store(dst, v128.load(src, 48), 48);
+          src += sb;
+          dst += 64;
+        }
+      }
+      const ldC = accumulate != 0 || k0 > 0;
+      const ko0: usize = <usize>k0 << 3;
+      let i = 0;
+      for (; i + 1 < M; i += 2) {
+        const a0p: usize = pA + <usize>i * sa + ko0;
+        const a1p: usize = a0p + sa;
+        let bpp: usize = SCRATCH;
+        for (let jj = 0; jj < nc; jj += 8) {
+          const c0p: usize = pC + <usize>i * sc + (<usize>(j0 + jj) << 3);
+          const c1p: usize = c0p + sc;
+          let c00 = z, c01 = z, c02 = z, c03 = z, c10 = z, c11 = z, c12 = z, c13 = z;
+          if (ldC) {
+            c00 = v128.load(c0p); c01 = v128.load(c0p, 16); c02 = v128.load(c0p, 32); c03 = v128.load(c0p, 48);
+            c10 = v128.load(c1p); c11 = v128.load(c1p, 16); c12 = v128.load(c1p, 32); c13 = v128.load(c1p, 48);
+          }
+          let bp: usize = bpp;
+          let ko: usize = 0;
+          for (let k = 0; k < kc; k++) {
+            const b0 = v128.load(bp), b1 = v128.load(bp, 16), b2 = v128.load(bp, 32), b3 = v128.load(bp, 48);
+            const a0 = v128.load64_splat(a0p + ko);
+            const a1 = v128.load64_splat(a1p + ko);
+            c00 = f64x2.add(c00, f64x2.mul(a0, b0)); c01 = f64x2.add(c01, f64x2.mul(a0, b1));
+            c02 = f64x2.add(c02, f64x2.mul(a0, b2)); c03 = f64x2.add(c03, f64x2.mul(a0, b3));
+            c10 = f64x2.add(c10, f64x2.mul(a1, b0)); c11 = f64x2.add(c11, f64x2.mul(a1, b1));
+            c12 = f64x2.add(c12, f64x2.mul(a1, b2)); c13 = f64x2.add(c13, f64x2.mul(a1, b3));
+            bp += 64;
+            ko += 8;
+          }
+          v128.store(c0p, c00); v128.store(c0p, c01, 16); v128.store(c0p, c02, 32); v128.store(c0p, c03, 48);
+          v128.store(c1p, c10); v128.store(c1p, c11, 16); v128.store(c1p, c12, 32); v128.store(c1p, c13, 48);
+          bpp += panel;
+        }
+      }
+      if (i < M) {
+        const ap: usize = pA + <usize>i * sa + ko0;
+        let bpp: usize = SCRATCH;
+        for (let jj = 0; jj < nc; jj += 8) {
+          const cp: usize = pC + <usize>i * sc + (<usize>(j0 + jj) << 3);
+          let c0 = z, c1 = z, c2 = z, c3 = z;
+          if (ldC) { c0 = v128.load(cp); c1 = v128.load(cp, 16); c2 = v128.load(cp, 32); c3 = v128.load(cp, 48); }
+          let bp: usize = bpp;
+          let ko: usize = 0;
+          for (let k = 0; k < kc; k++) {
+            const a = v128.load64_splat(ap + ko);
+            c0 = f64x2.add(c0, f64x2.mul(a, v128.load(bp))); c1 = f64x2.add(c1, f64x2.mul(a, v128.load(bp, 16)));
+            c2 = f64x2.add(c2, f64x2.mul(a, v128.load(bp, 32))); c3 = f64x2.add(c3, f64x2.mul(a, v128.load(bp, 48)));
+            bp += 64;
+            ko += 8;
+          }
+          v128.store(cp, c0); v128.store(cp, c1, 16); v128.store(cp, c2, 32); v128.store(cp, c3, 48);
+          bpp += panel;
+        }
+      }
+    }
+  }
+}
+
+/** Columns [j0, N) (fewer than 8 when called after the panels) by the unpacked kernel. */
+function gemmRest(
+  M: i32, N: i32, K: i32, j0: i32, pA: usize, sa: usize, pB: usize, sb: usize, pC: usize, sc: usize, accumulate: i32,
+): void {
   const z = f64x2.splat(0.0);
   let i = 0;
   for (; i + 1 < M; i += 2) {
@@ -28,7 +128,7 @@ export function gemmNN(
     const a1p: usize = a0p + sa;
     const c0p: usize = pC + <usize>i * sc;
     const c1p: usize = c0p + sc;
-    let j = 0;
+    let j = j0;
     for (; j + 7 < N; j += 8) {
       const jo: usize = <usize>j << 3;
       let c00 = z, c01 = z, c02 = z, c03 = z, c10 = z, c11 = z, c12 = z, c13 = z;
@@ -40,8 +140,8 @@ export function gemmNN(
       let ko: usize = 0;
       for (let k = 0; k < K; k++) {
         const b0 = v128.load(bp), b1 = v128.load(bp, 16), b2 = v128.load(bp, 32), b3 = v128.load(bp, 48);
-        const a0 = f64x2.splat(load<f64>(a0p + ko));
-        const a1 = f64x2.splat(load<f64>(a1p + ko));
+        const a0 = v128.load64_splat(a0p + ko);
+        const a1 = v128.load64_splat(a1p + ko);
         c00 = f64x2.add(c00, f64x2.mul(a0, b0)); c01 = f64x2.add(c01, f64x2.mul(a0, b1));
         c02 = f64x2.add(c02, f64x2.mul(a0, b2)); c03 = f64x2.add(c03, f64x2.mul(a0, b3));
         c10 = f64x2.add(c10, f64x2.mul(a1, b0)); c11 = f64x2.add(c11, f64x2.mul(a1, b1));
@@ -60,8 +160,8 @@ export function gemmNN(
       let ko: usize = 0;
       for (let k = 0; k < K; k++) {
         const b0 = v128.load(bp);
-        c0 = f64x2.add(c0, f64x2.mul(f64x2.splat(load<f64>(a0p + ko)), b0));
-        c1 = f64x2.add(c1, f64x2.mul(f64x2.splat(load<f64>(a1p + ko)), b0));
+        c0 = f64x2.add(c0, f64x2.mul(v128.load64_splat(a0p + ko), b0));
+        c1 = f64x2.add(c1, f64x2.mul(v128.load64_splat(a1p + ko), b0));
         bp += sb;
         ko += 8;
       }
@@ -85,7 +185,7 @@ export function gemmNN(
   for (; i < M; i++) {
     const ap: usize = pA + <usize>i * sa;
     const cp: usize = pC + <usize>i * sc;
-    let j = 0;
+    let j = j0;
     for (; j + 3 < N; j += 4) {
       const jo: usize = <usize>j << 3;
       let c0 = z, c1 = z;
@@ -93,7 +193,7 @@ export function gemmNN(
       let bp: usize = pB + jo;
       let ko: usize = 0;
       for (let k = 0; k < K; k++) {
-        const a = f64x2.splat(load<f64>(ap + ko));
+        const a = v128.load64_splat(ap + ko);
         c0 = f64x2.add(c0, f64x2.mul(a, v128.load(bp)));
         c1 = f64x2.add(c1, f64x2.mul(a, v128.load(bp, 16)));
         bp += sb;
@@ -251,7 +351,7 @@ export function tanhInPlace(p: usize, n: i32): void {
   }
   if (q < n) {
     const o: usize = p + (<usize>q << 3);
-    store<f64>(o, f64x2.extract_lane(vtanh(f64x2.splat(load<f64>(o))), 0));
+    store<f64>(o, f64x2.extract_lane(vtanh(v128.load64_splat(o)), 0));
   }
 }
 
@@ -264,7 +364,7 @@ export function expInPlace(p: usize, n: i32): void {
   }
   if (q < n) {
     const o: usize = p + (<usize>q << 3);
-    store<f64>(o, f64x2.extract_lane(vexp(f64x2.splat(load<f64>(o))), 0));
+    store<f64>(o, f64x2.extract_lane(vexp(v128.load64_splat(o)), 0));
   }
 }
 
@@ -294,10 +394,10 @@ export function lstmCell(pG: usize, S: i32, pc: usize, pa: usize): void {
     // odd S: one scalar lane through the same code (the other lane computes on zeros)
     const o: usize = <usize>q << 3;
     const g: usize = pG + o;
-    const f = f64x2.extract_lane(vsigmoid(f64x2.splat(load<f64>(g))), 0);
-    const i = f64x2.extract_lane(vsigmoid(f64x2.splat(load<f64>(g + s))), 0);
-    const cc = f64x2.extract_lane(vtanh(f64x2.splat(load<f64>(g + 2 * s))), 0);
-    const ot = f64x2.extract_lane(vsigmoid(f64x2.splat(load<f64>(g + 3 * s))), 0);
+    const f = f64x2.extract_lane(vsigmoid(v128.load64_splat(g)), 0);
+    const i = f64x2.extract_lane(vsigmoid(v128.load64_splat(g + s)), 0);
+    const cc = f64x2.extract_lane(vtanh(v128.load64_splat(g + 2 * s)), 0);
+    const ot = f64x2.extract_lane(vsigmoid(v128.load64_splat(g + 3 * s)), 0);
     store<f64>(g, f); store<f64>(g + s, i); store<f64>(g + 2 * s, cc); store<f64>(g + 3 * s, ot);
     const c = f * load<f64>(pc + o) + i * cc;
     store<f64>(pc + o, c);
