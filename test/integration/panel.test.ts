@@ -137,10 +137,22 @@ describe('Step RNN panel (host side)', function () {
     };
     assert.equal(copied.phase, 'backward');
     assert.equal(copied.t, t);
-    assert.deepEqual(Object.keys(copied.tensors), ['da_next', 'dtanh', 'dxt', 'da_prev', 'dWax', 'dWaa', 'dba']);
+    assert.deepEqual(Object.keys(copied.tensors), [
+      'da_next', 'dtanh', 'dxt', 'da_prev', 'dWax', 'dWaa', 'dba', 'sum_dWax', 'sum_dWaa', 'sum_dba',
+    ]);
     const cli = await runCli(['run', file]);
     assert.equal(cli.code, 0, cli.stderr);
-    const exp = JSON.parse(cli.stdout) as { backward: { da: number[][][] }; gradients: { dx: number[][][] } };
+    const exp = JSON.parse(cli.stdout) as {
+      backward: { da: number[][][] }; gradients: { dx: number[][][]; dWaa: number[][] };
+    };
+    // At t = 0 the running sum of dWaa is the whole gradient.
+    await api.simulateWebviewMessage(file, { type: 'cursor', phase: 'backward', t: 0 });
+    await vscode.commands.executeCommand('rnnStepper.copyStep');
+    const first = JSON.parse(await vscode.env.clipboard.readText()) as { t: number; tensors: Record<string, number[][]> };
+    assert.equal(first.t, 0);
+    first.tensors.sum_dWaa.forEach((row, i) =>
+      row.forEach((v, j) => assert.ok(Math.abs(v - exp.gradients.dWaa[i][j]) <= 1e-12 * (1 + Math.abs(v)), `sum_dWaa[${i}][${j}] at t=0`)),
+    );
     const at = (a: number[][][]) => a.map((row) => row.map((col) => col[t]));
     assert.deepEqual(copied.tensors.da_next, at(exp.backward.da), 'da_next equals the export at that step');
     assert.deepEqual(copied.tensors.dxt, at(exp.gradients.dx), 'dxt equals the export at that step');
