@@ -208,6 +208,15 @@ function buildSkeleton(): void {
     readout,
   );
   body.append(tooltip, helpEl);
+  // A modal dialog: Tab and Shift+Tab cycle through its own controls and never leave it.
+  helpEl.addEventListener('keydown', (e) => {
+    if (e.key !== 'Tab') return;
+    const items = [...helpEl.querySelectorAll<HTMLElement>('button, [href], [tabindex]:not([tabindex="-1"])')];
+    if (!items.length) return;
+    const i = items.indexOf(document.activeElement as HTMLElement);
+    e.preventDefault();
+    items[(i + (e.shiftKey ? items.length - 1 : 1)) % items.length].focus();
+  });
 }
 buildSkeleton();
 

@@ -144,6 +144,24 @@ describe('Step RNN panel: stepping, values, breakpoints, export, themes', { time
     await waitFor(() => readFileSync(out, 'utf8') === cli(['run', fixture]), { timeoutMs: 10_000, what: 'the export to equal the CLI output' });
   });
 
+  it('the keyboard help is a modal: ? opens it, Tab stays inside, Escape closes it', async () => {
+    await web.locator('#position').click();
+    await press('?');
+    await web.locator('#help:not([hidden])').waitFor({ timeout: 10_000 });
+    try {
+      for (let i = 1; i <= 3; i++) {
+        await press('Tab');
+        assert.ok(await web.locator('#help').evaluate((el) => el.contains(document.activeElement)), `focus inside the help after ${i} Tab`);
+      }
+      await press('Shift+Tab');
+      assert.ok(await web.locator('#help').evaluate((el) => el.contains(document.activeElement)), 'focus inside the help after Shift+Tab');
+    } finally {
+      await web.locator('#help button[data-action="closeHelp"]').focus().catch(() => {});
+      await press('Escape');
+    }
+    await web.locator('#help[hidden]').waitFor({ state: 'attached', timeout: 10_000 });
+  });
+
   it('looks right in light, dark and both high-contrast themes (screenshots)', async () => {
     if (await web.locator('body.table-view').count()) await web.locator('button[data-action="toggleTable"]').click();
     const bodyClass = { vs: 'vscode-light', 'vs-dark': 'vscode-dark', 'hc-black': 'vscode-high-contrast', 'hc-light': 'vscode-high-contrast-light' };
