@@ -199,10 +199,9 @@ describe('RNN backward per step against an independent BPTT', () => {
   }
 });
 
-describe('a run that is still filling', () => {
-  const { problem } = load('lstm_coursera_forward');
-  const r = createRunner(problem, { keepGateGrads: false });
-  const view: RunView = {
+/** The session's view of a runner that is still computing (what the worker hands it). */
+function liveView(problem: Problem, r: ReturnType<typeof createRunner>): RunView {
+  return {
     problem,
     get forward() { return r.forward; },
     get backward() { return r.backward; },
@@ -210,6 +209,12 @@ describe('a run that is still filling', () => {
     get backwardDone() { return r.backwardDone; },
     get finished() { return r.finished; },
   };
+}
+
+describe('a run that is still filling', () => {
+  const { problem } = load('lstm_coursera_forward');
+  const r = createRunner(problem, { keepGateGrads: false });
+  const view = liveView(problem, r);
 
   it('serves only the computed steps, clips windows, and has no totals yet', () => {
     r.advance(Infinity, 3);
@@ -414,14 +419,7 @@ describe('running sums of the weight gradients (backward steps)', () => {
   it('a run still filling: sums of the reachable backward steps only', () => {
     const problem = randomProblem({ kind: 'lstm', n_x: 2, n_a: 3, n_y: 2, m: 2, T: 8, seed: 11 });
     const r = createRunner(problem, { keepGateGrads: false });
-    const view: RunView = {
-      problem,
-      get forward() { return r.forward; },
-      get backward() { return r.backward; },
-      get forwardDone() { return r.forwardDone; },
-      get backwardDone() { return r.backwardDone; },
-      get finished() { return r.finished; },
-    };
+    const view = liveView(problem, r);
     r.advance(Infinity, 8 + 3);
     const sums = new RunningSums(view, { spacing: 2 });
     const lowest = 8 - r.backwardDone;
