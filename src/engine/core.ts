@@ -324,7 +324,10 @@ export class BackwardPass {
   private readonly WxT: Float64Array;
   /** da_prev carried to the next (earlier) step; the recurrent product's output. */
   private readonly carryA: Float64Array;
+  /** dc_prev carried to the next (earlier) step (LSTM). */
   private readonly carryC: Float64Array;
+  /** LSTM, wasm cell backward: this step's [da_next; c⟨t⟩; c⟨t-1⟩; ft; it; cct; ot] (7·n_a·m). */
+  private readonly cellIn: Float64Array;
   private readonly Tc: number;
   /** Columns of the chunk buffers: Tc·m. */
   private readonly ldc: number;
@@ -350,12 +353,14 @@ export class BackwardPass {
     this.bwd = allocBackward(model.cell, model.dims, T_b, keepGateGrads);
     this.x = problem.x.data;
     this.daUp = problem.da.data;
-    this.carryC = new Float64Array(n_a * m);
-    if (problem.dcFinal) this.carryC.set(problem.dcFinal.data);
     this.Tc = chunkSteps(m, T_b);
     const ld = (this.ldc = this.Tc * m);
-    const sizes = [n_a * H, n_x * H, n_a * m, H * ld, ld * nz, n_x * ld, H * nz, H * m];
+    const lstm = model.cell === 'lstm';
+    const sizes = [n_a * H, n_x * H, n_a * m, H * ld, ld * nz, n_x * ld, H * nz, H * m, n_a * m, lstm ? 7 * n_a * m : 0];
     const ws = (this.ws = kernels.workspace(sizes.reduce((p, q) => p + q, 0), sizes.length));
+    this.carryC = ws.alloc(n_a * m);
+    if (problem.dcFinal) this.carryC.set(problem.dcFinal.data);
+    this.cellIn = lstm && ws.lstmBackward ? ws.alloc(7 * n_a * m) : new Float64Array(0);
     this.WaT = ws.alloc(n_a * H);
     this.WaT.set(model.WaT);
     this.WxT = ws.alloc(n_x * H);
@@ -389,15 +394,48 @@ export class BackwardPass {
     if (s === 0) this.loadChunk(t);
     const D = this.D, Ds = this.Ds, carryA = this.carryA, carryC = this.carryC, daRec = bw.da;
     const daC = this.daC, dco = s * S;
-    // da_next reaching step t: upstream + carried
-    for (let q = 0; q < S; q++) daRec[o + q] = daC[dco + q] + carryA[q];
+    const ws = this.ws;
+    if (model.cell === 'lstm' && ws.lstmBackward) {
+      // the cell backward runs in wasm on a copy of this step's operands
+      const inp = this.cellIn, c = f.c!, ft = f.ft!, it = f.it!, cct = f.cct!, ot = f.ot!;
+      for (let q = 0; q < S; q++) {
+        const g = o + q;
+        const v = daC[dco + q] + carryA[q]; // da_next reaching step t: upstream + carried
+        daRec[g] = v;
+        inp[q] = v;
+        inp[S + q] = c[g];
+        inp[3 * S + q] = ft[g];
+        inp[4 * S + q] = it[g];
+        inp[5 * S + q] = cct[g];
+        inp[6 * S + q] = ot[g];
+      }
+      const c0 = this.problem.c0?.data;
+      if (t > 0) for (let q = 0, p = o - S; q < S; q++) inp[2 * S + q] = c[p + q];
+      else if (c0) for (let q = 0; q < S; q++) inp[2 * S + q] = c0[q];
+      else inp.fill(0, 2 * S, 3 * S);
+      bw.dc!.set(carryC, o);
+      ws.lstmBackward(inp, S, carryC, Ds);
+      if (this.keepGateGrads && bw.dft !== undefined) {
+        const dft = bw.dft, dit = bw.dit!, dcct = bw.dcct!, dot = bw.dot!;
+        for (let q = 0; q < S; q++) {
+          const g = o + q;
+          dft[g] = Ds[q];
+          dit[g] = Ds[S + q];
+          dcct[g] = Ds[2 * S + q];
+          dot[g] = Ds[3 * S + q];
+        }
+      }
+    } else {
+      // da_next reaching step t: upstream + carried
+      for (let q = 0; q < S; q++) daRec[o + q] = daC[dco + q] + carryA[q];
+    }
     if (model.cell === 'rnn') {
       const a = f.a;
       for (let q = 0; q < S; q++) {
         const av = a[o + q];
         Ds[q] = daRec[o + q] * (1 - av * av);
       }
-    } else {
+    } else if (!ws.lstmBackward) {
       const c = f.c!, ft = f.ft!, it = f.it!, cct = f.cct!, ot = f.ot!;
       const dcRec = bw.dc!;
       const keep = this.keepGateGrads && bw.dft !== undefined;
@@ -426,7 +464,7 @@ export class BackwardPass {
       }
     }
     // the recurrent part only: da_prev = Waᵀ·d⟨t⟩; then d⟨t⟩ joins the chunk for dW and dx
-    this.ws.gemmNN(n_a, m, H, this.WaT, 0, H, Ds, 0, m, carryA, 0, m, false);
+    ws.gemmNN(n_a, m, H, this.WaT, 0, H, Ds, 0, m, carryA, 0, m, false);
     for (let r = 0; r < H; r++) {
       const so = r * m, dro = r * ld + col;
       for (let j = 0; j < m; j++) D[dro + j] = Ds[so + j];

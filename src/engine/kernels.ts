@@ -25,10 +25,30 @@ export interface Workspace {
    * Optional vectorised activations (wasm backend; arrays must come from `alloc`):
    * `tanhInPlace(p, n)`: p[0..n) = tanh(p[0..n));
    * `lstmCell(G, c, a, S)`: G (4S) pre-activations [f; i; c; o] → activations in place,
-   * c ← ft⊙c + it⊙cct, a ← ot⊙tanh(c).
+   * c ← ft⊙c + it⊙cct, a ← ot⊙tanh(c);
+   * `lstmBackward(inp, S, dc, Ds)`: one step's LSTM cell backward (elementwise), see `jsLstmBackward`.
    */
   tanhInPlace?: (p: Float64Array, n: number) => void;
   lstmCell?: (G: Float64Array, c: Float64Array, a: Float64Array, S: number) => void;
+  lstmBackward?: (inp: Float64Array, S: number, dc: Float64Array, Ds: Float64Array) => void;
+}
+
+/**
+ * The elementwise LSTM cell backward of one step. `inp` (7S) holds da_next, c⟨t⟩, c⟨t-1⟩, ft, it,
+ * cct, ot; `dc` (S) goes from dc_next to dc_prev = dC⊙ft; `Ds` (4S) gets [dft; dit; dcct; dot].
+ */
+export function jsLstmBackward(inp: Float64Array, S: number, dc: Float64Array, Ds: Float64Array): void {
+  for (let q = 0; q < S; q++) {
+    const daN = inp[q], dcN = dc[q];
+    const tc = Math.tanh(inp[S + q]);
+    const cPrev = inp[2 * S + q], fv = inp[3 * S + q], iv = inp[4 * S + q], cv = inp[5 * S + q], ov = inp[6 * S + q];
+    const dC = dcN + daN * ov * (1 - tc * tc);
+    Ds[q] = dC * cPrev * fv * (1 - fv);
+    Ds[S + q] = dC * cv * iv * (1 - iv);
+    Ds[2 * S + q] = dC * iv * (1 - cv * cv);
+    Ds[3 * S + q] = daN * tc * ov * (1 - ov);
+    dc[q] = dC * fv;
+  }
 }
 
 export interface Kernels {

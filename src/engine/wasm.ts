@@ -5,7 +5,7 @@
  * that memory (should not happen) fall back to the JavaScript kernel.
  */
 
-import { jsGemmNN, type Kernels, type Workspace } from './kernels';
+import { jsGemmNN, jsLstmBackward, type Kernels, type Workspace } from './kernels';
 import { KERNELS_WASM_BASE64 } from './wasm/kernels.generated';
 
 type WasmGemm = (
@@ -28,6 +28,7 @@ type Exports = {
   gemmNN: WasmGemm;
   tanhInPlace: (p: number, n: number) => void;
   lstmCell: (pG: number, S: number, pc: number, pa: number) => void;
+  lstmBackward: (pIn: number, S: number, pdc: number, pDs: number) => void;
 };
 
 /**
@@ -71,6 +72,14 @@ class Instance {
       a[q] = o * Math.tanh(c[q]);
     }
   }
+  lstmBackward(inp: Float64Array, S: number, dc: Float64Array, Ds: Float64Array): void {
+    const buf = this.buf;
+    if (inp.buffer === buf && dc.buffer === buf && Ds.buffer === buf) {
+      this.ex.lstmBackward(inp.byteOffset, S, dc.byteOffset, Ds.byteOffset);
+      return;
+    }
+    jsLstmBackward(inp, S, dc, Ds);
+  }
 }
 
 /** A region [base, end) of an instance's memory, handed out by a bump pointer. */
@@ -98,6 +107,9 @@ class RegionWorkspace implements Workspace {
   }
   lstmCell(G: Float64Array, c: Float64Array, a: Float64Array, S: number): void {
     this.inst.lstmCell(G, c, a, S);
+  }
+  lstmBackward(inp: Float64Array, S: number, dc: Float64Array, Ds: Float64Array): void {
+    this.inst.lstmBackward(inp, S, dc, Ds);
   }
 }
 

@@ -301,40 +301,37 @@ function vexp(x0: v128): v128 {
   return f64x2.mul(f64x2.mul(p, pow2(k1)), pow2(k2));
 }
 
-/** expm1(y) for 0 ≤ y ≤ 1.1 by its Taylor series (degree 19). */
-function vexpm1Small(y: v128): v128 {
-  let p = f64x2.splat(8.220635246624329e-18); // 1/19!
-  p = f64x2.add(f64x2.mul(p, y), f64x2.splat(1.5619206968586225e-16)); // 1/18!
-  p = f64x2.add(f64x2.mul(p, y), f64x2.splat(2.8114572543455206e-15)); // 1/17!
-  p = f64x2.add(f64x2.mul(p, y), f64x2.splat(4.779477332387385e-14)); // 1/16!
-  p = f64x2.add(f64x2.mul(p, y), f64x2.splat(7.647163731819816e-13)); // 1/15!
-  p = f64x2.add(f64x2.mul(p, y), f64x2.splat(1.1470745597729725e-11)); // 1/14!
-  p = f64x2.add(f64x2.mul(p, y), f64x2.splat(1.6059043836821613e-10)); // 1/13!
-  p = f64x2.add(f64x2.mul(p, y), f64x2.splat(2.08767569878681e-9));
-  p = f64x2.add(f64x2.mul(p, y), f64x2.splat(2.505210838544172e-8));
-  p = f64x2.add(f64x2.mul(p, y), f64x2.splat(2.755731922398589e-7));
-  p = f64x2.add(f64x2.mul(p, y), f64x2.splat(2.7557319223985893e-6));
-  p = f64x2.add(f64x2.mul(p, y), f64x2.splat(2.48015873015873e-5));
-  p = f64x2.add(f64x2.mul(p, y), f64x2.splat(1.984126984126984e-4));
-  p = f64x2.add(f64x2.mul(p, y), f64x2.splat(1.388888888888889e-3));
-  p = f64x2.add(f64x2.mul(p, y), f64x2.splat(8.333333333333333e-3));
-  p = f64x2.add(f64x2.mul(p, y), f64x2.splat(4.1666666666666664e-2));
-  p = f64x2.add(f64x2.mul(p, y), f64x2.splat(0.16666666666666666));
-  p = f64x2.add(f64x2.mul(p, y), f64x2.splat(0.5));
-  p = f64x2.add(f64x2.mul(p, y), f64x2.splat(1.0));
-  return f64x2.mul(p, y);
-}
-
 const SIGN: v128 = i64x2.splat(0x8000000000000000);
 
-/** tanh: e/(e+2) with e = expm1(2|x|) below |x| = 0.55 (no cancellation), 1 − 2/(e^{2|x|}+1) above. */
+/**
+ * tanh(x) = e/(e+2) with e = expm1(2|x|) (no cancellation: e ≥ 0), sign restored. 2|x| is clamped
+ * to 40 (tanh = 1 to double precision from |x| ≈ 19.1 on); expm1(y) = 2^k·p + (2^k − 1) with
+ * y = k·ln2 + r, |r| ≤ ln2/2 and p = expm1(r) by its Taylor series (degree 13, truncation < 1e-17
+ * relative). One polynomial and one division per pair; NaN propagates, ±∞ give ±1.
+ */
 function vtanh(x: v128): v128 {
   const ax = f64x2.abs(x);
-  const y = f64x2.add(ax, ax);
-  const em1 = vexpm1Small(y);
-  const small = f64x2.div(em1, f64x2.add(em1, f64x2.splat(2.0)));
-  const big = f64x2.sub(f64x2.splat(1.0), f64x2.div(f64x2.splat(2.0), f64x2.add(vexp(y), f64x2.splat(1.0))));
-  const t = v128.bitselect(small, big, f64x2.lt(ax, f64x2.splat(0.55)));
+  const y = f64x2.min(f64x2.add(ax, ax), f64x2.splat(40.0));
+  const k = f64x2.nearest(f64x2.mul(y, f64x2.splat(INV_LN2)));
+  let r = f64x2.sub(y, f64x2.mul(k, f64x2.splat(LN2_HI)));
+  r = f64x2.sub(r, f64x2.mul(k, f64x2.splat(LN2_LO)));
+  let p = f64x2.splat(1.6059043836821613e-10); // 1/13!
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(2.08767569878681e-9)); // 1/12!
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(2.505210838544172e-8)); // 1/11!
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(2.755731922398589e-7)); // 1/10!
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(2.7557319223985893e-6)); // 1/9!
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(2.48015873015873e-5)); // 1/8!
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.984126984126984e-4)); // 1/7!
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.388888888888889e-3)); // 1/6!
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(8.333333333333333e-3)); // 1/5!
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(4.1666666666666664e-2)); // 1/4!
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(0.16666666666666666)); // 1/3!
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(0.5));
+  p = f64x2.add(f64x2.mul(p, r), f64x2.splat(1.0));
+  p = f64x2.mul(p, r);
+  const s = pow2(k);
+  const e = f64x2.add(f64x2.mul(s, p), f64x2.sub(s, f64x2.splat(1.0)));
+  const t = f64x2.div(e, f64x2.add(e, f64x2.splat(2.0)));
   return v128.or(t, v128.and(x, SIGN));
 }
 
@@ -402,5 +399,51 @@ export function lstmCell(pG: usize, S: i32, pc: usize, pa: usize): void {
     const c = f * load<f64>(pc + o) + i * cc;
     store<f64>(pc + o, c);
     store<f64>(pa + o, ot * f64x2.extract_lane(vtanh(f64x2.splat(c)), 0));
+  }
+}
+
+/**
+ * LSTM cell backward (elementwise part) for one step. In (7S, in this order): da_next, c⟨t⟩,
+ * c⟨t-1⟩, ft, it, cct, ot. dc (S): dc_next in, dc_prev = dC⊙ft out. Ds (4S) gets the gate
+ * gradients [dft; dit; dcct; dot]. Same expressions and order as the JavaScript loop in core.ts.
+ */
+export function lstmBackward(pIn: usize, S: i32, pdc: usize, pDs: usize): void {
+  const s: usize = <usize>S << 3;
+  const n2 = S & ~1;
+  let q = 0;
+  for (; q < n2; q += 2) {
+    const o: usize = <usize>q << 3;
+    const g: usize = pIn + o;
+    lstmBackPair(v128.load(g), v128.load(g + s), v128.load(g + 2 * s), v128.load(g + 3 * s), v128.load(g + 4 * s),
+      v128.load(g + 5 * s), v128.load(g + 6 * s), pdc + o, pDs + o, s, false);
+  }
+  if (q < S) {
+    const o: usize = <usize>q << 3;
+    const g: usize = pIn + o;
+    lstmBackPair(v128.load64_splat(g), v128.load64_splat(g + s), v128.load64_splat(g + 2 * s), v128.load64_splat(g + 3 * s),
+      v128.load64_splat(g + 4 * s), v128.load64_splat(g + 5 * s), v128.load64_splat(g + 6 * s), pdc + o, pDs + o, s, true);
+  }
+}
+
+// @inline
+function lstmBackPair(
+  da: v128, c: v128, cp: v128, f: v128, i: v128, cc: v128, ot: v128, pdc: usize, pD: usize, s: usize, one: bool,
+): void {
+  const one2 = f64x2.splat(1.0);
+  const dcN = one ? v128.load64_splat(pdc) : v128.load(pdc);
+  const tc = vtanh(c);
+  const dC = f64x2.add(dcN, f64x2.mul(f64x2.mul(da, ot), f64x2.sub(one2, f64x2.mul(tc, tc))));
+  const dot = f64x2.mul(f64x2.mul(f64x2.mul(da, tc), ot), f64x2.sub(one2, ot));
+  const dcct = f64x2.mul(f64x2.mul(dC, i), f64x2.sub(one2, f64x2.mul(cc, cc)));
+  const dit = f64x2.mul(f64x2.mul(f64x2.mul(dC, cc), i), f64x2.sub(one2, i));
+  const dft = f64x2.mul(f64x2.mul(f64x2.mul(dC, cp), f), f64x2.sub(one2, f));
+  const dcP = f64x2.mul(dC, f);
+  if (one) {
+    store<f64>(pdc, f64x2.extract_lane(dcP, 0));
+    store<f64>(pD, f64x2.extract_lane(dft, 0)); store<f64>(pD + s, f64x2.extract_lane(dit, 0));
+    store<f64>(pD + 2 * s, f64x2.extract_lane(dcct, 0)); store<f64>(pD + 3 * s, f64x2.extract_lane(dot, 0));
+  } else {
+    v128.store(pdc, dcP);
+    v128.store(pD, dft); v128.store(pD + s, dit); v128.store(pD + 2 * s, dcct); v128.store(pD + 3 * s, dot);
   }
 }
