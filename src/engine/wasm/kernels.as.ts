@@ -343,9 +343,200 @@ function vsigmoid(x: v128): v128 {
   return f64x2.div(f64x2.splat(1.0), f64x2.add(f64x2.splat(1.0), vexp(f64x2.neg(x))));
 }
 
-/** In place: p[0..n) = tanh(p[0..n)). */
+/**
+ * In place: p[0..n) = sigmoid(p[0..n)) = 1/(1+exp(−p)), bitwise as vsigmoid. Eight values per
+ * iteration as four independent f64x2 chains written in lockstep (one chain is latency-bound: each
+ * Horner step waits for the previous), then pairs, then a last odd value.
+ */
+export function sigmoidInPlace(p: usize, n: i32): void {
+  let q = 0;
+  for (; q + 7 < n; q += 8) {
+    const o: usize = p + (<usize>q << 3);
+    const y0 = f64x2.min(f64x2.max(f64x2.neg(v128.load(o, 0*16)), f64x2.splat(-746.0)), f64x2.splat(710.0));
+    const y1 = f64x2.min(f64x2.max(f64x2.neg(v128.load(o, 1*16)), f64x2.splat(-746.0)), f64x2.splat(710.0));
+    const y2 = f64x2.min(f64x2.max(f64x2.neg(v128.load(o, 2*16)), f64x2.splat(-746.0)), f64x2.splat(710.0));
+    const y3 = f64x2.min(f64x2.max(f64x2.neg(v128.load(o, 3*16)), f64x2.splat(-746.0)), f64x2.splat(710.0));
+    const k0 = f64x2.nearest(f64x2.mul(y0, f64x2.splat(INV_LN2)));
+    const k1 = f64x2.nearest(f64x2.mul(y1, f64x2.splat(INV_LN2)));
+    const k2 = f64x2.nearest(f64x2.mul(y2, f64x2.splat(INV_LN2)));
+    const k3 = f64x2.nearest(f64x2.mul(y3, f64x2.splat(INV_LN2)));
+    let r0 = f64x2.sub(y0, f64x2.mul(k0, f64x2.splat(LN2_HI)));
+    let r1 = f64x2.sub(y1, f64x2.mul(k1, f64x2.splat(LN2_HI)));
+    let r2 = f64x2.sub(y2, f64x2.mul(k2, f64x2.splat(LN2_HI)));
+    let r3 = f64x2.sub(y3, f64x2.mul(k3, f64x2.splat(LN2_HI)));
+    r0 = f64x2.sub(r0, f64x2.mul(k0, f64x2.splat(LN2_LO)));
+    r1 = f64x2.sub(r1, f64x2.mul(k1, f64x2.splat(LN2_LO)));
+    r2 = f64x2.sub(r2, f64x2.mul(k2, f64x2.splat(LN2_LO)));
+    r3 = f64x2.sub(r3, f64x2.mul(k3, f64x2.splat(LN2_LO)));
+    let p0 = f64x2.add(f64x2.mul(f64x2.splat(1.6059043836821613e-10), r0), f64x2.splat(2.08767569878681e-9));
+    let p1 = f64x2.add(f64x2.mul(f64x2.splat(1.6059043836821613e-10), r1), f64x2.splat(2.08767569878681e-9));
+    let p2 = f64x2.add(f64x2.mul(f64x2.splat(1.6059043836821613e-10), r2), f64x2.splat(2.08767569878681e-9));
+    let p3 = f64x2.add(f64x2.mul(f64x2.splat(1.6059043836821613e-10), r3), f64x2.splat(2.08767569878681e-9));
+    p0 = f64x2.add(f64x2.mul(p0, r0), f64x2.splat(2.505210838544172e-8));
+    p1 = f64x2.add(f64x2.mul(p1, r1), f64x2.splat(2.505210838544172e-8));
+    p2 = f64x2.add(f64x2.mul(p2, r2), f64x2.splat(2.505210838544172e-8));
+    p3 = f64x2.add(f64x2.mul(p3, r3), f64x2.splat(2.505210838544172e-8));
+    p0 = f64x2.add(f64x2.mul(p0, r0), f64x2.splat(2.755731922398589e-7));
+    p1 = f64x2.add(f64x2.mul(p1, r1), f64x2.splat(2.755731922398589e-7));
+    p2 = f64x2.add(f64x2.mul(p2, r2), f64x2.splat(2.755731922398589e-7));
+    p3 = f64x2.add(f64x2.mul(p3, r3), f64x2.splat(2.755731922398589e-7));
+    p0 = f64x2.add(f64x2.mul(p0, r0), f64x2.splat(2.7557319223985893e-6));
+    p1 = f64x2.add(f64x2.mul(p1, r1), f64x2.splat(2.7557319223985893e-6));
+    p2 = f64x2.add(f64x2.mul(p2, r2), f64x2.splat(2.7557319223985893e-6));
+    p3 = f64x2.add(f64x2.mul(p3, r3), f64x2.splat(2.7557319223985893e-6));
+    p0 = f64x2.add(f64x2.mul(p0, r0), f64x2.splat(2.48015873015873e-5));
+    p1 = f64x2.add(f64x2.mul(p1, r1), f64x2.splat(2.48015873015873e-5));
+    p2 = f64x2.add(f64x2.mul(p2, r2), f64x2.splat(2.48015873015873e-5));
+    p3 = f64x2.add(f64x2.mul(p3, r3), f64x2.splat(2.48015873015873e-5));
+    p0 = f64x2.add(f64x2.mul(p0, r0), f64x2.splat(1.984126984126984e-4));
+    p1 = f64x2.add(f64x2.mul(p1, r1), f64x2.splat(1.984126984126984e-4));
+    p2 = f64x2.add(f64x2.mul(p2, r2), f64x2.splat(1.984126984126984e-4));
+    p3 = f64x2.add(f64x2.mul(p3, r3), f64x2.splat(1.984126984126984e-4));
+    p0 = f64x2.add(f64x2.mul(p0, r0), f64x2.splat(1.388888888888889e-3));
+    p1 = f64x2.add(f64x2.mul(p1, r1), f64x2.splat(1.388888888888889e-3));
+    p2 = f64x2.add(f64x2.mul(p2, r2), f64x2.splat(1.388888888888889e-3));
+    p3 = f64x2.add(f64x2.mul(p3, r3), f64x2.splat(1.388888888888889e-3));
+    p0 = f64x2.add(f64x2.mul(p0, r0), f64x2.splat(8.333333333333333e-3));
+    p1 = f64x2.add(f64x2.mul(p1, r1), f64x2.splat(8.333333333333333e-3));
+    p2 = f64x2.add(f64x2.mul(p2, r2), f64x2.splat(8.333333333333333e-3));
+    p3 = f64x2.add(f64x2.mul(p3, r3), f64x2.splat(8.333333333333333e-3));
+    p0 = f64x2.add(f64x2.mul(p0, r0), f64x2.splat(4.1666666666666664e-2));
+    p1 = f64x2.add(f64x2.mul(p1, r1), f64x2.splat(4.1666666666666664e-2));
+    p2 = f64x2.add(f64x2.mul(p2, r2), f64x2.splat(4.1666666666666664e-2));
+    p3 = f64x2.add(f64x2.mul(p3, r3), f64x2.splat(4.1666666666666664e-2));
+    p0 = f64x2.add(f64x2.mul(p0, r0), f64x2.splat(0.16666666666666666));
+    p1 = f64x2.add(f64x2.mul(p1, r1), f64x2.splat(0.16666666666666666));
+    p2 = f64x2.add(f64x2.mul(p2, r2), f64x2.splat(0.16666666666666666));
+    p3 = f64x2.add(f64x2.mul(p3, r3), f64x2.splat(0.16666666666666666));
+    p0 = f64x2.add(f64x2.mul(p0, r0), f64x2.splat(0.5));
+    p1 = f64x2.add(f64x2.mul(p1, r1), f64x2.splat(0.5));
+    p2 = f64x2.add(f64x2.mul(p2, r2), f64x2.splat(0.5));
+    p3 = f64x2.add(f64x2.mul(p3, r3), f64x2.splat(0.5));
+    p0 = f64x2.add(f64x2.mul(p0, r0), f64x2.splat(1.0));
+    p1 = f64x2.add(f64x2.mul(p1, r1), f64x2.splat(1.0));
+    p2 = f64x2.add(f64x2.mul(p2, r2), f64x2.splat(1.0));
+    p3 = f64x2.add(f64x2.mul(p3, r3), f64x2.splat(1.0));
+    p0 = f64x2.add(f64x2.mul(p0, r0), f64x2.splat(1.0));
+    p1 = f64x2.add(f64x2.mul(p1, r1), f64x2.splat(1.0));
+    p2 = f64x2.add(f64x2.mul(p2, r2), f64x2.splat(1.0));
+    p3 = f64x2.add(f64x2.mul(p3, r3), f64x2.splat(1.0));
+    const h0 = f64x2.floor(f64x2.mul(k0, f64x2.splat(0.5)));
+    const h1 = f64x2.floor(f64x2.mul(k1, f64x2.splat(0.5)));
+    const h2 = f64x2.floor(f64x2.mul(k2, f64x2.splat(0.5)));
+    const h3 = f64x2.floor(f64x2.mul(k3, f64x2.splat(0.5)));
+    const e0 = f64x2.mul(f64x2.mul(p0, pow2(h0)), pow2(f64x2.sub(k0, h0)));
+    const e1 = f64x2.mul(f64x2.mul(p1, pow2(h1)), pow2(f64x2.sub(k1, h1)));
+    const e2 = f64x2.mul(f64x2.mul(p2, pow2(h2)), pow2(f64x2.sub(k2, h2)));
+    const e3 = f64x2.mul(f64x2.mul(p3, pow2(h3)), pow2(f64x2.sub(k3, h3)));
+    v128.store(o, f64x2.div(f64x2.splat(1.0), f64x2.add(f64x2.splat(1.0), e0)), 0*16);
+    v128.store(o, f64x2.div(f64x2.splat(1.0), f64x2.add(f64x2.splat(1.0), e1)), 1*16);
+    v128.store(o, f64x2.div(f64x2.splat(1.0), f64x2.add(f64x2.splat(1.0), e2)), 2*16);
+    v128.store(o, f64x2.div(f64x2.splat(1.0), f64x2.add(f64x2.splat(1.0), e3)), 3*16);
+  }
+  for (; q + 1 < n; q += 2) {
+    const o: usize = p + (<usize>q << 3);
+    v128.store(o, vsigmoid(v128.load(o)));
+  }
+  if (q < n) {
+    const o: usize = p + (<usize>q << 3);
+    store<f64>(o, f64x2.extract_lane(vsigmoid(v128.load64_splat(o)), 0));
+  }
+}
+
+/** In place: p[0..n) = tanh(p[0..n)), bitwise as vtanh; four chains in lockstep as sigmoidInPlace. */
 export function tanhInPlace(p: usize, n: i32): void {
   let q = 0;
+  for (; q + 7 < n; q += 8) {
+    const o: usize = p + (<usize>q << 3);
+    const x0 = v128.load(o, 0*16);
+    const x1 = v128.load(o, 1*16);
+    const x2 = v128.load(o, 2*16);
+    const x3 = v128.load(o, 3*16);
+    const a0 = f64x2.abs(x0);
+    const a1 = f64x2.abs(x1);
+    const a2 = f64x2.abs(x2);
+    const a3 = f64x2.abs(x3);
+    const y0 = f64x2.min(f64x2.add(a0, a0), f64x2.splat(40.0));
+    const y1 = f64x2.min(f64x2.add(a1, a1), f64x2.splat(40.0));
+    const y2 = f64x2.min(f64x2.add(a2, a2), f64x2.splat(40.0));
+    const y3 = f64x2.min(f64x2.add(a3, a3), f64x2.splat(40.0));
+    const k0 = f64x2.nearest(f64x2.mul(y0, f64x2.splat(INV_LN2)));
+    const k1 = f64x2.nearest(f64x2.mul(y1, f64x2.splat(INV_LN2)));
+    const k2 = f64x2.nearest(f64x2.mul(y2, f64x2.splat(INV_LN2)));
+    const k3 = f64x2.nearest(f64x2.mul(y3, f64x2.splat(INV_LN2)));
+    let r0 = f64x2.sub(y0, f64x2.mul(k0, f64x2.splat(LN2_HI)));
+    let r1 = f64x2.sub(y1, f64x2.mul(k1, f64x2.splat(LN2_HI)));
+    let r2 = f64x2.sub(y2, f64x2.mul(k2, f64x2.splat(LN2_HI)));
+    let r3 = f64x2.sub(y3, f64x2.mul(k3, f64x2.splat(LN2_HI)));
+    r0 = f64x2.sub(r0, f64x2.mul(k0, f64x2.splat(LN2_LO)));
+    r1 = f64x2.sub(r1, f64x2.mul(k1, f64x2.splat(LN2_LO)));
+    r2 = f64x2.sub(r2, f64x2.mul(k2, f64x2.splat(LN2_LO)));
+    r3 = f64x2.sub(r3, f64x2.mul(k3, f64x2.splat(LN2_LO)));
+    let p0 = f64x2.add(f64x2.mul(f64x2.splat(1.6059043836821613e-10), r0), f64x2.splat(2.08767569878681e-9));
+    let p1 = f64x2.add(f64x2.mul(f64x2.splat(1.6059043836821613e-10), r1), f64x2.splat(2.08767569878681e-9));
+    let p2 = f64x2.add(f64x2.mul(f64x2.splat(1.6059043836821613e-10), r2), f64x2.splat(2.08767569878681e-9));
+    let p3 = f64x2.add(f64x2.mul(f64x2.splat(1.6059043836821613e-10), r3), f64x2.splat(2.08767569878681e-9));
+    p0 = f64x2.add(f64x2.mul(p0, r0), f64x2.splat(2.505210838544172e-8));
+    p1 = f64x2.add(f64x2.mul(p1, r1), f64x2.splat(2.505210838544172e-8));
+    p2 = f64x2.add(f64x2.mul(p2, r2), f64x2.splat(2.505210838544172e-8));
+    p3 = f64x2.add(f64x2.mul(p3, r3), f64x2.splat(2.505210838544172e-8));
+    p0 = f64x2.add(f64x2.mul(p0, r0), f64x2.splat(2.755731922398589e-7));
+    p1 = f64x2.add(f64x2.mul(p1, r1), f64x2.splat(2.755731922398589e-7));
+    p2 = f64x2.add(f64x2.mul(p2, r2), f64x2.splat(2.755731922398589e-7));
+    p3 = f64x2.add(f64x2.mul(p3, r3), f64x2.splat(2.755731922398589e-7));
+    p0 = f64x2.add(f64x2.mul(p0, r0), f64x2.splat(2.7557319223985893e-6));
+    p1 = f64x2.add(f64x2.mul(p1, r1), f64x2.splat(2.7557319223985893e-6));
+    p2 = f64x2.add(f64x2.mul(p2, r2), f64x2.splat(2.7557319223985893e-6));
+    p3 = f64x2.add(f64x2.mul(p3, r3), f64x2.splat(2.7557319223985893e-6));
+    p0 = f64x2.add(f64x2.mul(p0, r0), f64x2.splat(2.48015873015873e-5));
+    p1 = f64x2.add(f64x2.mul(p1, r1), f64x2.splat(2.48015873015873e-5));
+    p2 = f64x2.add(f64x2.mul(p2, r2), f64x2.splat(2.48015873015873e-5));
+    p3 = f64x2.add(f64x2.mul(p3, r3), f64x2.splat(2.48015873015873e-5));
+    p0 = f64x2.add(f64x2.mul(p0, r0), f64x2.splat(1.984126984126984e-4));
+    p1 = f64x2.add(f64x2.mul(p1, r1), f64x2.splat(1.984126984126984e-4));
+    p2 = f64x2.add(f64x2.mul(p2, r2), f64x2.splat(1.984126984126984e-4));
+    p3 = f64x2.add(f64x2.mul(p3, r3), f64x2.splat(1.984126984126984e-4));
+    p0 = f64x2.add(f64x2.mul(p0, r0), f64x2.splat(1.388888888888889e-3));
+    p1 = f64x2.add(f64x2.mul(p1, r1), f64x2.splat(1.388888888888889e-3));
+    p2 = f64x2.add(f64x2.mul(p2, r2), f64x2.splat(1.388888888888889e-3));
+    p3 = f64x2.add(f64x2.mul(p3, r3), f64x2.splat(1.388888888888889e-3));
+    p0 = f64x2.add(f64x2.mul(p0, r0), f64x2.splat(8.333333333333333e-3));
+    p1 = f64x2.add(f64x2.mul(p1, r1), f64x2.splat(8.333333333333333e-3));
+    p2 = f64x2.add(f64x2.mul(p2, r2), f64x2.splat(8.333333333333333e-3));
+    p3 = f64x2.add(f64x2.mul(p3, r3), f64x2.splat(8.333333333333333e-3));
+    p0 = f64x2.add(f64x2.mul(p0, r0), f64x2.splat(4.1666666666666664e-2));
+    p1 = f64x2.add(f64x2.mul(p1, r1), f64x2.splat(4.1666666666666664e-2));
+    p2 = f64x2.add(f64x2.mul(p2, r2), f64x2.splat(4.1666666666666664e-2));
+    p3 = f64x2.add(f64x2.mul(p3, r3), f64x2.splat(4.1666666666666664e-2));
+    p0 = f64x2.add(f64x2.mul(p0, r0), f64x2.splat(0.16666666666666666));
+    p1 = f64x2.add(f64x2.mul(p1, r1), f64x2.splat(0.16666666666666666));
+    p2 = f64x2.add(f64x2.mul(p2, r2), f64x2.splat(0.16666666666666666));
+    p3 = f64x2.add(f64x2.mul(p3, r3), f64x2.splat(0.16666666666666666));
+    p0 = f64x2.add(f64x2.mul(p0, r0), f64x2.splat(0.5));
+    p1 = f64x2.add(f64x2.mul(p1, r1), f64x2.splat(0.5));
+    p2 = f64x2.add(f64x2.mul(p2, r2), f64x2.splat(0.5));
+    p3 = f64x2.add(f64x2.mul(p3, r3), f64x2.splat(0.5));
+    p0 = f64x2.add(f64x2.mul(p0, r0), f64x2.splat(1.0));
+    p1 = f64x2.add(f64x2.mul(p1, r1), f64x2.splat(1.0));
+    p2 = f64x2.add(f64x2.mul(p2, r2), f64x2.splat(1.0));
+    p3 = f64x2.add(f64x2.mul(p3, r3), f64x2.splat(1.0));
+    p0 = f64x2.mul(p0, r0);
+    p1 = f64x2.mul(p1, r1);
+    p2 = f64x2.mul(p2, r2);
+    p3 = f64x2.mul(p3, r3);
+    const s0 = pow2(k0);
+    const s1 = pow2(k1);
+    const s2 = pow2(k2);
+    const s3 = pow2(k3);
+    const e0 = f64x2.add(f64x2.mul(s0, p0), f64x2.sub(s0, f64x2.splat(1.0)));
+    const e1 = f64x2.add(f64x2.mul(s1, p1), f64x2.sub(s1, f64x2.splat(1.0)));
+    const e2 = f64x2.add(f64x2.mul(s2, p2), f64x2.sub(s2, f64x2.splat(1.0)));
+    const e3 = f64x2.add(f64x2.mul(s3, p3), f64x2.sub(s3, f64x2.splat(1.0)));
+    v128.store(o, v128.or(f64x2.div(e0, f64x2.add(e0, f64x2.splat(2.0))), v128.and(x0, SIGN)), 0*16);
+    v128.store(o, v128.or(f64x2.div(e1, f64x2.add(e1, f64x2.splat(2.0))), v128.and(x1, SIGN)), 1*16);
+    v128.store(o, v128.or(f64x2.div(e2, f64x2.add(e2, f64x2.splat(2.0))), v128.and(x2, SIGN)), 2*16);
+    v128.store(o, v128.or(f64x2.div(e3, f64x2.add(e3, f64x2.splat(2.0))), v128.and(x3, SIGN)), 3*16);
+  }
   for (; q + 1 < n; q += 2) {
     const o: usize = p + (<usize>q << 3);
     v128.store(o, vtanh(v128.load(o)));
@@ -355,6 +546,7 @@ export function tanhInPlace(p: usize, n: i32): void {
     store<f64>(o, f64x2.extract_lane(vtanh(v128.load64_splat(o)), 0));
   }
 }
+
 
 /** In place: p[0..n) = exp(p[0..n)). */
 export function expInPlace(p: usize, n: i32): void {
@@ -369,50 +561,51 @@ export function expInPlace(p: usize, n: i32): void {
   }
 }
 
-function lstmPair(g: usize, S: usize, pc: usize, pa: usize): void {
-  const f = vsigmoid(v128.load(g));
-  const i = vsigmoid(v128.load(g + S));
-  const cc = vtanh(v128.load(g + 2 * S));
-  const o = vsigmoid(v128.load(g + 3 * S));
-  v128.store(g, f); v128.store(g + S, i); v128.store(g + 2 * S, cc); v128.store(g + 3 * S, o);
-  const c = f64x2.add(f64x2.mul(f, v128.load(pc)), f64x2.mul(i, cc));
-  v128.store(pc, c);
-  v128.store(pa, f64x2.mul(o, vtanh(c)));
-}
-
 /**
  * LSTM cell, in place: G (4S) holds the pre-activations [f; i; c; o] and becomes the activations
  * [ft; it; cct; ot]; c (S) goes from c⟨t-1⟩ to c⟨t⟩ = ft⊙c⟨t-1⟩ + it⊙cct; a (S) gets ot⊙tanh(c⟨t⟩).
+ * Done as bulk passes (activations in lockstep chains, then the elementwise products).
  */
 export function lstmCell(pG: usize, S: i32, pc: usize, pa: usize): void {
   const s: usize = <usize>S << 3;
+  sigmoidInPlace(pG, 2 * S); // f, i
+  tanhInPlace(pG + 2 * s, S); // cct
+  sigmoidInPlace(pG + 3 * s, S); // o
   let q = 0;
   for (; q + 1 < S; q += 2) {
     const o: usize = <usize>q << 3;
-    lstmPair(pG + o, s, pc + o, pa + o);
+    const g: usize = pG + o;
+    const c = f64x2.add(f64x2.mul(v128.load(g), v128.load(pc + o)), f64x2.mul(v128.load(g + s), v128.load(g + 2 * s)));
+    v128.store(pc + o, c);
+    v128.store(pa + o, c);
   }
   if (q < S) {
-    // odd S: one scalar lane through the same code (the other lane computes on zeros)
     const o: usize = <usize>q << 3;
     const g: usize = pG + o;
-    const f = f64x2.extract_lane(vsigmoid(v128.load64_splat(g)), 0);
-    const i = f64x2.extract_lane(vsigmoid(v128.load64_splat(g + s)), 0);
-    const cc = f64x2.extract_lane(vtanh(v128.load64_splat(g + 2 * s)), 0);
-    const ot = f64x2.extract_lane(vsigmoid(v128.load64_splat(g + 3 * s)), 0);
-    store<f64>(g, f); store<f64>(g + s, i); store<f64>(g + 2 * s, cc); store<f64>(g + 3 * s, ot);
-    const c = f * load<f64>(pc + o) + i * cc;
+    const c = load<f64>(g) * load<f64>(pc + o) + load<f64>(g + s) * load<f64>(g + 2 * s);
     store<f64>(pc + o, c);
-    store<f64>(pa + o, ot * f64x2.extract_lane(vtanh(f64x2.splat(c)), 0));
+    store<f64>(pa + o, c);
+  }
+  tanhInPlace(pa, S);
+  q = 0;
+  for (; q + 1 < S; q += 2) {
+    const o: usize = <usize>q << 3;
+    v128.store(pa + o, f64x2.mul(v128.load(pG + 3 * s + o), v128.load(pa + o)));
+  }
+  if (q < S) {
+    const o: usize = <usize>q << 3;
+    store<f64>(pa + o, load<f64>(pG + 3 * s + o) * load<f64>(pa + o));
   }
 }
 
 /**
  * LSTM cell backward (elementwise part) for one step. In (7S, in this order): da_next, c⟨t⟩,
- * c⟨t-1⟩, ft, it, cct, ot. dc (S): dc_next in, dc_prev = dC⊙ft out. Ds (4S) gets the gate
+ * c⟨t-1⟩, ft, it, cct, ot (a scratch copy: the c⟨t⟩ block is overwritten with tanh(c⟨t⟩)). dc (S): dc_next in, dc_prev = dC⊙ft out. Ds (4S) gets the gate
  * gradients [dft; dit; dcct; dot]. Same expressions and order as the JavaScript loop in core.ts.
  */
 export function lstmBackward(pIn: usize, S: i32, pdc: usize, pDs: usize): void {
   const s: usize = <usize>S << 3;
+  tanhInPlace(pIn + s, S); // the c⟨t⟩ block (a scratch copy) becomes tanh(c⟨t⟩)
   const n2 = S & ~1;
   let q = 0;
   for (; q < n2; q += 2) {
@@ -435,7 +628,7 @@ function lstmBackPair(
 ): void {
   const one2 = f64x2.splat(1.0);
   const dcN = one ? v128.load64_splat(pdc) : v128.load(pdc);
-  const tc = vtanh(c);
+  const tc = c; // already tanh(c⟨t⟩)
   const dC = f64x2.add(dcN, f64x2.mul(f64x2.mul(da, ot), f64x2.sub(one2, f64x2.mul(tc, tc))));
   const dot = f64x2.mul(f64x2.mul(f64x2.mul(da, tc), ot), f64x2.sub(one2, ot));
   const dcct = f64x2.mul(f64x2.mul(dC, i), f64x2.sub(one2, f64x2.mul(cc, cc)));
