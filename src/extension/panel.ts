@@ -144,6 +144,7 @@ export class StepperPanel implements vscode.Disposable {
     };
     w.onProgress((p) => {
       this.post({ type: 'progress', progress: p });
+      if (this.run === w) void this.pushCursorStep();
       if (p.error) log().error(`${path.basename(this.fixture)}: ${p.error}`);
       if (p.finished) {
         const t = w.timings, mb = (w.peakRss / 1048576).toFixed(0);
@@ -158,6 +159,7 @@ export class StepperPanel implements vscode.Disposable {
     w.start();
     this.clampCursor(outcome.run);
     this.post({ type: 'init', run: outcome.run, cursor: this.cursor });
+    void this.pushCursorStep();
   }
 
   private clampCursor(run: RunInfo): void {
@@ -183,6 +185,7 @@ export class StepperPanel implements vscode.Disposable {
       this.post({ type: 'init', run: w.info, cursor: this.cursor });
       this.post({ type: 'progress', progress: w.progress });
       if (w.norms) this.postNorms(w, w.norms);
+      void this.pushCursorStep();
     }
     if (this.errors) this.post({ type: 'errors', diagnostics: this.errors.diagnostics, stale: this.errors.stale, fixture: this.fixture });
   }
@@ -204,6 +207,30 @@ export class StepperPanel implements vscode.Disposable {
 
   private ignore(msg: FromWebview, why: string): void {
     log().debug(`Ignored ${msg.type} from the panel of ${path.basename(this.fixture)}: ${why}`);
+  }
+
+  /** (runId, ready count, cursor) whose step was last pushed unasked: at most one push each. */
+  private pushedKey = '';
+
+  /**
+   * Push the cursor's step to a freshly ready document without waiting to be asked: the first
+   * paint then costs one worker round trip instead of a webview → host → worker → host → webview
+   * one. Sent as soon as the step is computed; the webview caches a reply it did not ask for
+   * like any other (`inReplyTo` 0 is no request of its).
+   */
+  private async pushCursorStep(): Promise<void> {
+    const w = this.run;
+    if (!w || !w.info || !this.ready || this.disposedFlag) return;
+    const p = w.progress;
+    const { phase, t } = this.cursor;
+    const computed = p.finished || (phase === 'forward' && p.forwardDone > t);
+    if (!computed) return;
+    const key = `${w.runId}:${this.readyCount}:${phase}:${t}`;
+    if (this.pushedKey === key) return;
+    this.pushedKey = key;
+    const r = await w.request({ type: 'step', phase, t });
+    if ('error' in r || r.kind !== 'step' || w !== this.run || !this.ready) return;
+    this.post({ type: 'step', inReplyTo: 0, runId: w.runId, phase: r.phase, t: r.t, tensors: r.tensors });
   }
 
   private async handle(msg: FromWebview): Promise<void> {

@@ -43,6 +43,15 @@ let gateGradLimitBytes = 0;
 let lastProgress = 0;
 let lastPhaseForward = true;
 const scanner = new NonFiniteScanner();
+/**
+ * Settles when the first step is computed (or the run could not start): a staged load starts its
+ * da thread then, so the first step has the cores to itself. A timer settles it anyway.
+ */
+let firstStepDone: () => void = () => undefined;
+const firstStep = new Promise<void>((res) => {
+  firstStepDone = res;
+  setTimeout(res, 2000).unref();
+});
 const whenFinished: (() => void)[] = [];
 /** Export requests waiting for the run to finish, by id: resolved with true to go, or a reason. */
 const waitingExports = new Map<number, (go: true | string) => void>();
@@ -120,6 +129,7 @@ function pump(): void {
     runner = undefined;
     return;
   }
+  if (r.forwardDone > 0) firstStepDone();
   const now = Date.now();
   const forwardPhase = r.forwardDone < r.problem.dims.T_x;
   const phaseChanged = forwardPhase !== lastPhaseForward;
@@ -181,6 +191,7 @@ function start(): void {
     runner = new LiveRun(problem, createRunner(problem, { keepGateGrads: gateBytes <= gateGradLimitBytes }));
   } catch (e) {
     postProgress(`The engine cannot run this fixture: ${e instanceof Error ? e.message : String(e)}`);
+    firstStepDone();
     return;
   }
   // The runner reads da (NumPy layout) chunk-wise during the backward; nothing else reads
@@ -223,7 +234,7 @@ async function handle(msg: ToWorker): Promise<void> {
       const size = await stat(msg.path).then((st) => st.size, () => 0);
       // Big files are staged: the run may start before da's numbers are read (see daArrived).
       const res = size > ISOLATE_PARSE_BYTES
-        ? await loadFixtureSplit(__filename, msg.path, msg.maxBytes, daArrived)
+        ? await loadFixtureSplit(__filename, msg.path, msg.maxBytes, daArrived, firstStep)
         : await loadFixtureStaged(msg.path, msg.maxBytes); // small: in one go (warnings with 'loaded')
       samplePeak();
       if (!res.ok) {

@@ -349,6 +349,8 @@ export function daThreadMain(d: DaThreadData): DaResult {
  */
 export async function loadFixtureSplit(
   script: string, path: string, maxBytes: number, onDa: (r: DaResult) => void,
+  /** The da thread starts once this settles (the caller's first step: it gets both cores first). */
+  daAfter: Promise<unknown> = Promise.resolve(),
 ): Promise<LoadResult> {
   const name = basename(path);
   let size: number;
@@ -378,8 +380,8 @@ export async function loadFixtureSplit(
   problem.da = { shape: problem.da.shape, data: new Float64Array(new SharedArrayBuffer(n_a * m * T_b * 8)) };
   const data: DaThreadData = { role: 'da', path, size, deferred: fast.deferredDa, first: problem };
   const firstDa = problem.da;
-  // After the caller has posted 'loaded' (and the run may have started): the da thread.
-  setImmediate(() => {
+  // After the caller has posted 'loaded' and computed its first step: the da thread.
+  void daAfter.then(undefined, () => undefined).then(() => setImmediate(() => {
     let done = false;
     const finish = (r: DaResult) => {
       if (done) return;
@@ -392,6 +394,6 @@ export async function loadFixtureSplit(
     w.once('message', (r: DaResult) => finish(r));
     w.once('error', (e) => finish(fileProblem(`${name}: the reader failed: ${e.message}`)));
     w.once('exit', (code) => finish(fileProblem(`${name}: the reader stopped (exit code ${code})`)));
-  });
+  }));
   return { ok: true, problem, warnings: [], warningDiags: [], daPending: true };
 }

@@ -43,7 +43,15 @@ const vscode: HostApi =
     ? acquireVsCodeApi()
     : { getState: () => undefined, setState: () => undefined, postMessage: () => undefined };
 
-const post = (m: FromWebview) => vscode.postMessage(m);
+/** Start-up milestones as performance marks (read by `npm run bench:ui`), each recorded once. */
+const milestone = (name: string) => {
+  if (performance.getEntriesByName(name, 'mark').length === 0) performance.mark(name);
+};
+const post = (m: FromWebview) => {
+  if (m.type === 'requestStep') milestone('rnn:first-request');
+  vscode.postMessage(m);
+};
+milestone('rnn:script');
 const store = new Store(vscode);
 const data = new DataClient(post, () => performance.now());
 window.__rnnPerf = [];
@@ -303,6 +311,7 @@ function updateBodyState(s: State): void {
   const hasErrors = s.errors.some((d) => d.severity === 'error');
   const state = hasErrors ? 'errors' : s.run && paintedRun === s.run.runId ? 'ready' : 'loading';
   if (body.dataset.state !== state) body.dataset.state = state;
+  if (state === 'ready') milestone('rnn:first-paint');
 }
 
 function renderErrors(diags: Diag[]): void {
@@ -1227,6 +1236,7 @@ new ResizeObserver(() => {
 function onMessage(m: ToWebview): void {
   switch (m.type) {
     case 'init':
+      milestone('rnn:init');
       data.reset(m.run.runId);
       norms = undefined;
       act({ type: 'init', run: m.run, cursor: m.cursor });
@@ -1237,6 +1247,7 @@ function onMessage(m: ToWebview): void {
       act({ type: 'progress', progress: m.progress });
       return;
     case 'step': {
+      milestone('rnn:first-step');
       const step = data.onStep(m);
       const s = store.state;
       if (step && step.phase === s.cursor.phase && step.t === s.cursor.t) {
@@ -1280,4 +1291,5 @@ window.addEventListener('message', (e: MessageEvent) => {
 });
 
 renderChrome(store.state, undefined);
+milestone('rnn:ready-sent');
 post({ type: 'ready' });
