@@ -39,6 +39,8 @@ let daTarget: Float64Array | undefined;
 let daError: string | undefined;
 /** The pump stopped at the end of the forward, waiting for da. */
 let stalled = false;
+/** The running sums' checkpoints are all built (said in the progress after the run). */
+let sumsComplete = false;
 let gateGradLimitBytes = 0;
 let lastProgress = 0;
 let lastPhaseForward = true;
@@ -94,6 +96,7 @@ function postProgress(error: string | undefined = daError): void {
       backwardDone: r?.backwardDone ?? 0,
       finished: r?.finished ?? false,
       ...(hit ? { firstNonFinite: hit } : {}),
+      ...(sumsComplete ? { sumsComplete } : {}),
       ...(error ? { error } : {}),
     },
     memory: samplePeak(),
@@ -151,7 +154,10 @@ function pump(): void {
 /** After the run: the running sums' checkpoints, in short slices between requests. */
 function buildSums(): void {
   const r = runner;
-  if (r && r.finished && !runningSumsFor(r).build(SLICE_MS)) setImmediate(buildSums);
+  if (!r || !r.finished) return;
+  if (!runningSumsFor(r).build(SLICE_MS)) return void setImmediate(buildSums);
+  sumsComplete = true;
+  postProgress();
 }
 
 /** The engine's runner seen as the session's `RunView` (it adds the problem). */

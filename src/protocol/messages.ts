@@ -49,6 +49,11 @@ export interface Progress {
   firstNonFinite?: { phase: Phase; t: number; tensor: string };
   /** Set when the computation failed (engine error): the message to show. */
   error?: string;
+  /**
+   * Every backward step's running sums can now be served (their checkpoints are built): a
+   * backward step received earlier without `sum_*` tensors is worth asking for again.
+   */
+  sumsComplete?: boolean;
 }
 
 /**
