@@ -144,6 +144,8 @@ export class ForwardPass {
   private readonly Wa: Float64Array;
   private readonly Wx: Float64Array;
   private readonly Wy: Float64Array;
+  /** Workspace copy of the bias b (H). */
+  private readonly bW: Float64Array;
   private readonly Xc: Float64Array;
   private readonly P: Float64Array;
   private readonly Gs: Float64Array;
@@ -164,7 +166,7 @@ export class ForwardPass {
     this.x = problem.x.data;
     this.c0 = problem.c0?.data ?? new Float64Array(n_a * m);
     this.Tc = chunkSteps(m, T_x);
-    const sizes = [H * n_a, H * n_x, n_y * n_a, n_x * this.Tc * m, H * this.Tc * m, H * m, n_a * m, n_y * m, n_a * m];
+    const sizes = [H * n_a, H * n_x, n_y * n_a, n_x * this.Tc * m, H * this.Tc * m, H * m, n_a * m, n_y * m, n_a * m, H];
     const ws = (this.ws = kernels.workspace(sizes.reduce((p, q) => p + q, 0), sizes.length));
     this.Wa = ws.alloc(H * n_a);
     this.Wa.set(model.Wa);
@@ -180,6 +182,8 @@ export class ForwardPass {
     this.Ys = ws.alloc(n_y * m);
     this.cState = ws.alloc(n_a * m);
     this.cState.set(this.c0);
+    this.bW = ws.alloc(H);
+    this.bW.set(model.b);
     const S = n_a * m;
     this.gateViews = [0, 1, 2, 3].map((g) => this.Gs.subarray(Math.min(g, model.G - 1) * S, (Math.min(g, model.G - 1) + 1) * S));
   }
@@ -213,10 +217,13 @@ export class ForwardPass {
     const model = this.model, H = model.H, f = this.fwd, Gs = this.Gs;
     if (this.chunkStart < 0 || t >= this.chunkStart + this.chunkLen) this.project(t);
     const ld = this.chunkLen * m, col = (t - this.chunkStart) * m;
-    const P = this.P, b = model.b;
-    for (let r = 0; r < H; r++) {
-      const br = b[r], po = r * ld + col, go = r * m;
-      for (let j = 0; j < m; j++) Gs[go + j] = P[po + j] + br;
+    const P = this.P, b = this.bW;
+    if (this.ws.copyRows) this.ws.copyRows(Gs, 0, m, P, col, ld, H, m, b);
+    else {
+      for (let r = 0; r < H; r++) {
+        const br = b[r], po = r * ld + col, go = r * m;
+        for (let j = 0; j < m; j++) Gs[go + j] = P[po + j] + br;
+      }
     }
     const S = n_a * m;
     const aS = this.aState;
@@ -356,7 +363,7 @@ export class BackwardPass {
     this.Tc = chunkSteps(m, T_b);
     const ld = (this.ldc = this.Tc * m);
     const lstm = model.cell === 'lstm';
-    const sizes = [n_a * H, n_x * H, n_a * m, H * ld, ld * nz, n_x * ld, H * nz, H * m, n_a * m, lstm ? 7 * n_a * m : 0];
+    const sizes = [n_a * H, n_x * H, n_a * m, H * ld, ld * nz, n_x * ld, H * nz, H * m, n_a * m, lstm ? 7 * n_a * m : 0, H];
     const ws = (this.ws = kernels.workspace(sizes.reduce((p, q) => p + q, 0), sizes.length));
     this.carryC = ws.alloc(n_a * m);
     if (problem.dcFinal) this.carryC.set(problem.dcFinal.data);
@@ -371,7 +378,7 @@ export class BackwardPass {
     this.dXc = ws.alloc(n_x * ld);
     this.dWz = ws.alloc(H * nz);
     this.Ds = ws.alloc(H * m);
-    this.db = new Float64Array(H);
+    this.db = ws.alloc(H);
     this.xC = new Float64Array(this.Tc * n_x * m);
     this.daC = new Float64Array(this.Tc * n_a * m);
   }
@@ -425,17 +432,19 @@ export class BackwardPass {
           dot[g] = Ds[3 * S + q];
         }
       }
-    } else {
-      // da_next reaching step t: upstream + carried
-      for (let q = 0; q < S; q++) daRec[o + q] = daC[dco + q] + carryA[q];
-    }
-    if (model.cell === 'rnn') {
+    } else if (model.cell === 'rnn') {
+      // da_next reaching step t (upstream + carried) and dtanh = da_next ⊙ (1 − a²)
       const a = f.a;
       for (let q = 0; q < S; q++) {
+        const v = daC[dco + q] + carryA[q];
+        daRec[o + q] = v;
         const av = a[o + q];
-        Ds[q] = daRec[o + q] * (1 - av * av);
+        Ds[q] = v * (1 - av * av);
       }
-    } else if (!ws.lstmBackward) {
+    } else {
+      for (let q = 0; q < S; q++) daRec[o + q] = daC[dco + q] + carryA[q];
+    }
+    if (model.cell === 'lstm' && !ws.lstmBackward) {
       const c = f.c!, ft = f.ft!, it = f.it!, cct = f.cct!, ot = f.ot!;
       const dcRec = bw.dc!;
       const keep = this.keepGateGrads && bw.dft !== undefined;
@@ -465,9 +474,12 @@ export class BackwardPass {
     }
     // the recurrent part only: da_prev = Waᵀ·d⟨t⟩; then d⟨t⟩ joins the chunk for dW and dx
     ws.gemmNN(n_a, m, H, this.WaT, 0, H, Ds, 0, m, carryA, 0, m, false);
-    for (let r = 0; r < H; r++) {
-      const so = r * m, dro = r * ld + col;
-      for (let j = 0; j < m; j++) D[dro + j] = Ds[so + j];
+    if (ws.copyRows) ws.copyRows(D, col, ld, Ds, 0, m, H, m, null);
+    else {
+      for (let r = 0; r < H; r++) {
+        const so = r * m, dro = r * ld + col;
+        for (let j = 0; j < m; j++) D[dro + j] = Ds[so + j];
+      }
     }
     // zᵀ = [a_prev; x⟨t⟩]ᵀ of this step, for the chunk's dW product
     const Zt = this.Zt, aPrev = t === 0 ? this.problem.a0.data : f.a, aOff = t === 0 ? 0 : o - S;
@@ -506,11 +518,14 @@ export class BackwardPass {
       const D = this.D, ws = this.ws;
       ws.gemmNN(H, nz, K, D, 0, ld, this.Zt, 0, nz, this.dWz, 0, nz, true);
       const db = this.db;
-      for (let r = 0; r < H; r++) {
-        let s = 0;
-        const ro = r * ld;
-        for (let q = 0; q < K; q++) s += D[ro + q];
-        db[r] += s;
+      if (ws.rowSumsAdd) ws.rowSumsAdd(D, 0, ld, H, K, db);
+      else {
+        for (let r = 0; r < H; r++) {
+          let s = 0;
+          const ro = r * ld;
+          for (let q = 0; q < K; q++) s += D[ro + q];
+          db[r] += s;
+        }
       }
       ws.gemmNN(n_x, K, H, this.WxT, 0, H, D, 0, ld, this.dXc, 0, ld, false);
       // slot s holds step tFirst - s

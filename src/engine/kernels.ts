@@ -26,11 +26,19 @@ export interface Workspace {
    * `tanhInPlace(p, n)`: p[0..n) = tanh(p[0..n));
    * `lstmCell(G, c, a, S)`: G (4S) pre-activations [f; i; c; o] → activations in place,
    * c ← ft⊙c + it⊙cct, a ← ot⊙tanh(c);
-   * `lstmBackward(inp, S, dc, Ds)`: one step's LSTM cell backward (elementwise), see `jsLstmBackward`.
+   * `lstmBackward(inp, S, dc, Ds)`: one step's LSTM cell backward (elementwise), see `jsLstmBackward`;
+   * `copyRows`, `rowSumsAdd`: the passes' strided copies and bias sums.
    */
   tanhInPlace?: (p: Float64Array, n: number) => void;
   lstmCell?: (G: Float64Array, c: Float64Array, a: Float64Array, S: number) => void;
   lstmBackward?: (inp: Float64Array, S: number, dc: Float64Array, Ds: Float64Array) => void;
+  /** dst[dOff + r·ldd + j] = src[sOff + r·lds + j] (+ b[r]) for r < rows, j < cols. */
+  copyRows?: (
+    dst: Float64Array, dOff: number, ldd: number, src: Float64Array, sOff: number, lds: number, rows: number, cols: number,
+    b: Float64Array | null,
+  ) => void;
+  /** out[r] += Σ_q A[aOff + r·lda + q] (q < K in order) for r < M. */
+  rowSumsAdd?: (A: Float64Array, aOff: number, lda: number, M: number, K: number, out: Float64Array) => void;
 }
 
 /**

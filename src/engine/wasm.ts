@@ -29,6 +29,8 @@ type Exports = {
   tanhInPlace: (p: number, n: number) => void;
   lstmCell: (pG: number, S: number, pc: number, pa: number) => void;
   lstmBackward: (pIn: number, S: number, pdc: number, pDs: number) => void;
+  copyRows: (pDst: number, ldd: number, pSrc: number, lds: number, rows: number, cols: number, pb: number) => void;
+  rowSumsAdd: (pA: number, lda: number, M: number, K: number, pOut: number) => void;
 };
 
 /**
@@ -80,6 +82,32 @@ class Instance {
     }
     jsLstmBackward(inp, S, dc, Ds);
   }
+  copyRows(
+    dst: Float64Array, dOff: number, ldd: number, src: Float64Array, sOff: number, lds: number, rows: number, cols: number,
+    b: Float64Array | null,
+  ): void {
+    const buf = this.buf;
+    if (dst.buffer === buf && src.buffer === buf && (b === null || b.buffer === buf)) {
+      this.ex.copyRows(dst.byteOffset + dOff * 8, ldd, src.byteOffset + sOff * 8, lds, rows, cols, b === null ? 0 : b.byteOffset);
+      return;
+    }
+    for (let r = 0; r < rows; r++) {
+      const br = b === null ? 0 : b[r], d = dOff + r * ldd, s = sOff + r * lds;
+      for (let j = 0; j < cols; j++) dst[d + j] = b === null ? src[s + j] : src[s + j] + br;
+    }
+  }
+  rowSumsAdd(A: Float64Array, aOff: number, lda: number, M: number, K: number, out: Float64Array): void {
+    if (A.buffer === this.buf && out.buffer === this.buf) {
+      this.ex.rowSumsAdd(A.byteOffset + aOff * 8, lda, M, K, out.byteOffset);
+      return;
+    }
+    for (let r = 0; r < M; r++) {
+      let s = 0;
+      const ro = aOff + r * lda;
+      for (let q = 0; q < K; q++) s += A[ro + q];
+      out[r] += s;
+    }
+  }
 }
 
 /** A region [base, end) of an instance's memory, handed out by a bump pointer. */
@@ -110,6 +138,15 @@ class RegionWorkspace implements Workspace {
   }
   lstmBackward(inp: Float64Array, S: number, dc: Float64Array, Ds: Float64Array): void {
     this.inst.lstmBackward(inp, S, dc, Ds);
+  }
+  copyRows(
+    dst: Float64Array, dOff: number, ldd: number, src: Float64Array, sOff: number, lds: number, rows: number, cols: number,
+    b: Float64Array | null,
+  ): void {
+    this.inst.copyRows(dst, dOff, ldd, src, sOff, lds, rows, cols, b);
+  }
+  rowSumsAdd(A: Float64Array, aOff: number, lda: number, M: number, K: number, out: Float64Array): void {
+    this.inst.rowSumsAdd(A, aOff, lda, M, K, out);
   }
 }
 

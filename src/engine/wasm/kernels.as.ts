@@ -644,3 +644,50 @@ function lstmBackPair(
     v128.store(pD, dft); v128.store(pD + s, dit); v128.store(pD + 2 * s, dcct); v128.store(pD + 3 * s, dot);
   }
 }
+
+// ---------------------------------------------------------------- small strided moves
+
+/** dst[r·ldd + j] = src[r·lds + j] + (pb ? b[r] : 0) for r < rows, j < cols (byte pointers, strides in elements). */
+export function copyRows(pDst: usize, ldd: i32, pSrc: usize, lds: i32, rows: i32, cols: i32, pb: usize): void {
+  const sd: usize = <usize>ldd << 3, ss: usize = <usize>lds << 3;
+  const n2 = cols & ~1;
+  for (let r = 0; r < rows; r++) {
+    const d: usize = pDst + <usize>r * sd, s: usize = pSrc + <usize>r * ss;
+    if (pb) {
+      const bv = v128.load64_splat(pb + (<usize>r << 3));
+      let j = 0;
+      for (; j < n2; j += 2) {
+        const o: usize = <usize>j << 3;
+        v128.store(d + o, f64x2.add(v128.load(s + o), bv));
+      }
+      if (j < cols) store<f64>(d + (<usize>j << 3), load<f64>(s + (<usize>j << 3)) + f64x2.extract_lane(bv, 0));
+    } else {
+      memory.copy(d, s, <usize>cols << 3);
+    }
+  }
+}
+
+/** out[r] += Σ_{q<K} A[r·lda + q] for r < M, the sum in order q = 0, 1, … (as the JavaScript loop). */
+export function rowSumsAdd(pA: usize, lda: i32, M: i32, K: i32, pOut: usize): void {
+  const sa: usize = <usize>lda << 3;
+  let r = 0;
+  // four rows at a time: four independent sums (each still in order over q)
+  for (; r + 3 < M; r += 4) {
+    const a0: usize = pA + <usize>r * sa, a1: usize = a0 + sa, a2: usize = a1 + sa, a3: usize = a2 + sa;
+    let s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+    for (let q = 0; q < K; q++) {
+      const o: usize = <usize>q << 3;
+      s0 += load<f64>(a0 + o); s1 += load<f64>(a1 + o); s2 += load<f64>(a2 + o); s3 += load<f64>(a3 + o);
+    }
+    const po: usize = pOut + (<usize>r << 3);
+    store<f64>(po, load<f64>(po) + s0); store<f64>(po, load<f64>(po, 8) + s1, 8);
+    store<f64>(po, load<f64>(po, 16) + s2, 16); store<f64>(po, load<f64>(po, 24) + s3, 24);
+  }
+  for (; r < M; r++) {
+    const a0: usize = pA + <usize>r * sa;
+    let s0 = 0.0;
+    for (let q = 0; q < K; q++) s0 += load<f64>(a0 + (<usize>q << 3));
+    const po: usize = pOut + (<usize>r << 3);
+    store<f64>(po, load<f64>(po) + s0);
+  }
+}
