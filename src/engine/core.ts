@@ -117,6 +117,16 @@ export function chunkSteps(m: number, T: number): number {
   return Math.max(1, Math.min(T, Math.ceil(128 / Math.max(1, m))));
 }
 
+/**
+ * Steps of x (and da) gathered at once out of the NumPy layout: a multiple of the chunk length Tc,
+ * up to ~32 steps and ~2 MB of (n_x + n_a)·m·steps doubles. In the (n, m, T) layout the steps of one
+ * (row, batch column) are contiguous and the next one is T doubles away, so reading 4 steps at a
+ * time used half a cache line per row and defeated the prefetcher; 16–32 steps read whole lines.
+ */
+export function gatherSteps(Tc: number, n_x: number, n_a: number, m: number): number {
+  return Tc * Math.max(1, Math.min(Math.floor(32 / Tc), Math.floor(262144 / Math.max(1, (n_x + n_a) * m * Tc))));
+}
+
 export function allocForward(cell: CellType, dims: Dims): ForwardCaches {
   const { n_a, n_y, m, T_x } = dims;
   const S = T_x * n_a * m;
@@ -158,6 +168,9 @@ export class ForwardPass {
   private readonly Ys: Float64Array;
   private chunkStart = -1;
   private chunkLen = 0;
+  /** Steps per gather of x (a multiple of Tc) and the first step held in Xc (n_x, Gx·m). */
+  private readonly Gx: number;
+  private xStart = -1;
 
   constructor(readonly model: Model, readonly problem: Problem, kernels: Kernels) {
     const { n_x, n_a, n_y, m, T_x } = model.dims;
@@ -166,7 +179,8 @@ export class ForwardPass {
     this.x = problem.x.data;
     this.c0 = problem.c0?.data ?? new Float64Array(n_a * m);
     this.Tc = chunkSteps(m, T_x);
-    const sizes = [H * n_a, H * n_x, n_y * n_a, n_x * this.Tc * m, H * this.Tc * m, H * m, n_a * m, n_y * m, n_a * m, H];
+    this.Gx = gatherSteps(this.Tc, n_x, n_a, m);
+    const sizes = [H * n_a, H * n_x, n_y * n_a, n_x * this.Gx * m, H * this.Tc * m, H * m, n_a * m, n_y * m, n_a * m, H];
     const ws = (this.ws = kernels.workspace(sizes.reduce((p, q) => p + q, 0), sizes.length));
     this.Wa = ws.alloc(H * n_a);
     this.Wa.set(model.Wa);
@@ -174,7 +188,7 @@ export class ForwardPass {
     this.Wx.set(model.Wx);
     this.Wy = ws.alloc(n_y * n_a);
     this.Wy.set(model.Wy);
-    this.Xc = ws.alloc(n_x * this.Tc * m);
+    this.Xc = ws.alloc(n_x * this.Gx * m);
     this.P = ws.alloc(H * this.Tc * m);
     this.Gs = ws.alloc(H * m);
     this.aState = ws.alloc(n_a * m);
@@ -197,15 +211,24 @@ export class ForwardPass {
     const { n_x, m, T_x } = this.model.dims;
     const H = this.model.H;
     const len = Math.min(this.Tc, T_x - t0);
-    const ld = len * m;
+    const ld = len * m, ldX = this.Gx * m;
     const Xc = this.Xc, x = this.x;
-    for (let k = 0; k < n_x; k++) {
-      for (let j = 0; j < m; j++) {
-        const src = (k * m + j) * T_x + t0, dst = k * ld + j;
-        for (let s = 0; s < len; s++) Xc[dst + s * m] = x[src + s];
+    if (this.xStart < 0 || t0 + len > this.xStart + this.Gx) {
+      // gather x⟨t0⟩ … x⟨t0+G-1⟩ as (n_x, G·m): 8 batch columns at a time, so the 8 source rows
+      // stay in L1 while their steps are read in order
+      const gl = Math.min(this.Gx, T_x - t0);
+      for (let k = 0; k < n_x; k++) {
+        for (let j0 = 0; j0 < m; j0 += 8) {
+          const j1 = Math.min(m, j0 + 8);
+          for (let s = 0; s < gl; s++) {
+            const dst = k * ldX + s * m, src = k * m * T_x + t0 + s;
+            for (let j = j0; j < j1; j++) Xc[dst + j] = x[src + j * T_x];
+          }
+        }
       }
+      this.xStart = t0;
     }
-    this.ws.gemmNN(H, ld, n_x, this.Wx, 0, n_x, Xc, 0, ld, this.P, 0, ld, false);
+    this.ws.gemmNN(H, ld, n_x, this.Wx, 0, n_x, Xc, (t0 - this.xStart) * m, ldX, this.P, 0, ld, false);
     this.chunkStart = t0;
     this.chunkLen = len;
   }
@@ -306,6 +329,17 @@ export function allocBackward(cell: CellType, dims: Dims, T_b: number, keepGateG
   return bw;
 }
 
+/** dst[u·rows + q] = src[q·T + t − u] for u < n, q < rows (steps t, t−1, … of an (rows, T) array). */
+function gatherBack(src: Float64Array, T: number, dst: Float64Array, rows: number, t: number, n: number): void {
+  for (let q0 = 0; q0 < rows; q0 += 8) {
+    const q1 = Math.min(rows, q0 + 8);
+    for (let u = 0; u < n; u++) {
+      const o = u * rows, so = t - u;
+      for (let q = q0; q < q1; q++) dst[o + q] = src[q * T + so];
+    }
+  }
+}
+
 /**
  * Backpropagation through time, one step at a time from t = T_b-1 down, into preallocated caches.
  * Steps are grouped into chunks whose dW and dx products are done together by `flush()`;
@@ -324,9 +358,15 @@ export class BackwardPass {
   /** x (n_x, m, T_x) and da (n_a, m, T_b) in NumPy layout, read a chunk at a time. */
   private readonly x: Float64Array;
   private readonly daUp: Float64Array;
-  /** The chunk's steps, step-major by slot: x⟨t⟩ and upstream da⟨t⟩ for t = (chunk's first step) − slot. */
+  /**
+   * Gathered steps, step-major by slot: x⟨t⟩ and upstream da⟨t⟩ for t = gHi − slot (G of them, a
+   * multiple of the chunk length); the current chunk's slot s is gathered slot `gOff + s`.
+   */
   private readonly xC: Float64Array;
   private readonly daC: Float64Array;
+  private readonly G: number;
+  private gHi = -1;
+  private gOff = 0;
   private readonly WaT: Float64Array;
   private readonly WxT: Float64Array;
   /** da_prev carried to the next (earlier) step; the recurrent product's output. */
@@ -379,8 +419,9 @@ export class BackwardPass {
     this.dWz = ws.alloc(H * nz);
     this.Ds = ws.alloc(H * m);
     this.db = ws.alloc(H);
-    this.xC = new Float64Array(this.Tc * n_x * m);
-    this.daC = new Float64Array(this.Tc * n_a * m);
+    this.G = gatherSteps(this.Tc, n_x, n_a, m);
+    this.xC = new Float64Array(this.G * n_x * m);
+    this.daC = new Float64Array(this.G * n_a * m);
   }
 
   get stepsComputed(): number {
@@ -400,7 +441,7 @@ export class BackwardPass {
     const S = n_a * m, o = t * S, ld = this.ldc, s = this.pending, col = s * m;
     if (s === 0) this.loadChunk(t);
     const D = this.D, Ds = this.Ds, carryA = this.carryA, carryC = this.carryC, daRec = bw.da;
-    const daC = this.daC, dco = s * S;
+    const daC = this.daC, dco = (this.gOff + s) * S;
     const ws = this.ws;
     if (model.cell === 'lstm' && ws.lstmBackward) {
       // the cell backward runs in wasm on a copy of this step's operands
@@ -483,7 +524,7 @@ export class BackwardPass {
     }
     // zᵀ = [a_prev; x⟨t⟩]ᵀ of this step, for the chunk's dW product
     const Zt = this.Zt, aPrev = t === 0 ? this.problem.a0.data : f.a, aOff = t === 0 ? 0 : o - S;
-    const x = this.xC, xo = s * n_x * m;
+    const x = this.xC, xo = (this.gOff + s) * n_x * m;
     for (let j = 0; j < m; j++) {
       const zr = (col + j) * nz;
       for (let k = 0; k < n_a; k++) Zt[zr + k] = aPrev[aOff + k * m + j];
@@ -494,19 +535,23 @@ export class BackwardPass {
     if (this.pending === this.Tc || this.computed === this.T_b) this.flush();
   }
 
-  /** Reads x and the upstream da of steps t, t−1, … (one chunk) out of the NumPy layout. */
+  /**
+   * Makes x and the upstream da of the chunk starting at step t (steps t, t−1, …) available: when
+   * they are not gathered yet, reads steps t … t−G+1 out of the NumPy layout (8 rows at a time, so
+   * the 8 source rows stay in L1 while their steps are read in order).
+   */
   private loadChunk(t: number): void {
+    const len = Math.min(this.Tc, t + 1);
+    if (this.gHi >= 0 && t <= this.gHi && t - len + 1 > this.gHi - this.G) {
+      this.gOff = this.gHi - t;
+      return;
+    }
     const { n_x, n_a, m, T_x } = this.model.dims;
-    const len = Math.min(this.Tc, t + 1), T_b = this.T_b;
-    const x = this.x, xC = this.xC, nxm = n_x * m, da = this.daUp, daC = this.daC, S = n_a * m;
-    for (let q = 0; q < nxm; q++) {
-      const src = q * T_x + t;
-      for (let s = 0; s < len; s++) xC[s * nxm + q] = x[src - s];
-    }
-    for (let q = 0; q < S; q++) {
-      const src = q * T_b + t;
-      for (let s = 0; s < len; s++) daC[s * S + q] = da[src - s];
-    }
+    const gl = Math.min(this.G, t + 1);
+    gatherBack(this.x, T_x, this.xC, n_x * m, t, gl);
+    gatherBack(this.daUp, this.T_b, this.daC, n_a * m, t, gl);
+    this.gHi = t;
+    this.gOff = 0;
   }
 
   /** Batched products for the pending steps: dW += D·Zt, db += ΣD, dx = Wxᵀ·D. */
