@@ -47,6 +47,11 @@ export class DataClient {
   readonly chunks = new Lru<string, WindowChunk>(160);
   private readonly inflight = new Map<string, { id: number; at: number }>();
   private readonly byId = new Map<number, string>();
+  /**
+   * Set (to the first request id sent after it) once the host said every backward step's running
+   * sums can be served: a backward reply to an older request that lacks them is asked for again.
+   */
+  private sumsEpoch = 0;
 
   /** Called with request → reply milliseconds of every step reply (diagnostics, benchmark). */
   onStepLatency?: (ms: number) => void;
@@ -64,6 +69,38 @@ export class DataClient {
     this.chunks.clear();
     this.inflight.clear();
     this.byId.clear();
+    this.sumsEpoch = 0;
+  }
+
+  /** A backward step without its running sums (`sum_*`): sent before the host could compute them. */
+  static lacksSums(step: Pick<StepData, 'phase' | 'tensors'>): boolean {
+    return step.phase === 'backward' && !step.tensors.some((t) => t.name.startsWith('sum_'));
+  }
+
+  /**
+   * The host can now serve every backward step's running sums (`progress.sumsComplete`): forget
+   * the cached backward steps that lack them, so the next `ensureStep` asks again. Acts once per
+   * run; returns the keys dropped (empty on repeats).
+   */
+  onSumsComplete(): string[] {
+    if (this.sumsEpoch) return [];
+    this.sumsEpoch = this.nextId;
+    const dropped: string[] = [];
+    for (const key of this.steps.keys()) {
+      const s = this.steps.peek(key);
+      if (s && DataClient.lacksSums(s)) {
+        this.steps.delete(key);
+        dropped.push(key);
+      }
+    }
+    // Replies still on their way were asked for before: let the next ensureStep ask again.
+    for (const [key, f] of this.inflight) {
+      if (key.startsWith('s:backward:')) {
+        this.inflight.delete(key);
+        this.byId.delete(f.id);
+      }
+    }
+    return dropped;
   }
 
   static stepKey(phase: Phase, t: number): string {
@@ -118,6 +155,8 @@ export class DataClient {
       tensors.push({ name: p.name, rows: p.rows, cols: p.cols, data: new Float64Array(p.data) });
     }
     const step: StepData = { runId: m.runId, phase: m.phase, t: m.t, tensors };
+    // Asked for before the sums could be served (the fresh request is on its way): not worth keeping.
+    if (this.sumsEpoch && m.inReplyTo < this.sumsEpoch && DataClient.lacksSums(step)) return undefined;
     this.steps.set(DataClient.stepKey(m.phase, m.t), step);
     return step;
   }

@@ -10,6 +10,7 @@ import { css, readPalette, type Palette } from './colors';
 import { clear, h, icon, setText, show } from './dom';
 import { WINDOW_LABEL, tensorDoc, windowTensors } from './equations';
 import { full, shapeText, short } from './format';
+import { gridMove, isActivateKey, normText, timeCellText, timePage, type CellValue, type GridPos, type GridShape } from './gridnav';
 import { cellSize, ctx2d, fixCssSize, paintGrid, setCssSize, stats, type Stats } from './heatmap';
 import {
   Store,
@@ -130,10 +131,13 @@ const stepEl = h('section', { id: 'step', 'aria-label': 'Tensors of the current 
 const normsEl = h('section', { id: 'norms', hidden: true, 'aria-label': 'Gradient norms over time' });
 const normsCanvas = h('canvas', {
   id: 'normsPlot',
-  role: 'img',
-  'aria-label': 'Plot of the norms of da and dc over time, log scale',
+  tabindex: 0,
+  'aria-label':
+    'Plot of the norms of da and dc over time, log scale. Left and right arrows read the norms at each step, Enter goes to that step.',
   height: 150,
 });
+/** Keyboard cursor of the norm plot: a box over the focused step. */
+const normsMark = h('div', { class: 'mark-focus', hidden: true });
 const timeEl = h('section', { id: 'time', 'aria-label': 'Units by time heatmaps' });
 const tooltip = h('div', { id: 'tooltip', role: 'tooltip', hidden: true });
 const readout = h('div', { id: 'readout', 'aria-live': 'polite', class: 'readout' });
@@ -171,7 +175,7 @@ function buildSkeleton(): void {
   );
   normsEl.append(
     h('h2', { text: 'Gradient norms ‖da⟨t⟩‖, ‖dc⟨t⟩‖ (log scale)' }),
-    h('div', { class: 'plot-wrap' }, normsCanvas),
+    h('div', { class: 'plot-wrap' }, normsCanvas, normsMark),
     h('div', { class: 'legend-row', id: 'normsLegend' }),
   );
   const helpRows: [string, string][] = [
@@ -183,7 +187,10 @@ function buildSkeleton(): void {
     ['F9', 'Toggle a breakpoint on this step'],
     ['Home / End', 'First step / last computed step'],
     ['← / →', 'Step back / forward while the timeline is focused'],
-    ['Arrow keys', 'Move between cells of a focused heatmap; the value is read out'],
+    ['Arrow keys', 'Move between cells of a focused heatmap or the norm plot; the exact value is read out'],
+    ['Home / End', 'In a focused heatmap: first / last column (step, in the across-time views)'],
+    ['PageUp / PageDown', 'In a focused across-time view: move further back / ahead in time'],
+    ['Enter / Space', 'In a focused across-time view: go to that step (like a click)'],
     ['T', 'Table view on/off'],
     ['E', 'Equations on/off'],
     ['?', 'This help; Escape closes it'],
@@ -515,28 +522,60 @@ function attachCanvasEvents(card: Card): void {
     announceCell(card);
     drawCardOverlay(card);
   });
-  card.canvas.addEventListener('blur', () => drawCardOverlay(card));
-  card.canvas.addEventListener('keydown', (e) => {
-    const t = card.tensor;
-    if (!t) return;
-    const f = card.focus;
-    const moves: Record<string, [number, number]> = {
-      ArrowUp: [-1, 0],
-      ArrowDown: [1, 0],
-      ArrowLeft: [0, -1],
-      ArrowRight: [0, 1],
-    };
-    const mv = moves[e.key];
-    if (!mv) return;
+  card.canvas.addEventListener('blur', () => {
+    drawCardOverlay(card);
+    hideTooltip();
+  });
+  attachGridKeys(card.canvas, {
+    shape: () => (card.tensor ? { rows: card.tensor.rows, cols: card.tensor.cols } : undefined),
+    pos: () => card.focus,
+    moveTo: (p) => {
+      card.focus = p;
+      announceCell(card);
+      drawCardOverlay(card);
+    },
+  });
+}
+
+/**
+ * Keyboard for a focusable canvas with a cell cursor (per-step heatmaps, units × time heatmaps,
+ * the norm plot): arrows / Home / End / PageUp / PageDown move the cursor, Enter / Space
+ * `activate` it. Keys handled here stop here, so the panel's own Home / End / arrows do not also
+ * act; anything else (F10, F5, F9, ?, T, E …) goes on to the panel's keys.
+ */
+interface GridKeys {
+  shape(): GridShape | undefined;
+  pos(): GridPos;
+  moveTo(p: GridPos): void;
+  activate?(): void;
+}
+
+function attachGridKeys(el: HTMLElement, g: GridKeys): void {
+  el.addEventListener('keydown', (e) => {
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    const shape = g.shape();
+    if (!shape) return;
+    if (g.activate && isActivateKey(e.key)) {
+      e.preventDefault();
+      e.stopPropagation();
+      g.activate();
+      return;
+    }
+    const p = gridMove(e.key, g.pos(), shape);
+    if (!p) return;
     e.preventDefault();
     e.stopPropagation();
-    card.focus = {
-      i: Math.min(t.rows - 1, Math.max(0, f.i + mv[0])),
-      j: Math.min(t.cols - 1, Math.max(0, f.j + mv[1])),
-    };
-    announceCell(card);
-    drawCardOverlay(card);
+    g.moveTo(p);
   });
+}
+
+/**
+ * Say a focused cell's value: into the aria-live readout, and in the tooltip next to the cell
+ * (`x`, `y`: the cell's bottom-right corner in viewport pixels) while `el` has the focus.
+ */
+function announce(el: HTMLElement, text: string, x: number, y: number): void {
+  setText(readout, text);
+  if (document.activeElement === el) showTooltip(text, x, y);
 }
 
 function announceCell(card: Card): void {
@@ -545,11 +584,13 @@ function announceCell(card: Card): void {
   const { i, j } = card.focus;
   if (i >= t.rows || j >= t.cols) card.focus = { i: 0, j: 0 };
   const v = t.data[card.focus.i * t.cols + card.focus.j];
-  const text = `${card.name}[${card.focus.i}, ${card.focus.j}] = ${full(v)}`;
-  setText(readout, text);
   const r = card.canvas.getBoundingClientRect();
-  if (document.activeElement === card.canvas)
-    showTooltip(text, r.left + (card.focus.j + 1) * card.cellW, r.top + (card.focus.i + 1) * card.cellH);
+  announce(
+    card.canvas,
+    `${card.name}[${card.focus.i}, ${card.focus.j}] = ${full(v)}`,
+    r.left + (card.focus.j + 1) * card.cellW,
+    r.top + (card.focus.i + 1) * card.cellH,
+  );
 }
 
 function showTooltip(text: string, x: number, y: number): void {
@@ -573,6 +614,16 @@ const place = (el: HTMLElement, x: number, y: number, w: number, hh: number) => 
   el.style.setProperty('height', `${hh}px`);
 };
 
+/**
+ * The keyboard-focus box over a cell at canvas CSS pixels (`x`, `y`, `w` × `hh`), at least 6 px
+ * each way (centred on the cell) so it stays visible over 1-pixel cells of a long run.
+ */
+function placeFocus(el: HTMLElement, x: number, y: number, w: number, hh: number, border = 0): void {
+  const W = Math.max(6, w);
+  const H = Math.max(6, hh);
+  place(el, x - (W - w) / 2 + border - 1, y - (H - hh) / 2 + border - 1, W, H);
+}
+
 /** Selected batch column and keyboard-focus outlines: two positioned boxes over the canvas. */
 function drawCardOverlay(card: Card): void {
   const t = card.tensor;
@@ -583,7 +634,7 @@ function drawCardOverlay(card: Card): void {
   if (showCol) place(card.colMark, s.batch * card.cellW, 0, card.cellW, t.rows * card.cellH);
   const focused = document.activeElement === card.canvas;
   show(card.focusMark, focused);
-  if (focused) place(card.focusMark, card.focus.j * card.cellW, card.focus.i * card.cellH, card.cellW, card.cellH);
+  if (focused) placeFocus(card.focusMark, card.focus.j * card.cellW, card.focus.i * card.cellH, card.cellW, card.cellH, 1);
 }
 
 function paintCard(card: Card, t: Tensor, s: State): void {
@@ -751,6 +802,11 @@ interface WindowView {
   cellW: number;
   cellH: number;
   rows: number;
+  /** Keyboard cell cursor: unit row `i`, absolute step `t` (0-based). */
+  focus: { i: number; t: number };
+  /** Keep `focus` when the canvas gets the focus (a click or a rebuild), instead of moving it to the cursor's step. */
+  keepFocus: boolean;
+  focusMark: HTMLElement;
 }
 
 let windows: WindowView[] = [];
@@ -758,6 +814,8 @@ let windowsKey = '';
 let paletteVersion = 0;
 
 function buildWindows(run: State['run'] & {}, phase: State['cursor']['phase']): void {
+  // A rebuild (forward ⇄ backward) must not drop the keyboard focus of a view that stays.
+  const had = windows.find((w) => document.activeElement === w.canvas);
   clear(timeEl);
   windows = [];
   const names = [
@@ -767,15 +825,18 @@ function buildWindows(run: State['run'] & {}, phase: State['cursor']['phase']): 
   for (const [n, backward] of names) {
     const canvas = h('canvas', {
       class: 'win',
-      role: 'img',
-      'aria-label': `${WINDOW_LABEL[n] ?? n}: units by time for the selected example; click a column to jump to that step`,
+      tabindex: 0,
+      'aria-label':
+        `${WINDOW_LABEL[n] ?? n}: units by time for the selected example. Arrow keys read values, ` +
+        'Home and End go to the first and last step, Enter or a click goes to that step.',
     });
+    const focusMark = h('div', { class: 'mark-focus', hidden: true });
     const caption = h('div', { class: 'muted caption' });
     const el = h(
       'div',
       { class: 'window', 'data-window': n },
       h('div', { class: 'win-title' }, h('span', { class: 'tname', text: WINDOW_LABEL[n] ?? n }), ' ', caption),
-      h('div', { class: 'hm-wrap' }, canvas),
+      h('div', { class: 'hm-wrap' }, canvas, focusMark),
     );
     timeEl.append(el);
     const w: WindowView = {
@@ -793,27 +854,127 @@ function buildWindows(run: State['run'] & {}, phase: State['cursor']['phase']): 
       cellW: 1,
       cellH: 1,
       rows: 0,
+      focus: { i: 0, t: 0 },
+      keepFocus: false,
+      focusMark,
     };
+    /** The cell under the mouse: unit row and absolute step, or undefined outside the cells. */
+    const cellAt = (e: MouseEvent) => {
+      const t = w.start + Math.floor(e.offsetX / w.cellW);
+      const i = Math.floor((e.offsetY - WIN_TOP) / w.cellH);
+      const k = t - w.start;
+      return k >= 0 && k < w.span && i >= 0 && i < w.rows ? { i, t } : undefined;
+    };
+    canvas.addEventListener('mousedown', () => {
+      w.keepFocus = true;
+    });
     canvas.addEventListener('click', (e) => {
-      const s = store.state;
-      if (!s.run) return;
       const t = w.start + Math.floor(e.offsetX / w.cellW);
       if (t < w.start || t >= w.start + w.span) return;
-      const c = w.backward ? { phase: 'backward' as const, t } : { phase: 'forward' as const, t };
-      if (w.backward && t >= s.run.T_b) return;
-      act({ type: 'goTo', index: indexOf(s.run, c) });
+      const c = cellAt(e);
+      if (c) w.focus = c;
+      else w.focus = { i: w.focus.i, t };
+      goToWindowStep(w, t);
+      drawWindowFocus(w);
     });
     canvas.addEventListener('mousemove', (e) => {
-      const t = w.start + Math.floor(e.offsetX / w.cellW);
-      const i = Math.floor(e.offsetY / w.cellH);
-      const k = t - w.start;
-      if (k < 0 || k >= w.span || i < 0 || i >= w.rows) return hideTooltip();
-      const v = w.buf.have[k] ? full(w.buf.data[i * w.span + k]) : 'not computed yet';
-      showTooltip(`${w.tensor}[${i}] at t = ${t + 1}, example ${store.state.batch + 1}: ${v}`, e.clientX, e.clientY);
+      const c = cellAt(e);
+      if (!c) return hideTooltip();
+      showTooltip(timeCellText(w.tensor, c.i, c.t, store.state.batch, windowValue(w, store.state, c.i, c.t)), e.clientX, e.clientY);
     });
-    canvas.addEventListener('mouseleave', hideTooltip);
+    canvas.addEventListener('mouseleave', () => {
+      if (document.activeElement === canvas) announceWindow(w);
+      else hideTooltip();
+    });
+    canvas.addEventListener('focus', () => {
+      const s = store.state;
+      if (!w.keepFocus && s.run && s.cursor.phase !== 'totals') w.focus = { i: w.focus.i, t: s.cursor.t };
+      w.keepFocus = false;
+      windowFocusMoved(w);
+    });
+    canvas.addEventListener('blur', () => {
+      hideTooltip();
+      show(w.focusMark, false);
+      // Back to the page around the debugger's cursor.
+      scheduleWindows();
+    });
+    attachGridKeys(canvas, {
+      shape: () => {
+        const run = store.state.run;
+        if (!run) return undefined;
+        const T = w.backward ? run.T_b : run.dims.T_x;
+        return { rows: Math.max(1, w.rows), cols: T, page: timePage(T) };
+      },
+      pos: () => ({ i: w.focus.i, j: w.focus.t }),
+      moveTo: (p) => {
+        w.focus = { i: p.i, t: p.j };
+        windowFocusMoved(w);
+      },
+      activate: () => goToWindowStep(w, w.focus.t),
+    });
     windows.push(w);
   }
+  if (had) {
+    const w = windows.find((x) => x.tensor === had.tensor && x.backward === had.backward);
+    if (w) {
+      w.focus = had.focus;
+      w.keepFocus = true;
+      w.canvas.focus();
+    }
+  }
+}
+
+/** Rows of the cursor band above a units × time heatmap's cells (breakpoints, the cursor line). */
+const WIN_TOP = 6;
+
+/** Jump the debugger to step `t` of a units × time view's pass (a click or Enter). */
+function goToWindowStep(w: WindowView, t: number): void {
+  const s = store.state;
+  if (!s.run) return;
+  if (t < 0 || t >= (w.backward ? s.run.T_b : s.run.dims.T_x)) return;
+  perfStart = performance.now();
+  act({ type: 'goTo', index: indexOf(s.run, { phase: w.backward ? 'backward' : 'forward', t }) });
+}
+
+/** The value of unit `i` at step `t` in a view, or why there is none (not computed, not loaded yet). */
+function windowValue(w: WindowView, s: State, i: number, t: number): CellValue {
+  if (!s.run) return 'not computed';
+  const [lo, hi] = computedRange(s, w.backward);
+  if (t < lo || t >= hi) return 'not computed';
+  const k = t - w.start;
+  if (k < 0 || k >= w.span || !w.buf.have[k] || i >= w.rows) return 'loading';
+  return w.buf.data[i * w.span + k];
+}
+
+/** The step a view pages around: its keyboard cursor while focused, else the debugger's cursor. */
+function windowViewT(w: WindowView, s: State): number {
+  return document.activeElement === w.canvas ? w.focus.t : s.cursor.t;
+}
+
+/** The keyboard cursor of a view moved (or it got the focus): page to it, fetch, mark, say it. */
+function windowFocusMoved(w: WindowView): void {
+  const s = store.state;
+  requestWindows(s);
+  renderWindows(s);
+  drawWindowFocus(w);
+  announceWindow(w);
+}
+
+function announceWindow(w: WindowView): void {
+  const s = store.state;
+  if (!s.run) return;
+  const { i, t } = w.focus;
+  const r = w.canvas.getBoundingClientRect();
+  const k = t - w.start;
+  announce(w.canvas, timeCellText(w.tensor, i, t, s.batch, windowValue(w, s, i, t)), r.left + (k + 1) * w.cellW, r.top + WIN_TOP + (i + 1) * w.cellH);
+}
+
+function drawWindowFocus(w: WindowView): void {
+  const focused = document.activeElement === w.canvas;
+  const k = w.focus.t - w.start;
+  const visible = focused && k >= 0 && k < w.span && w.focus.i < Math.max(1, w.rows);
+  show(w.focusMark, visible);
+  if (visible) placeFocus(w.focusMark, k * w.cellW, WIN_TOP + w.focus.i * w.cellH, w.cellW, w.cellH);
 }
 
 /** Steps shown at once, so the page is never the whole of a long run. */
@@ -839,7 +1000,7 @@ function requestWindows(s: State): void {
   const run = s.run;
   if (!run) return;
   for (const w of windows) {
-    const { start, span } = windowRange(run, w, s.cursor.t);
+    const { start, span } = windowRange(run, w, windowViewT(w, s));
     const [lo, hi] = computedRange(s, w.backward);
     data.ensureWindow(w.tensor, s.batch, start, start + span, lo, hi);
   }
@@ -850,14 +1011,16 @@ function renderWindows(s: State): void {
   if (!run) return;
   const key = `${run.runId}|${run.cell}|${s.cursor.phase === 'forward' ? 'f' : 'b'}`;
   if (key !== windowsKey) {
-    buildWindows(run, s.cursor.phase);
+    // Set first: the rebuild may hand the focus back to a view, which renders again.
     windowsKey = key;
+    buildWindows(run, s.cursor.phase);
   }
   const avail = Math.max(120, contentWidth - 8);
   for (const w of windows) {
-    const { start, span, T } = windowRange(run, w, s.cursor.t);
+    const { start, span, T } = windowRange(run, w, windowViewT(w, s));
     const pk = `${start}|${span}|${s.batch}|${paletteVersion}|${w.version}|${avail}`;
-    if (pk !== w.pageKey) {
+    const repaint = pk !== w.pageKey;
+    if (repaint) {
       if (w.buf.have.length < span) w.buf.have = new Uint8Array(span);
       w.start = start;
       w.span = span;
@@ -885,6 +1048,11 @@ function renderWindows(s: State): void {
       );
     }
     composeWindow(w, s);
+    if (document.activeElement === w.canvas) {
+      drawWindowFocus(w);
+      // New data (or a new page) under the keyboard cursor: say what is there now.
+      if (repaint) announceWindow(w);
+    }
   }
 }
 
@@ -894,13 +1062,13 @@ function composeWindow(w: WindowView, s: State): void {
   const W = w.span * w.cellW;
   const H = w.rows * w.cellH;
   if (c.width !== W) c.width = W;
-  if (c.height !== H + 6) c.height = H + 6;
+  if (c.height !== H + WIN_TOP) c.height = H + WIN_TOP;
   fixCssSize(c);
   const ctx = ctx2d(c);
   if (!ctx) return;
   ctx.imageSmoothingEnabled = false;
   ctx.clearRect(0, 0, c.width, c.height);
-  if (w.page.width && w.page.height) ctx.drawImage(w.page, 0, 6, W, H);
+  if (w.page.width && w.page.height) ctx.drawImage(w.page, 0, WIN_TOP, W, H);
   ctx.strokeStyle = css(palette.border);
   ctx.strokeRect(0.5, 6.5, c.width - 1, c.height - 7);
   ctx.fillStyle = css(palette.breakpoint);
@@ -920,7 +1088,103 @@ function composeWindow(w: WindowView, s: State): void {
   }
 }
 
+/** Where the norm plot drew its steps (CSS pixels), for the mouse, the keyboard cursor and its mark. */
+const normsGeom = { padL: 44, top: 8, pw: 1, ph: 1, T: 1 };
+/** Keyboard cursor of the norm plot: a backward step t (0-based). */
+let normsFocus = 0;
+/** Keep `normsFocus` when the plot gets the focus (a click), instead of moving it to the cursor's step. */
+let normsKeepFocus = false;
+
+const normsX = (t: number) => normsGeom.padL + (normsGeom.T <= 1 ? normsGeom.pw / 2 : (t / (normsGeom.T - 1)) * normsGeom.pw);
+
+function normsStepAt(offsetX: number): number | undefined {
+  const g = normsGeom;
+  if (offsetX < g.padL - 4 || offsetX > g.padL + g.pw + 4) return undefined;
+  const t = g.T <= 1 ? 0 : Math.round(((offsetX - g.padL) / g.pw) * (g.T - 1));
+  return Math.min(g.T - 1, Math.max(0, t));
+}
+
+function normsTextAt(t: number): string {
+  const n = norms;
+  const computed = !!n && t >= Math.max(0, n.from) && t < n.da.length && !Number.isNaN(n.da[t]);
+  return normText(t, computed, n ? n.da[t] : NaN, n?.dc ? n.dc[t] : undefined);
+}
+
+function goToNormsStep(t: number): void {
+  const run = store.state.run;
+  if (!run || t < 0 || t >= run.T_b) return;
+  perfStart = performance.now();
+  act({ type: 'goTo', index: indexOf(run, { phase: 'backward', t }) });
+}
+
+function drawNormsFocus(): void {
+  const focused = document.activeElement === normsCanvas && !normsEl.hidden;
+  show(normsMark, focused);
+  if (!focused) return;
+  const g = normsGeom;
+  const w = Math.max(2, g.T > 1 ? g.pw / (g.T - 1) : 2);
+  placeFocus(normsMark, normsX(normsFocus) - w / 2, g.top, w, g.ph);
+}
+
+function announceNorms(): void {
+  const r = normsCanvas.getBoundingClientRect();
+  announce(normsCanvas, normsTextAt(normsFocus), r.left + normsX(normsFocus), r.top + normsGeom.top + normsGeom.ph / 2);
+}
+
+normsCanvas.addEventListener('mousedown', () => {
+  normsKeepFocus = true;
+});
+normsCanvas.addEventListener('click', (e) => {
+  const t = normsStepAt(e.offsetX);
+  if (t === undefined) return;
+  normsFocus = t;
+  goToNormsStep(t);
+  drawNormsFocus();
+});
+normsCanvas.addEventListener('mousemove', (e) => {
+  const t = normsStepAt(e.offsetX);
+  if (t === undefined) return hideTooltip();
+  showTooltip(normsTextAt(t), e.clientX, e.clientY);
+});
+normsCanvas.addEventListener('mouseleave', () => {
+  if (document.activeElement === normsCanvas) announceNorms();
+  else hideTooltip();
+});
+normsCanvas.addEventListener('focus', () => {
+  const s = store.state;
+  if (!normsKeepFocus && s.cursor.phase === 'backward') normsFocus = s.cursor.t;
+  normsKeepFocus = false;
+  normsFocus = Math.min(Math.max(0, normsFocus), Math.max(0, normsGeom.T - 1));
+  drawNormsFocus();
+  announceNorms();
+});
+normsCanvas.addEventListener('blur', () => {
+  hideTooltip();
+  drawNormsFocus();
+});
+attachGridKeys(normsCanvas, {
+  shape: () => {
+    const run = store.state.run;
+    return run ? { rows: 1, cols: run.T_b, page: timePage(run.T_b) } : undefined;
+  },
+  pos: () => ({ i: 0, j: normsFocus }),
+  moveTo: (p) => {
+    normsFocus = p.j;
+    drawNormsFocus();
+    announceNorms();
+  },
+  activate: () => goToNormsStep(normsFocus),
+});
+
 function renderNorms(s: State): void {
+  paintNorms(s);
+  if (document.activeElement === normsCanvas) {
+    drawNormsFocus();
+    if (!normsEl.hidden) announceNorms();
+  }
+}
+
+function paintNorms(s: State): void {
   const run = s.run;
   const visible = !!run && !!norms && norms.runId === run.runId && s.cursor.phase !== 'forward';
   show(normsEl, visible);
@@ -952,6 +1216,7 @@ function renderNorms(s: State): void {
   const padB = 18;
   const pw = W - padL - 8;
   const ph = H - padB - 8;
+  Object.assign(normsGeom, { padL, top: 8, pw, ph, T });
   ctx.font = '10px sans-serif';
   ctx.fillStyle = css(palette.muted);
   ctx.strokeStyle = css(palette.border);
@@ -1244,6 +1509,9 @@ function onMessage(m: ToWebview): void {
       requestAround(store.state);
       return;
     case 'progress':
+      // Backward steps fetched before their running sums could be served: drop them, so the
+      // progress update below asks again for the one on screen (and its neighbours).
+      if (m.progress.sumsComplete === true && store.state.run?.runId === m.progress.runId) data.onSumsComplete();
       act({ type: 'progress', progress: m.progress });
       return;
     case 'step': {

@@ -142,3 +142,67 @@ describe('webview helpers', () => {
     assert.equal(short(0), '0');
   });
 });
+
+describe('webview data client: running sums once the host can serve them', () => {
+  type Step = Parameters<DataClient['onStep']>[0];
+  const stepReply = (req: Req<'requestStep'> | undefined, phase: Step['phase'], t: number, withSums: boolean): Step => ({
+    type: 'step',
+    inReplyTo: req ? req.messageId : 0,
+    runId: 3,
+    phase,
+    t,
+    tensors: [
+      { name: 'da_next', rows: 1, cols: 1, data: f64(0.25) },
+      ...(withSums ? [{ name: 'sum_dWf', rows: 1, cols: 1, data: f64(1.5) }] : []),
+    ],
+  });
+  const lastReq = (sent: FromWebview[]) => sent[sent.length - 1] as Req<'requestStep'>;
+
+  it('drops cached backward steps without sum_* tensors and asks again for them; keeps the rest', () => {
+    const { c, sent } = client();
+    c.ensureStep('backward', 5);
+    c.onStep(stepReply(lastReq(sent), 'backward', 5, false)); // deep jump before the sums were built
+    c.ensureStep('backward', 6);
+    c.onStep(stepReply(lastReq(sent), 'backward', 6, true));
+    c.ensureStep('forward', 2);
+    c.onStep({ type: 'step', inReplyTo: lastReq(sent).messageId, runId: 3, phase: 'forward', t: 2, tensors: [] });
+    assert.equal(c.ensureStep('backward', 5), false, 'cached, even without its sums');
+
+    assert.deepEqual(c.onSumsComplete(), ['backward:5']);
+    assert.equal(c.getStep('backward', 5), undefined, 'the step without sums is gone');
+    assert.ok(c.getStep('backward', 6), 'a step with its sums stays');
+    assert.ok(c.getStep('forward', 2), 'forward steps have no sums and stay');
+    const n = sent.length;
+    assert.equal(c.ensureStep('backward', 5), true, 'asked for again');
+    assert.deepEqual({ ...lastReq(sent), messageId: 0 }, { type: 'requestStep', messageId: 0, runId: 3, phase: 'backward', t: 5 });
+    assert.equal(sent.length, n + 1);
+    const again = c.onStep(stepReply(lastReq(sent), 'backward', 5, true));
+    assert.deepEqual(again?.tensors.map((t) => t.name), ['da_next', 'sum_dWf']);
+    assert.deepEqual(c.onSumsComplete(), [], 'acts once per run');
+  });
+
+  it('a reply to a request sent before sumsComplete, still without sums, is not kept; the new request is answered', () => {
+    const { c, sent } = client();
+    c.ensureStep('backward', 9);
+    const old = lastReq(sent);
+    c.onSumsComplete();
+    assert.equal(c.ensureStep('backward', 9), true, 'in-flight request forgotten: asked again right away');
+    const fresh = lastReq(sent);
+    assert.notEqual(fresh.messageId, old.messageId);
+    assert.equal(c.onStep(stepReply(old, 'backward', 9, false)), undefined, 'stale reply without sums dropped');
+    assert.equal(c.getStep('backward', 9), undefined);
+    assert.equal(c.ensureStep('backward', 9), false, 'the fresh request is still in flight');
+    assert.ok(c.onStep(stepReply(fresh, 'backward', 9, true)));
+    assert.ok(c.getStep('backward', 9));
+  });
+
+  it('a new run starts without the flag', () => {
+    const { c, sent } = client();
+    c.onSumsComplete();
+    c.reset(4);
+    c.ensureStep('backward', 1);
+    const req = lastReq(sent);
+    c.onStep({ ...stepReply(req, 'backward', 1, false), runId: 4 });
+    assert.deepEqual(c.onSumsComplete(), ['backward:1']);
+  });
+});
