@@ -651,18 +651,23 @@ function lstmBackPair(
 export function copyRows(pDst: usize, ldd: i32, pSrc: usize, lds: i32, rows: i32, cols: i32, pb: usize): void {
   const sd: usize = <usize>ldd << 3, ss: usize = <usize>lds << 3;
   const n2 = cols & ~1;
+  // (no memory.copy: V8 makes it a runtime call, too dear for rows of one or a few values)
   for (let r = 0; r < rows; r++) {
     const d: usize = pDst + <usize>r * sd, s: usize = pSrc + <usize>r * ss;
+    let j = 0;
     if (pb) {
       const bv = v128.load64_splat(pb + (<usize>r << 3));
-      let j = 0;
       for (; j < n2; j += 2) {
         const o: usize = <usize>j << 3;
         v128.store(d + o, f64x2.add(v128.load(s + o), bv));
       }
       if (j < cols) store<f64>(d + (<usize>j << 3), load<f64>(s + (<usize>j << 3)) + f64x2.extract_lane(bv, 0));
     } else {
-      memory.copy(d, s, <usize>cols << 3);
+      for (; j < n2; j += 2) {
+        const o: usize = <usize>j << 3;
+        v128.store(d + o, v128.load(s + o));
+      }
+      if (j < cols) store<f64>(d + (<usize>j << 3), load<f64>(s + (<usize>j << 3)));
     }
   }
 }
