@@ -294,7 +294,8 @@ export class ForwardPass {
     const Ys = this.Ys, by = model.by;
     for (let r = 0; r < n_y; r++) Ys.fill(by[r], r * m, (r + 1) * m);
     this.ws.gemmNN(n_y, m, n_a, this.Wy, 0, n_a, aS, 0, m, Ys, 0, m, true);
-    softmaxColumns(Ys, 0, n_y, m);
+    if (this.ws.softmaxColumns) this.ws.softmaxColumns(Ys, n_y, m);
+    else softmaxColumns(Ys, 0, n_y, m);
     f.y.set(Ys, t * n_y * m);
     this.done = t + 1;
   }

@@ -37,6 +37,8 @@ export interface Workspace {
     dst: Float64Array, dOff: number, ldd: number, src: Float64Array, sOff: number, lds: number, rows: number, cols: number,
     b: Float64Array | null,
   ) => void;
+  /** Softmax over the rows of each column of an (n, m) array from `alloc`, in place (as `softmaxColumns`). */
+  softmaxColumns?: (Z: Float64Array, n: number, m: number) => void;
   /** out[r] += Σ_q A[aOff + r·lda + q] (q < K in order) for r < M. */
   rowSumsAdd?: (A: Float64Array, aOff: number, lda: number, M: number, K: number, out: Float64Array) => void;
 }

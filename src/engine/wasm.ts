@@ -5,6 +5,7 @@
  * that memory (should not happen) fall back to the JavaScript kernel.
  */
 
+import { softmaxColumns } from './core';
 import { jsGemmNN, jsLstmBackward, type Kernels, type Workspace } from './kernels';
 import { KERNELS_WASM_BASE64 } from './wasm/kernels.generated';
 
@@ -31,6 +32,7 @@ type Exports = {
   lstmBackward: (pIn: number, S: number, pdc: number, pDs: number) => void;
   copyRows: (pDst: number, ldd: number, pSrc: number, lds: number, rows: number, cols: number, pb: number) => void;
   rowSumsAdd: (pA: number, lda: number, M: number, K: number, pOut: number) => void;
+  softmaxColumns: (p: number, n: number, m: number) => void;
 };
 
 /**
@@ -96,6 +98,11 @@ class Instance {
       for (let j = 0; j < cols; j++) dst[d + j] = b === null ? src[s + j] : src[s + j] + br;
     }
   }
+  softmaxColumns(Z: Float64Array, n: number, m: number): void {
+    // the wasm version keeps 2m doubles in the packing scratch (BASE − 64 bytes)
+    if (Z.buffer === this.buf && (2 * m + 2) * 8 <= BASE - 64) this.ex.softmaxColumns(Z.byteOffset, n, m);
+    else softmaxColumns(Z, 0, n, m);
+  }
   rowSumsAdd(A: Float64Array, aOff: number, lda: number, M: number, K: number, out: Float64Array): void {
     if (A.buffer === this.buf && out.buffer === this.buf) {
       this.ex.rowSumsAdd(A.byteOffset + aOff * 8, lda, M, K, out.byteOffset);
@@ -147,6 +154,9 @@ class RegionWorkspace implements Workspace {
   }
   rowSumsAdd(A: Float64Array, aOff: number, lda: number, M: number, K: number, out: Float64Array): void {
     this.inst.rowSumsAdd(A, aOff, lda, M, K, out);
+  }
+  softmaxColumns(Z: Float64Array, n: number, m: number): void {
+    this.inst.softmaxColumns(Z, n, m);
   }
 }
 

@@ -3,6 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { run, randomProblem, setBackend, softmax, stepMajorToNd, wasmAvailable, type Problem } from '../../src/engine/index';
 import { truncateDa, withCellState } from './engine-helpers';
+import { softmaxColumns } from '../../src/engine/core';
+import { loadWasmKernels } from '../../src/engine/wasm';
 
 test('softmax: two columns ~745 apart give the per-column answer, no NaN', () => {
   const e = Math.E;
@@ -57,6 +59,8 @@ test('js and wasm-simd backends give the same numbers (to 1e-12 relative)', { sk
   const shapes: [('rnn' | 'lstm'), number, number, number, number, number, number][] = [
     ['rnn', 17, 33, 5, 7, 9, 9], ['lstm', 13, 21, 4, 1, 11, 7], ['lstm', 9, 18, 3, 6, 5, 5], ['rnn', 40, 64, 10, 1, 30, 30],
     ['lstm', 32, 64, 10, 16, 12, 12],
+    // several gathers of x/da (gatherSteps > chunk length), a ragged last chunk, T_b < T_x
+    ['lstm', 5, 6, 3, 16, 70, 61], ['rnn', 7, 9, 2, 20, 45, 45],
   ];
   for (const [kind, n_x, n_a, n_y, m, T, T_b] of shapes) {
     const p = withCellState(truncateDa(randomProblem({ kind, n_x, n_a, n_y, m, T, seed: 3 }), T_b));
@@ -78,6 +82,38 @@ test('js and wasm-simd backends give the same numbers (to 1e-12 relative)', { sk
       for (let i = 0; i < u.length; i++) {
         assert.ok(Math.abs(u[i] - v[i]) <= 1e-12 * Math.max(scale, 1e-300), `${kind} ${name}[${i}]: js ${u[i]} vs wasm ${v[i]}`);
       }
+    }
+  }
+});
+
+test('wasm tanh is within 3 ulp of Math.tanh over [-25, 25]; ±0, ±Infinity, NaN and tiny values come out right', { skip: !wasmAvailable() }, () => {
+  const k = loadWasmKernels()!;
+  const xs = [0, -0, Infinity, -Infinity, NaN, 1e-300, -5e-324, 1e-8, 0.2746, 19.06, 19.1, 700, -710];
+  for (let i = 0; i <= 100000; i++) xs.push(-25 + i / 2000);
+  const ws = k.workspace(xs.length, 1);
+  const p = ws.alloc(xs.length);
+  p.set(xs);
+  ws.tanhInPlace!(p, xs.length);
+  xs.forEach((x, i) => {
+    const want = Math.tanh(x), got = p[i];
+    if (Number.isNaN(want) || want === 0) return assert.ok(Object.is(got, want), `tanh(${x}) = ${got}, want ${want}`);
+    assert.ok(Math.abs(got - want) <= 3 * 2.220446049250313e-16 * Math.abs(want), `tanh(${x}) = ${got}, want ${want}`);
+  });
+});
+
+test('wasm softmax over columns matches the JS one, NaN and ±Infinity columns included', { skip: !wasmAvailable() }, () => {
+  const k = loadWasmKernels()!;
+  for (const [n, m] of [[64, 32], [3, 7], [1, 1], [5, 1], [10, 33]]) {
+    const ws = k.workspace(n * m, 1);
+    const Z = ws.alloc(n * m);
+    for (let i = 0; i < n * m; i++) Z[i] = Math.sin(i * 7.1) * 800;
+    if (m > 2) { Z[1] = NaN; Z[m + 2] = Infinity; Z[2 * m - 1] = -Infinity; }
+    const J = Float64Array.from(Z);
+    softmaxColumns(J, 0, n, m);
+    ws.softmaxColumns!(Z, n, m);
+    for (let i = 0; i < n * m; i++) {
+      if (Number.isNaN(J[i])) assert.ok(Number.isNaN(Z[i]), `${n}x${m} [${i}]: ${Z[i]}, want NaN`);
+      else assert.ok(Math.abs(Z[i] - J[i]) <= 1e-15, `${n}x${m} [${i}]: ${Z[i]}, want ${J[i]}`);
     }
   }
 });

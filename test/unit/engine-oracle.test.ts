@@ -16,6 +16,8 @@ const SHAPES: [number, number, number, number, number, number][] = [
   [4, 3, 2, 1, 6, 6],
   [3, 5, 2, 10, 7, 4],
   [1, 1, 3, 2, 5, 2],
+  // chunks of 8 steps, x/da gathered 32 steps at a time: several gathers, chunks inside a gather, T_b < T_x
+  [2, 3, 2, 16, 75, 70],
   [6, 7, 3, 3, 9, 9],
   [5, 9, 4, 5, 3, 1],
 ];

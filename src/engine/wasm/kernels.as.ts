@@ -548,9 +548,88 @@ export function tanhInPlace(p: usize, n: i32): void {
 }
 
 
-/** In place: p[0..n) = exp(p[0..n)). */
+/** In place: p[0..n) = exp(p[0..n)), bitwise as vexp; four chains in lockstep as sigmoidInPlace. */
 export function expInPlace(p: usize, n: i32): void {
   let q = 0;
+  for (; q + 7 < n; q += 8) {
+    const o: usize = p + (<usize>q << 3);
+    const y0 = f64x2.min(f64x2.max(v128.load(o, 0*16), f64x2.splat(-746.0)), f64x2.splat(710.0));
+    const y1 = f64x2.min(f64x2.max(v128.load(o, 1*16), f64x2.splat(-746.0)), f64x2.splat(710.0));
+    const y2 = f64x2.min(f64x2.max(v128.load(o, 2*16), f64x2.splat(-746.0)), f64x2.splat(710.0));
+    const y3 = f64x2.min(f64x2.max(v128.load(o, 3*16), f64x2.splat(-746.0)), f64x2.splat(710.0));
+    const k0 = f64x2.nearest(f64x2.mul(y0, f64x2.splat(INV_LN2)));
+    const k1 = f64x2.nearest(f64x2.mul(y1, f64x2.splat(INV_LN2)));
+    const k2 = f64x2.nearest(f64x2.mul(y2, f64x2.splat(INV_LN2)));
+    const k3 = f64x2.nearest(f64x2.mul(y3, f64x2.splat(INV_LN2)));
+    let r0 = f64x2.sub(y0, f64x2.mul(k0, f64x2.splat(LN2_HI)));
+    let r1 = f64x2.sub(y1, f64x2.mul(k1, f64x2.splat(LN2_HI)));
+    let r2 = f64x2.sub(y2, f64x2.mul(k2, f64x2.splat(LN2_HI)));
+    let r3 = f64x2.sub(y3, f64x2.mul(k3, f64x2.splat(LN2_HI)));
+    r0 = f64x2.sub(r0, f64x2.mul(k0, f64x2.splat(LN2_LO)));
+    r1 = f64x2.sub(r1, f64x2.mul(k1, f64x2.splat(LN2_LO)));
+    r2 = f64x2.sub(r2, f64x2.mul(k2, f64x2.splat(LN2_LO)));
+    r3 = f64x2.sub(r3, f64x2.mul(k3, f64x2.splat(LN2_LO)));
+    let p0 = f64x2.add(f64x2.mul(f64x2.splat(1.6059043836821613e-10), r0), f64x2.splat(2.08767569878681e-9));
+    let p1 = f64x2.add(f64x2.mul(f64x2.splat(1.6059043836821613e-10), r1), f64x2.splat(2.08767569878681e-9));
+    let p2 = f64x2.add(f64x2.mul(f64x2.splat(1.6059043836821613e-10), r2), f64x2.splat(2.08767569878681e-9));
+    let p3 = f64x2.add(f64x2.mul(f64x2.splat(1.6059043836821613e-10), r3), f64x2.splat(2.08767569878681e-9));
+    p0 = f64x2.add(f64x2.mul(p0, r0), f64x2.splat(2.505210838544172e-8));
+    p1 = f64x2.add(f64x2.mul(p1, r1), f64x2.splat(2.505210838544172e-8));
+    p2 = f64x2.add(f64x2.mul(p2, r2), f64x2.splat(2.505210838544172e-8));
+    p3 = f64x2.add(f64x2.mul(p3, r3), f64x2.splat(2.505210838544172e-8));
+    p0 = f64x2.add(f64x2.mul(p0, r0), f64x2.splat(2.755731922398589e-7));
+    p1 = f64x2.add(f64x2.mul(p1, r1), f64x2.splat(2.755731922398589e-7));
+    p2 = f64x2.add(f64x2.mul(p2, r2), f64x2.splat(2.755731922398589e-7));
+    p3 = f64x2.add(f64x2.mul(p3, r3), f64x2.splat(2.755731922398589e-7));
+    p0 = f64x2.add(f64x2.mul(p0, r0), f64x2.splat(2.7557319223985893e-6));
+    p1 = f64x2.add(f64x2.mul(p1, r1), f64x2.splat(2.7557319223985893e-6));
+    p2 = f64x2.add(f64x2.mul(p2, r2), f64x2.splat(2.7557319223985893e-6));
+    p3 = f64x2.add(f64x2.mul(p3, r3), f64x2.splat(2.7557319223985893e-6));
+    p0 = f64x2.add(f64x2.mul(p0, r0), f64x2.splat(2.48015873015873e-5));
+    p1 = f64x2.add(f64x2.mul(p1, r1), f64x2.splat(2.48015873015873e-5));
+    p2 = f64x2.add(f64x2.mul(p2, r2), f64x2.splat(2.48015873015873e-5));
+    p3 = f64x2.add(f64x2.mul(p3, r3), f64x2.splat(2.48015873015873e-5));
+    p0 = f64x2.add(f64x2.mul(p0, r0), f64x2.splat(1.984126984126984e-4));
+    p1 = f64x2.add(f64x2.mul(p1, r1), f64x2.splat(1.984126984126984e-4));
+    p2 = f64x2.add(f64x2.mul(p2, r2), f64x2.splat(1.984126984126984e-4));
+    p3 = f64x2.add(f64x2.mul(p3, r3), f64x2.splat(1.984126984126984e-4));
+    p0 = f64x2.add(f64x2.mul(p0, r0), f64x2.splat(1.388888888888889e-3));
+    p1 = f64x2.add(f64x2.mul(p1, r1), f64x2.splat(1.388888888888889e-3));
+    p2 = f64x2.add(f64x2.mul(p2, r2), f64x2.splat(1.388888888888889e-3));
+    p3 = f64x2.add(f64x2.mul(p3, r3), f64x2.splat(1.388888888888889e-3));
+    p0 = f64x2.add(f64x2.mul(p0, r0), f64x2.splat(8.333333333333333e-3));
+    p1 = f64x2.add(f64x2.mul(p1, r1), f64x2.splat(8.333333333333333e-3));
+    p2 = f64x2.add(f64x2.mul(p2, r2), f64x2.splat(8.333333333333333e-3));
+    p3 = f64x2.add(f64x2.mul(p3, r3), f64x2.splat(8.333333333333333e-3));
+    p0 = f64x2.add(f64x2.mul(p0, r0), f64x2.splat(4.1666666666666664e-2));
+    p1 = f64x2.add(f64x2.mul(p1, r1), f64x2.splat(4.1666666666666664e-2));
+    p2 = f64x2.add(f64x2.mul(p2, r2), f64x2.splat(4.1666666666666664e-2));
+    p3 = f64x2.add(f64x2.mul(p3, r3), f64x2.splat(4.1666666666666664e-2));
+    p0 = f64x2.add(f64x2.mul(p0, r0), f64x2.splat(0.16666666666666666));
+    p1 = f64x2.add(f64x2.mul(p1, r1), f64x2.splat(0.16666666666666666));
+    p2 = f64x2.add(f64x2.mul(p2, r2), f64x2.splat(0.16666666666666666));
+    p3 = f64x2.add(f64x2.mul(p3, r3), f64x2.splat(0.16666666666666666));
+    p0 = f64x2.add(f64x2.mul(p0, r0), f64x2.splat(0.5));
+    p1 = f64x2.add(f64x2.mul(p1, r1), f64x2.splat(0.5));
+    p2 = f64x2.add(f64x2.mul(p2, r2), f64x2.splat(0.5));
+    p3 = f64x2.add(f64x2.mul(p3, r3), f64x2.splat(0.5));
+    p0 = f64x2.add(f64x2.mul(p0, r0), f64x2.splat(1.0));
+    p1 = f64x2.add(f64x2.mul(p1, r1), f64x2.splat(1.0));
+    p2 = f64x2.add(f64x2.mul(p2, r2), f64x2.splat(1.0));
+    p3 = f64x2.add(f64x2.mul(p3, r3), f64x2.splat(1.0));
+    p0 = f64x2.add(f64x2.mul(p0, r0), f64x2.splat(1.0));
+    p1 = f64x2.add(f64x2.mul(p1, r1), f64x2.splat(1.0));
+    p2 = f64x2.add(f64x2.mul(p2, r2), f64x2.splat(1.0));
+    p3 = f64x2.add(f64x2.mul(p3, r3), f64x2.splat(1.0));
+    const h0 = f64x2.floor(f64x2.mul(k0, f64x2.splat(0.5)));
+    const h1 = f64x2.floor(f64x2.mul(k1, f64x2.splat(0.5)));
+    const h2 = f64x2.floor(f64x2.mul(k2, f64x2.splat(0.5)));
+    const h3 = f64x2.floor(f64x2.mul(k3, f64x2.splat(0.5)));
+    v128.store(o, f64x2.mul(f64x2.mul(p0, pow2(h0)), pow2(f64x2.sub(k0, h0))), 0*16);
+    v128.store(o, f64x2.mul(f64x2.mul(p1, pow2(h1)), pow2(f64x2.sub(k1, h1))), 1*16);
+    v128.store(o, f64x2.mul(f64x2.mul(p2, pow2(h2)), pow2(f64x2.sub(k2, h2))), 2*16);
+    v128.store(o, f64x2.mul(f64x2.mul(p3, pow2(h3)), pow2(f64x2.sub(k3, h3))), 3*16);
+  }
   for (; q + 1 < n; q += 2) {
     const o: usize = p + (<usize>q << 3);
     v128.store(o, vexp(v128.load(o)));
@@ -560,6 +639,50 @@ export function expInPlace(p: usize, n: i32): void {
     store<f64>(o, f64x2.extract_lane(vexp(v128.load64_splat(o)), 0));
   }
 }
+
+/**
+ * Softmax over the rows of each column of an (n, m) block in place, each column shifted by its own
+ * max (NaN anywhere in a column makes the whole column NaN, as np.max does): as softmaxColumns in
+ * core.ts, with the column maxima and sums kept in the packing scratch (free outside gemmNN).
+ */
+export function softmaxColumns(p: usize, n: i32, m: i32): void {
+  const sm: usize = <usize>m << 3;
+  const mx: usize = SCRATCH, sum: usize = SCRATCH + sm + 16;
+  for (let j = 0; j < m; j++) {
+    let v = -Infinity;
+    let nan = false;
+    for (let i = 0; i < n; i++) {
+      const z = load<f64>(p + <usize>i * sm + (<usize>j << 3));
+      if (z > v) v = z;
+      else if (z != z) nan = true;
+    }
+    store<f64>(mx + (<usize>j << 3), nan ? NaN : v);
+    store<f64>(sum + (<usize>j << 3), 0.0);
+  }
+  for (let i = 0; i < n; i++) {
+    const r: usize = p + <usize>i * sm;
+    for (let j = 0; j < m; j++) {
+      const o: usize = <usize>j << 3;
+      store<f64>(r + o, load<f64>(r + o) - load<f64>(mx + o));
+    }
+  }
+  expInPlace(p, n * m);
+  for (let i = 0; i < n; i++) {
+    const r: usize = p + <usize>i * sm;
+    for (let j = 0; j < m; j++) {
+      const o: usize = <usize>j << 3;
+      store<f64>(sum + o, load<f64>(sum + o) + load<f64>(r + o));
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    const r: usize = p + <usize>i * sm;
+    for (let j = 0; j < m; j++) {
+      const o: usize = <usize>j << 3;
+      store<f64>(r + o, load<f64>(r + o) / load<f64>(sum + o));
+    }
+  }
+}
+
 
 /**
  * LSTM cell, in place: G (4S) holds the pre-activations [f; i; c; o] and becomes the activations
