@@ -615,14 +615,18 @@ const place = (el: HTMLElement, x: number, y: number, w: number, hh: number) => 
 };
 
 /**
- * The keyboard-focus box over a cell at canvas CSS pixels (`x`, `y`, `w` × `hh`), at least 6 px
- * each way (centred on the cell) so it stays visible over 1-pixel cells of a long run.
+ * The keyboard-focus box over a cell at canvas CSS pixels (`x`, `y`, `w` × `hh`), `grow` px
+ * larger on each side and at least 6 px each way (centred on the cell), so it stays visible over
+ * 1-pixel cells of a long run. `offset`: where the canvas starts inside its wrapper (border, padding).
  */
-function placeFocus(el: HTMLElement, x: number, y: number, w: number, hh: number, border = 0): void {
-  const W = Math.max(6, w);
-  const H = Math.max(6, hh);
-  place(el, x - (W - w) / 2 + border - 1, y - (H - hh) / 2 + border - 1, W, H);
+function placeFocus(el: HTMLElement, x: number, y: number, w: number, hh: number, offset: number, grow = 0): void {
+  const W = Math.max(6, w + 2 * grow);
+  const H = Math.max(6, hh + 2 * grow);
+  place(el, x - (W - w) / 2 + offset - 1, y - (H - hh) / 2 + offset - 1, W, H);
 }
+
+/** Padding of the across-time and norm-plot wrappers (media/webview.css): room for the focus outline. */
+const WRAP_PAD = 3;
 
 /** Selected batch column and keyboard-focus outlines: two positioned boxes over the canvas. */
 function drawCardOverlay(card: Card): void {
@@ -974,7 +978,7 @@ function drawWindowFocus(w: WindowView): void {
   const k = w.focus.t - w.start;
   const visible = focused && k >= 0 && k < w.span && w.focus.i < Math.max(1, w.rows);
   show(w.focusMark, visible);
-  if (visible) placeFocus(w.focusMark, k * w.cellW, WIN_TOP + w.focus.i * w.cellH, w.cellW, w.cellH);
+  if (visible) placeFocus(w.focusMark, k * w.cellW, WIN_TOP + w.focus.i * w.cellH, w.cellW, w.cellH, WRAP_PAD, 2);
 }
 
 /** Steps shown at once, so the page is never the whole of a long run. */
@@ -1123,7 +1127,7 @@ function drawNormsFocus(): void {
   if (!focused) return;
   const g = normsGeom;
   const w = Math.max(2, g.T > 1 ? g.pw / (g.T - 1) : 2);
-  placeFocus(normsMark, normsX(normsFocus) - w / 2, g.top, w, g.ph);
+  placeFocus(normsMark, normsX(normsFocus) - w / 2, g.top, w, g.ph, WRAP_PAD, 2);
 }
 
 function announceNorms(): void {

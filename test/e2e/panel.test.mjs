@@ -8,7 +8,7 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { REPO, THEMES, cli, openPanel, startWorkbench, waitFor } from './harness.mjs';
+import { REPO, THEMES, cli, openPanel, screenshotPath, startWorkbench, waitFor } from './harness.mjs';
 
 const FIXTURE = 'lstm_coursera_backward.rnn.json';
 
@@ -105,6 +105,137 @@ describe('Step RNN panel: stepping, values, breakpoints, export, themes', { time
       assert.equal(cells.length, expected.dims.n_a * expected.dims.m, `${name}: cell count`);
       for (const c of cells) assert.equal(Number(c.value), arr[c.row][c.col][2], `${name}[${c.row}, ${c.col}] at t = 2`);
     }
+  });
+
+  /** Where the keyboard focus is inside the panel: `win:<tensor>`, `#id`, or the tag name. */
+  const focused = () =>
+    web.locator('body').evaluate(() => {
+      const el = document.activeElement;
+      if (!el || el === document.body) return 'body';
+      const win = el.closest('[data-window]');
+      if (win && el.tagName === 'CANVAS') return `win:${win.getAttribute('data-window')}`;
+      return el.id ? `#${el.id}` : el.tagName.toLowerCase();
+    });
+  /** Press Tab from the position line until `want` has the focus; returns the stops passed on the way. */
+  const tabTo = async (want) => {
+    await web.locator('#position').click();
+    const stops = [];
+    for (let k = 0; k < 120; k++) {
+      await press('Tab');
+      const f = await focused();
+      stops.push(f);
+      if (f === want) return stops;
+    }
+    throw new Error(`Tab never reached ${want}: ${stops.join(' ')}`);
+  };
+  const readout = async () => (await web.locator('#readout').textContent())?.trim();
+  const waitReadout = async (text) => {
+    try {
+      await waitFor(async () => (await readout()) === text, { timeoutMs: 10_000, what: `readout "${text}"` });
+    } catch (e) {
+      throw new Error(`readout never became "${text}" (it is "${await readout()}"): ${e.message}`);
+    }
+    // The same text in the tooltip next to the cell.
+    assert.equal((await web.locator('#tooltip').textContent())?.trim(), text, 'tooltip shows the readout');
+    assert.ok(await web.locator('#tooltip').isVisible(), 'tooltip visible');
+  };
+
+  it('a units × time heatmap is usable by keyboard: Tab in, arrows read exact values, Enter goes to the step', async () => {
+    await waitPosition('Backward · t = 3 of 4');
+    if (await web.locator('body.table-view').count()) await web.locator('button[data-action="toggleTable"]').click();
+    const stops = await tabTo('win:a');
+    // One tab stop per plot: the norm plot, then each across-time view in turn.
+    assert.deepEqual(stops.slice(-4), ['#normsPlot', 'win:da', 'win:dc', 'win:a'], `tab order: ${stops.join(' ')}`);
+    const ex = Number(await web.locator('#batch').inputValue());
+    const A = expected.forward.a; // [unit][example][t]
+    // Tab in: the cell cursor starts at the debugger's step (t = 3), unit 0.
+    await waitReadout(`a unit 0, t = 3, example ${ex + 1}: ${A[0][ex][2]}`);
+    assert.ok(await web.locator('[data-window="a"] .mark-focus').isVisible(), 'a visible cell cursor');
+    await press('ArrowDown');
+    await press('ArrowLeft');
+    const want = A[1][ex][1];
+    await waitReadout(`a unit 1, t = 2, example ${ex + 1}: ${want}`);
+    // The exact float64 the engine computed, not a rounding of it.
+    assert.equal(Number((await readout()).split(': ').pop()), want);
+    assert.equal(await position(), 'Backward · t = 3 of 4', 'plain arrows are the plot’s, not the panel’s');
+    await press('End');
+    await waitReadout(`a unit 1, t = 4, example ${ex + 1}: ${A[1][ex][3]}`);
+    await press('Home');
+    await waitReadout(`a unit 1, t = 1, example ${ex + 1}: ${A[1][ex][0]}`);
+    await press('PageDown'); // T = 4: two steps
+    await waitReadout(`a unit 1, t = 3, example ${ex + 1}: ${A[1][ex][2]}`);
+    await press('ArrowLeft');
+    assert.equal(await position(), 'Backward · t = 3 of 4', 'Home/End/PageDown stayed in the plot');
+    await press('Enter');
+    await waitPosition('Forward · t = 2 of 4');
+    assert.equal(await focused(), 'win:a', 'the focus stays on the view after the jump');
+    // The panel's stepping keys still work from there.
+    await press('F10');
+    await waitPosition('Forward · t = 3 of 4');
+    await press('Space');
+    await waitPosition('Forward · t = 2 of 4');
+  });
+
+  it('the gradient-norm plot is usable by keyboard: ←/→ read ‖da⟨t⟩‖ and ‖dc⟨t⟩‖ exactly, Enter goes to the step', async () => {
+    await press('Tab'); // leave the heatmap
+    await web.locator('#position').click();
+    await press('End'); // totals: the norm plot is shown outside the forward pass
+    await waitPosition('Totals');
+    await tabTo('#normsPlot');
+    const B = expected.backward;
+    const { n_a, m } = expected.dims;
+    const norm = (arr, t) => {
+      let s = 0;
+      for (let i = 0; i < n_a; i++) for (let j = 0; j < m; j++) s += arr[i][j][t] * arr[i][j][t];
+      return Math.sqrt(s);
+    };
+    const text = (t) => `‖da⟨t⟩‖ at t = ${t + 1}: ${norm(B.da, t)} · ‖dc⟨t⟩‖: ${norm(B.dc, t)}`;
+    await press('End');
+    await waitReadout(text(3));
+    assert.ok(await web.locator('#norms .mark-focus').isVisible(), 'a visible step cursor on the plot');
+    await press('ArrowLeft');
+    await waitReadout(text(2));
+    await vs.screenshot(`panel-${mode()}-focus-norms`);
+    const da = Number((await readout()).split(' · ')[0].split(': ').pop());
+    assert.equal(da, norm(B.da, 2), '‖da⟨t⟩‖ is the norm of the exported da at t = 3');
+    assert.equal(await position(), 'Totals');
+    await press('Enter');
+    await waitPosition('Backward · t = 3 of 4');
+    assert.equal(await focused(), '#normsPlot');
+  });
+
+  it('the focused time heatmap in light, dark and high-contrast themes (screenshots)', async () => {
+    const bodyClass = { vs: 'vscode-light', 'vs-dark': 'vscode-dark', 'hc-black': 'vscode-high-contrast', 'hc-light': 'vscode-high-contrast-light' };
+    try {
+      for (const t of THEMES) {
+        await vs.setTheme(t.id);
+        await web.locator(`body.${bodyClass[t.kind]}`).waitFor({ timeout: 20_000, state: 'attached' });
+        await tabTo('win:a');
+        await press('ArrowDown');
+        await web.locator('[data-window="a"] .mark-focus').waitFor({ state: 'visible', timeout: 10_000 });
+        // The mark is drawn in the theme's focus colour, and the canvas has a focus outline.
+        const look = await web.locator('[data-window="a"]').evaluate((el) => {
+          const mark = getComputedStyle(el.querySelector('.mark-focus'));
+          const canvas = getComputedStyle(el.querySelector('canvas.win'));
+          return { border: mark.borderTopStyle, width: parseFloat(mark.borderTopWidth), outline: canvas.outlineStyle };
+        });
+        assert.equal(look.border, 'solid', `${t.label}: cell cursor border`);
+        assert.ok(look.width >= 2, `${t.label}: cell cursor border width`);
+        assert.notEqual(look.outline, 'none', `${t.label}: focus outline on the heatmap`);
+        await vs.page.waitForTimeout(300);
+        await vs.screenshot(`panel-${mode()}-focus-${t.slug}`);
+        // A close-up of the focused view and its tooltip (page coordinates: the tooltip lies outside the view's box).
+        const box = await web.locator('[data-window="a"]').boundingBox();
+        if (box)
+          await vs.page.screenshot({
+            path: screenshotPath(`panel-${mode()}-focus-${t.slug}-time`),
+            clip: { x: Math.max(0, box.x - 8), y: Math.max(0, box.y - 8), width: 520, height: box.height + 60 },
+          });
+      }
+    } finally {
+      await vs.setTheme('Light Modern');
+    }
+    await web.locator('#position').click();
   });
 
   it('continue stops at a breakpoint, then runs on to the totals', async () => {
