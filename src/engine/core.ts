@@ -214,12 +214,12 @@ export class ForwardPass {
     const ld = len * m, ldX = this.Gx * m;
     const Xc = this.Xc, x = this.x;
     if (this.xStart < 0 || t0 + len > this.xStart + this.Gx) {
-      // gather x⟨t0⟩ … x⟨t0+G-1⟩ as (n_x, G·m): 8 batch columns at a time, so the 8 source rows
-      // stay in L1 while their steps are read in order
+      // gather x⟨t0⟩ … x⟨t0+G-1⟩ as (n_x, G·m): up to 64 batch columns at a time, so their source
+      // rows stay in L1 while their steps are read in order
       const gl = Math.min(this.Gx, T_x - t0);
       for (let k = 0; k < n_x; k++) {
-        for (let j0 = 0; j0 < m; j0 += 8) {
-          const j1 = Math.min(m, j0 + 8);
+        for (let j0 = 0; j0 < m; j0 += 64) {
+          const j1 = Math.min(m, j0 + 64);
           for (let s = 0; s < gl; s++) {
             const dst = k * ldX + s * m, src = k * m * T_x + t0 + s;
             for (let j = j0; j < j1; j++) Xc[dst + j] = x[src + j * T_x];
@@ -330,10 +330,14 @@ export function allocBackward(cell: CellType, dims: Dims, T_b: number, keepGateG
   return bw;
 }
 
-/** dst[u·rows + q] = src[q·T + t − u] for u < n, q < rows (steps t, t−1, … of an (rows, T) array). */
+/**
+ * dst[u·rows + q] = src[q·T + t − u] for u < n, q < rows (steps t, t−1, … of an (rows, T) array),
+ * 64 rows at a time: their source lines stay in L1 and each dst row gets 512-byte runs (8 rows at a
+ * time wrote one line per dst row, all n lines rows·8 bytes apart: one L1 set when that is 32/64 KB).
+ */
 function gatherBack(src: Float64Array, T: number, dst: Float64Array, rows: number, t: number, n: number): void {
-  for (let q0 = 0; q0 < rows; q0 += 8) {
-    const q1 = Math.min(rows, q0 + 8);
+  for (let q0 = 0; q0 < rows; q0 += 64) {
+    const q1 = Math.min(rows, q0 + 64);
     for (let u = 0; u < n; u++) {
       const o = u * rows, so = t - u;
       for (let q = q0; q < q1; q++) dst[o + q] = src[q * T + so];
@@ -538,8 +542,7 @@ export class BackwardPass {
 
   /**
    * Makes x and the upstream da of the chunk starting at step t (steps t, t−1, …) available: when
-   * they are not gathered yet, reads steps t … t−G+1 out of the NumPy layout (8 rows at a time, so
-   * the 8 source rows stay in L1 while their steps are read in order).
+   * they are not gathered yet, reads steps t … t−G+1 out of the NumPy layout (`gatherBack`).
    */
   private loadChunk(t: number): void {
     const len = Math.min(this.Tc, t + 1);
