@@ -99,14 +99,18 @@ export class RunWorker {
         return;
       case 'daLoaded':
         this.timings.daMs = Date.now() - this.created;
-        this.late = { errors: [], warnings: m.warningDiags };
-        if (this.info && m.warnings.length) this.info = { ...this.info, warnings: [...this.info.warnings, ...m.warnings] };
-        if (m.warningDiags.length) this.onLateDiagnostics?.([], m.warningDiags);
+        // (x's late reading and da's may both bring warnings: keep each once)
+        const warnings = [...(this.late?.warnings ?? [])];
+        for (const w of m.warningDiags) if (!warnings.some((o) => o.message === w.message && o.line === w.line)) warnings.push(w);
+        this.late = { errors: this.late?.errors ?? [], warnings, message: this.late?.message };
+        const fresh = m.warnings.filter((w) => !this.info?.warnings.includes(w));
+        if (this.info && fresh.length) this.info = { ...this.info, warnings: [...this.info.warnings, ...fresh] };
+        if (m.warningDiags.length) this.onLateDiagnostics?.(this.late.errors, warnings);
         return;
       case 'daInvalid':
         this.timings.daMs = Date.now() - this.created;
-        this.late = { errors: m.diagnostics, warnings: [], message: m.message };
-        this.onLateDiagnostics?.(m.diagnostics, [], m.message);
+        this.late = { errors: m.diagnostics, warnings: this.late?.warnings ?? [], message: m.message };
+        this.onLateDiagnostics?.(m.diagnostics, this.late.warnings, m.message);
         return;
       case 'progress':
         this.progress = { ...m.progress, runId: this.runId };

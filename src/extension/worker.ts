@@ -11,8 +11,9 @@ import type { Problem } from '../engine/types';
 import { NonFiniteScanner } from '../session/nonFinite';
 import { runningSumsFor } from '../session/runningSums';
 import { gradientNorms, stepPayload, windowOf, type RunView } from '../session/steps';
+import type { ColumnReader } from '../fixture/lazyColumns';
 import {
-  daThreadMain, loadFixtureSplit, loadFixtureStaged, problemBuffers, type DaResult, type DaThreadData, type ParseThreadMessage,
+  daThreadMain, loadFixtureIsolated, loadFixtureSplit, loadFixtureStaged, problemBuffers, type DaResult, type DaThreadData, type ParseThreadMessage,
 } from './workerLoad';
 import { exportRun } from './workerExport';
 import type { FromWorker, MemorySample, ToWorker } from './workerProtocol';
@@ -39,6 +40,16 @@ let daTarget: Float64Array | undefined;
 let daError: string | undefined;
 /** The pump stopped at the end of the forward, waiting for da. */
 let stalled = false;
+/**
+ * x read column by column (big staged loads): the forward may only compute steps whose input
+ * chunk is read. `xFallback` is set while the positioned reader looks at a file the column
+ * reader declined; `xError` when x turned out invalid (the forward stops where x stopped).
+ */
+let lazyX: ColumnReader | undefined;
+let xFallback = false;
+let xError: string | undefined;
+let fixturePath = '';
+let maxBytes = 0;
 /** The running sums' checkpoints are all built (said in the progress after the run). */
 let sumsComplete = false;
 let gateGradLimitBytes = 0;
@@ -113,7 +124,7 @@ function postNorms(): void {
 
 function pump(): void {
   const r = runner;
-  if (!r || r.finished) return;
+  if (!r || r.finished || xError !== undefined) return;
   // Without da, only forward steps may be computed.
   const T_x = r.problem.dims.T_x;
   const forwardLeft = T_x - r.forwardDone;
@@ -121,9 +132,14 @@ function pump(): void {
     stalled = daPending;
     return;
   }
+  // The very first slice computes one step only, so the first step is paintable at once.
+  let cap = r.forwardDone === 0 ? 1 : daPending || daError !== undefined ? forwardLeft : Infinity;
+  if (lazyX && forwardLeft > 0) {
+    const room = xRoom(r.forwardDone, T_x, r.problem.dims.m);
+    if (room <= 0) return; // x is being read by the positioned reader (xFallback), or is invalid
+    cap = Math.min(cap, room);
+  }
   try {
-    // The very first slice computes one step only, so the first step is paintable at once.
-    const cap = r.forwardDone === 0 ? 1 : daPending || daError !== undefined ? forwardLeft : undefined;
     r.advance(SLICE_MS, cap);
   } catch (e) {
     const reason = `The engine failed: ${(e as Error).message}`;
@@ -149,6 +165,50 @@ function pump(): void {
     return;
   }
   setImmediate(pump);
+}
+
+/** How many more forward steps may run after `done` (x read lazily: see ColumnReader.forwardRoom). */
+function xRoom(done: number, T: number, m: number): number {
+  const x = lazyX!;
+  if (xFallback || xError !== undefined) return 0;
+  const room = x.forwardRoom(done, m);
+  if (x.complete) {
+    lazyX = undefined; // (its bytes are gone already)
+    return T - done;
+  }
+  if (x.failedAt) startXFallback();
+  return room;
+}
+
+/**
+ * The column reader declined x (a NaN token, a string, a ragged row…): the positioned reader
+ * reads the whole file in a throwaway thread. Valid after all (NaN tokens: warnings): x's numbers
+ * are copied in and the run goes on. Invalid: the diagnostics, and the forward stays where it is.
+ */
+function startXFallback(): void {
+  const x = lazyX;
+  if (!x || xFallback) return;
+  xFallback = true;
+  void loadFixtureIsolated(__filename, fixturePath, maxBytes).then((res) => {
+    xFallback = false;
+    if (lazyX !== x) return;
+    if (res.ok && res.problem.x.data.length === x.into.length) {
+      x.into.set(res.problem.x.data);
+      lazyX = undefined;
+      post({ type: 'daLoaded', warnings: res.warnings, warningDiags: res.warningDiags });
+    } else {
+      const at = runner?.forwardDone ?? 0;
+      const why = res.ok ? `${basename(fixturePath)}: x changed while the run read it: run Step RNN again` : res.message;
+      xError = `${why} (x is read as the run goes: the ${at} forward steps computed are valid; the run cannot go on)`;
+      lazyX = undefined;
+      post({ type: 'daInvalid', diagnostics: res.ok ? [] : res.diagnostics, message: xError });
+      daError ??= xError;
+      postProgress();
+      failWaiting(xError);
+      return;
+    }
+    setImmediate(pump);
+  });
 }
 
 /** After the run: the running sums' checkpoints, in short slices between requests. */
@@ -249,6 +309,9 @@ async function handle(msg: ToWorker): Promise<void> {
       }
       problem = res.problem;
       daPending = res.daPending === true;
+      lazyX = res.lazyX;
+      fixturePath = msg.path;
+      maxBytes = msg.maxBytes;
       const d = problem.dims;
       post({
         type: 'loaded',

@@ -8,7 +8,9 @@ import { basename } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { FixtureDiagnostic, Problem } from '../engine/types';
 import { fastParseFixture, fastReadDaLenient, type DeferredDa } from '../fixture/fastParse';
+import { readArray } from '../fixture/fastNumbers';
 import { readHead, type HeadRead } from '../fixture/fastRead';
+import { ColumnReader } from '../fixture/lazyColumns';
 import { formatDiagnostic, parseFixture } from '../fixture/parse';
 import type { WorkerDiag } from './workerProtocol';
 
@@ -23,6 +25,11 @@ export type LoadResult =
        * with the `DaResult` passed to the `onDa` callback of the load.
        */
       daPending?: boolean;
+      /**
+       * x's numbers are read column by column as the run needs them (`problem.x.data` is filled
+       * in place by this reader); when it declines, the file needs the positioned reader.
+       */
+      lazyX?: ColumnReader;
     }
   | { ok: false; diagnostics: WorkerDiag[]; message: string };
 
@@ -316,6 +323,8 @@ export interface DaThreadData {
    * after da); its `da.data` is shared memory the da thread fills in place.
    */
   first: Problem;
+  /** x is read lazily by the run: `first.x` is empty, x's `[` is at this index of the file. */
+  xStart?: number;
 }
 
 /**
@@ -336,7 +345,16 @@ export function daThreadMain(d: DaThreadData): DaResult {
   const keysAfterDa = bytes.indexOf(0x22, d.deferred.start) >= 0;
   // first.da.data is the run's shared da array: filled in place.
   const shared = d.first.da.data;
-  const r = secondStage(name, d.path, bytes, keysAfterDa ? undefined : d.deferred, shared, d.first);
+  let first = d.first;
+  if (keysAfterDa && d.xStart !== undefined) {
+    // The comparison with the full reading needs the x the run reads: the first x of the file.
+    try {
+      first = { ...first, x: readArray(bytes, d.xStart, 3) };
+    } catch {
+      /* not plain numbers: the full reader (below) says what is wrong */
+    }
+  }
+  const r = secondStage(name, d.path, bytes, keysAfterDa ? undefined : d.deferred, shared, first);
   return r.ok && r.data === shared ? { ...r, data: new Float64Array(0), inPlace: true } : r;
 }
 
@@ -370,15 +388,19 @@ export async function loadFixtureSplit(
   const decode = (b: Uint8Array, start: number, end: number) =>
     Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8', start, end);
   const unread: [number, number] = [head.headEnd, head.tailStart];
-  const fast = head.complete ? undefined : fastParseFixture(head.bytes, path, { deferDa: true, decode, unread });
-  head = undefined; // the head's bytes are garbage now; the da thread reads the file itself
-  if (!fast?.deferredDa) return loadFixtureIsolated(script, path, maxBytes, onDa);
+  const fast = head.complete ? undefined : fastParseFixture(head.bytes, path, { deferDa: true, deferX: true, decode, unread });
+  // x's numbers are read from the head's bytes as the run goes (the reader drops them when done);
+  // the da thread reads the file itself.
+  const bytes = head.bytes;
+  head = undefined;
+  if (!fast?.deferredDa || !fast.deferredX) return loadFixtureIsolated(script, path, maxBytes, onDa);
   const problem = fast.problem;
+  const lazyX = new ColumnReader(bytes, fast.deferredX, problem.x.data);
   // da's numbers are written in place by the da thread into shared memory the runner reads from
   // (zero-filled: untouched pages cost nothing until then): no second copy of da, ever.
   const [n_a, m, T_b] = fast.deferredDa.shape;
   problem.da = { shape: problem.da.shape, data: new Float64Array(new SharedArrayBuffer(n_a * m * T_b * 8)) };
-  const data: DaThreadData = { role: 'da', path, size, deferred: fast.deferredDa, first: problem };
+  const data: DaThreadData = { role: 'da', path, size, deferred: fast.deferredDa, first: problem, xStart: fast.deferredX.start };
   const firstDa = problem.da;
   // After the caller has posted 'loaded' and computed its first step: the da thread.
   void daAfter.then(undefined, () => undefined).then(() => setImmediate(() => {
@@ -390,10 +412,12 @@ export async function loadFixtureSplit(
       void w.terminate();
     };
     // The run may have put a placeholder da in the problem meanwhile: the da thread needs only its shape.
-    const w = new Worker(script, { workerData: { ...data, first: { ...problem, da: firstDa } } });
+    // (x is being filled column by column: the da thread reads its own x when it needs it)
+    const first = { ...problem, da: firstDa, x: { shape: problem.x.shape, data: new Float64Array(0) } };
+    const w = new Worker(script, { workerData: { ...data, first } });
     w.once('message', (r: DaResult) => finish(r));
     w.once('error', (e) => finish(fileProblem(`${name}: the reader failed: ${e.message}`)));
     w.once('exit', (code) => finish(fileProblem(`${name}: the reader stopped (exit code ${code})`)));
   }));
-  return { ok: true, problem, warnings: [], warningDiags: [], daPending: true };
+  return { ok: true, problem, warnings: [], warningDiags: [], daPending: true, lazyX };
 }

@@ -10,6 +10,7 @@ import { createRunner, run } from '../../src/engine';
 import type { Problem } from '../../src/engine/types';
 import { fastParseFixture, fastReadDa } from '../../src/fixture/fastParse';
 import { FAST_FALLBACK, readArray, readNumber } from '../../src/fixture/fastNumbers';
+import { ColumnReader, scanRows } from '../../src/fixture/lazyColumns';
 import { parseFixture } from '../../src/fixture/parse';
 import { loadFixtureStaged, type DaResult } from '../../src/extension/workerLoad';
 
@@ -354,4 +355,123 @@ test('loadFixtureStaged: NaN/Infinity/-Infinity deep in da give parseFixture\'s 
     assert.equal(late.data.length, want.length);
     for (let q = 0; q < want.length; q++) assert.ok(Object.is(late.data[q], want[q]), `da[${q}]`);
   });
+});
+
+// ---- x read column by column (lazyColumns.ts): what the worker does for big staged fixtures
+
+test('lazy x: 150 random fixtures read column by column in random blocks equal parseFixture bit for bit', () => {
+  const rnd = mulberry32(21);
+  let lazyRead = 0;
+  for (let k = 0; k < 150; k++) {
+    const g = randomGen(rnd);
+    g.T = 1 + Math.floor(rnd() * 40);
+    g.T_b = 1 + Math.floor(rnd() * g.T);
+    const text = writeFixture(g, rnd, { indent: rnd() < 0.5, daLast: rnd() < 0.5, withC0: rnd() < 0.5, dims: rnd() < 0.3 });
+    const bytes = enc.encode(text);
+    const eager = fastParseFixture(bytes, `gen${k}.rnn.json`);
+    const lazy = fastParseFixture(bytes, `gen${k}.rnn.json`, { deferX: true });
+    if (!eager) {
+      // not a plain file: the lazy reading must not accept it either (at parse or when reading x)
+      if (!lazy) continue;
+      const r = new ColumnReader(bytes, lazy.deferredX!, lazy.problem.x.data);
+      assert.equal(r.fill(g.T), false, `fixture ${k}: the column reader declines what the one-pass reader declines`);
+      continue;
+    }
+    assert.ok(lazy?.deferredX, `fixture ${k}: x is deferred`);
+    assert.deepEqual(lazy.deferredX.shape, [g.n_x, g.m, g.T]);
+    const r = new ColumnReader(bytes, lazy.deferredX, lazy.problem.x.data);
+    assert.ok(Number.isNaN(lazy.problem.x.data[0]), 'columns not read yet are NaN');
+    while (!r.complete) {
+      const to = r.done + 1 + Math.floor(rnd() * 7);
+      assert.ok(r.fill(to), `fixture ${k}: columns up to ${to}`);
+      assert.equal(r.done, Math.min(to, g.T));
+      // every column below done is final, every one from done on is still NaN
+      const x = lazy.problem.x.data;
+      for (let row = 0; row < g.n_x * g.m; row++) {
+        if (r.done < g.T) assert.ok(Number.isNaN(x[row * g.T + r.done]!), `column ${r.done} of row ${row} not read yet`);
+        assert.ok(!Number.isNaN(x[row * g.T + r.done - 1]!));
+      }
+    }
+    assert.deepStrictEqual(lazy.problem, eager.problem);
+    lazyRead++;
+  }
+  assert.ok(lazyRead > 100, `most random fixtures take the lazy path (${lazyRead})`);
+});
+
+test('lazy x: the column reader stops at the first row and column that is not a plain number of a row of length T', () => {
+  // x of shape (2, 2, 4): rows r = 2·i + j
+  const good = [[[1, 2, 3, 4], [5, 6, 7, 8]], [[9, 10, 11, 12], [13, 14, 15, 16]]];
+  const cases: [string, string, { row: number; t: number } | undefined][] = [
+    ['NaN token', '[[[1, 2, 3, 4], [5, 6, NaN, 8]], [[9, 10, 11, 12], [13, 14, 15, 16]]]', { row: 1, t: 2 }],
+    ['a string', '[[[1, 2, 3, 4], [5, 6, 7, 8]], [[9, "10", 11, 12], [13, 14, 15, 16]]]', { row: 2, t: 1 }],
+    ['a short row', '[[[1, 2, 3, 4], [5, 6, 7, 8]], [[9, 10, 11, 12], [13, 14, 15]]]', { row: 3, t: 2 }],
+    ['a long row', '[[[1, 2, 3, 4], [5, 6, 7, 8, 9]], [[9, 10, 11, 12], [13, 14, 15, 16]]]', { row: 1, t: 3 }],
+    ['null', '[[[1, 2, 3, 4], [5, 6, 7, 8]], [[9, 10, 11, 12], [13, null, 15, 16]]]', { row: 3, t: 1 }],
+    ['an overflow', '[[[1, 2, 3, 1e999], [5, 6, 7, 8]], [[9, 10, 11, 12], [13, 14, 15, 16]]]', { row: 0, t: 3 }],
+    ['plain', JSON.stringify(good), undefined],
+  ];
+  for (const [what, x, failedAt] of cases) {
+    const b = enc.encode(x);
+    const idx = scanRows(b, 0);
+    assert.deepEqual(idx.shape, [2, 2, 4], what);
+    const into = new Float64Array(16);
+    const r = new ColumnReader(b, idx, into);
+    assert.ok(r.fill(1), `${what}: column 0 reads`);
+    const ok = r.fill(4);
+    assert.equal(ok, failedAt === undefined, what);
+    assert.deepEqual(r.failedAt, failedAt, what);
+    if (failedAt) {
+      assert.equal(r.done, 1, `${what}: only the columns every row has count`);
+      assert.equal(r.forwardRoom(0, 2), 0, `${what}: no step may run on columns not read`);
+    } else assert.deepEqual([...into], good.flat(2));
+  }
+  // structure the row scan itself refuses (the file then goes to the positioned reader at load)
+  for (const bad of ['[[[1, 2], [3, 4]], [[5, 6]]]', '[[1, 2], [3, 4]]', '[[[1, [2]], [3, 4]]]', '[[[], []]]', '[[[1, 2], [3, 4]]', '[[[1 2], [3, 4]]]x']) {
+    assert.throws(() => {
+      const idx = scanRows(enc.encode(bad), 0);
+      // (a row holding a list or a missing comma is found when its numbers are read)
+      if (!new ColumnReader(enc.encode(bad), idx, new Float64Array(idx.shape[0] * idx.shape[1] * idx.shape[2])).fill(Infinity)) throw FAST_FALLBACK;
+    }, (e) => e === FAST_FALLBACK, bad);
+  }
+});
+
+test('lazy x: a run that only steps as far as forwardRoom allows equals the eager run bit for bit', () => {
+  // Columns not read are NaN: an engine reading x further ahead than forwardRoom assumes would
+  // put NaN into the caches and fail this comparison.
+  const rnd = mulberry32(33);
+  const shapes = [
+    { m: 1, T: 300 }, { m: 3, T: 160 }, { m: 5, T: 97 }, { m: 32, T: 90 }, { m: 200, T: 12 },
+  ];
+  for (const kind of ['rnn', 'lstm'] as const) {
+    for (const { m, T } of shapes) {
+      const text = writeFixture({ kind, n_x: 3, n_a: 4, n_y: 2, m, T, T_b: T }, rnd, { daLast: true, tame: true });
+      const ref = parseFixture(text, 'r.json');
+      assert.ok(ref.ok);
+      const bytes = enc.encode(text);
+      const lazy = fastParseFixture(bytes, 'r.json', { deferX: true, deferDa: true })!;
+      assert.ok(lazy.deferredX && lazy.deferredDa);
+      assert.ok(fastReadDa(bytes, lazy.deferredDa, lazy.problem.da.data));
+      const reader = new ColumnReader(bytes, lazy.deferredX, lazy.problem.x.data);
+      const r = createRunner(lazy.problem);
+      const caps: number[] = [];
+      while (!r.finished) {
+        const fwd = r.forwardDone < T;
+        const room = fwd ? reader.forwardRoom(r.forwardDone, m) : Infinity;
+        assert.ok(room > 0, `${kind} m=${m}: forwardRoom lets the forward go on (at ${r.forwardDone})`);
+        assert.ok(!fwd || reader.done - r.forwardDone >= Math.min(room, T - r.forwardDone));
+        caps.push(Math.min(room, 1 + Math.floor(rnd() * 9)));
+        r.advance(Infinity, caps[caps.length - 1]);
+      }
+      assert.ok(reader.complete);
+      assert.ok(caps.length > 3);
+      // The same slices on the eagerly read problem (how a run is sliced changes the last bits of
+      // dx: narrow products take another kernel path; this compares x's reading alone).
+      const want = createRunner(ref.problem);
+      for (const c of caps) want.advance(Infinity, c);
+      assert.ok(want.finished);
+      assert.deepStrictEqual(r.forward, want.forward, `${kind} m=${m} T=${T}: forward`);
+      assert.deepStrictEqual(r.forward, want.forward, `${kind} m=${m} T=${T}: forward`);
+      assert.deepStrictEqual(r.backward, want.backward, `${kind} m=${m} T=${T}: backward`);
+    }
+  }
 });
