@@ -387,7 +387,11 @@ export class BackwardPass {
   private readonly D: Float64Array;
   /** (H, m): this step's gate gradients, contiguous (a plain matrix–vector product when m = 1). */
   private readonly Ds: Float64Array;
-  /** (Tc·m, n_a+n_x): zᵀ of the chunk's steps (rows s·m+j), so dW += D·Zt is a plain product. */
+  /**
+   * z of the chunk's steps: with a transposed-operand product (wasm) Z (n_a+n_x, Tc·m), step slot s
+   * at columns s·m… (rows copied as they are), dW += D·Zᵀ by gemmNT; else Zt (Tc·m, n_a+n_x) (rows
+   * s·m+j, a transposition per step), dW += D·Zt by gemmNN.
+   */
   private readonly Zt: Float64Array;
   private readonly dXc: Float64Array;
   private readonly dWz: Float64Array;
@@ -527,13 +531,24 @@ export class BackwardPass {
         for (let j = 0; j < m; j++) D[dro + j] = Ds[so + j];
       }
     }
-    // zᵀ = [a_prev; x⟨t⟩]ᵀ of this step, for the chunk's dW product
+    // z = [a_prev; x⟨t⟩] of this step, for the chunk's dW product
     const Zt = this.Zt, aPrev = t === 0 ? this.problem.a0.data : f.a, aOff = t === 0 ? 0 : o - S;
     const x = this.xC, xo = (this.gOff + s) * n_x * m;
-    for (let j = 0; j < m; j++) {
-      const zr = (col + j) * nz;
-      for (let k = 0; k < n_a; k++) Zt[zr + k] = aPrev[aOff + k * m + j];
-      for (let k = 0; k < n_x; k++) Zt[zr + n_a + k] = x[xo + k * m + j];
+    if (ws.gemmNT) {
+      for (let k = 0; k < n_a; k++) {
+        const zr = k * ld + col, ar = aOff + k * m;
+        for (let j = 0; j < m; j++) Zt[zr + j] = aPrev[ar + j];
+      }
+      for (let k = 0; k < n_x; k++) {
+        const zr = (n_a + k) * ld + col, xr = xo + k * m;
+        for (let j = 0; j < m; j++) Zt[zr + j] = x[xr + j];
+      }
+    } else {
+      for (let j = 0; j < m; j++) {
+        const zr = (col + j) * nz;
+        for (let k = 0; k < n_a; k++) Zt[zr + k] = aPrev[aOff + k * m + j];
+        for (let k = 0; k < n_x; k++) Zt[zr + n_a + k] = x[xo + k * m + j];
+      }
     }
     this.pending++;
     this.computed++;
@@ -565,7 +580,8 @@ export class BackwardPass {
       const { n_x, n_a, m } = this.model.dims;
       const H = this.model.H, ld = this.ldc, K = P * m, nz = n_a + n_x;
       const D = this.D, ws = this.ws;
-      ws.gemmNN(H, nz, K, D, 0, ld, this.Zt, 0, nz, this.dWz, 0, nz, true);
+      if (ws.gemmNT) ws.gemmNT(H, nz, K, D, 0, ld, this.Zt, 0, ld, this.dWz, 0, nz, true);
+      else ws.gemmNN(H, nz, K, D, 0, ld, this.Zt, 0, nz, this.dWz, 0, nz, true);
       const db = this.db;
       if (ws.rowSumsAdd) ws.rowSumsAdd(D, 0, ld, H, K, db);
       else {

@@ -21,6 +21,8 @@ export interface Workspace {
   /** A zeroed array of n doubles (16-byte aligned in the wasm backend). */
   alloc(n: number): Float64Array;
   gemmNN: GemmNN;
+  /** Optional (wasm backend): C (+)= A·Btᵀ with the second operand given transposed, Bt (N×K) row-major. */
+  gemmNT?: GemmNN;
   /**
    * Optional vectorised activations (wasm backend; arrays must come from `alloc`):
    * `tanhInPlace(p, n)`: p[0..n) = tanh(p[0..n));

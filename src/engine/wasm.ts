@@ -27,6 +27,7 @@ const BASE = 64 + 256 * 512 * 8;
 
 type Exports = {
   gemmNN: WasmGemm;
+  gemmNT: WasmGemm;
   tanhInPlace: (p: number, n: number) => void;
   lstmCell: (pG: number, S: number, pc: number, pa: number) => void;
   lstmBackward: (pIn: number, S: number, pdc: number, pDs: number) => void;
@@ -56,6 +57,26 @@ class Instance {
       return;
     }
     this.ex.gemmNN(M, N, K, A.byteOffset + aOff * 8, lda, B.byteOffset + bOff * 8, ldb, C.byteOffset + cOff * 8, ldc,
+      accumulate ? 1 : 0);
+  }
+  /** C (+)= A·Btᵀ, Bt (N×K) row-major. */
+  gemmNT(
+    M: number, N: number, K: number, A: Float64Array, aOff: number, lda: number, Bt: Float64Array, bOff: number,
+    ldb: number, C: Float64Array, cOff: number, ldc: number, accumulate: boolean,
+  ): void {
+    if (M === 0 || N === 0) return;
+    const buf = this.buf;
+    if (A.buffer !== buf || Bt.buffer !== buf || C.buffer !== buf) {
+      for (let i = 0; i < M; i++) {
+        for (let j = 0; j < N; j++) {
+          let s = accumulate ? C[cOff + i * ldc + j] : 0;
+          for (let k = 0; k < K; k++) s += A[aOff + i * lda + k] * Bt[bOff + j * ldb + k];
+          C[cOff + i * ldc + j] = s;
+        }
+      }
+      return;
+    }
+    this.ex.gemmNT(M, N, K, A.byteOffset + aOff * 8, lda, Bt.byteOffset + bOff * 8, ldb, C.byteOffset + cOff * 8, ldc,
       accumulate ? 1 : 0);
   }
   tanhInPlace(p: Float64Array, n: number): void {
@@ -136,6 +157,12 @@ class RegionWorkspace implements Workspace {
     ldb: number, C: Float64Array, cOff: number, ldc: number, accumulate: boolean,
   ): void {
     this.inst.gemmNN(M, N, K, A, aOff, lda, B, bOff, ldb, C, cOff, ldc, accumulate);
+  }
+  gemmNT(
+    M: number, N: number, K: number, A: Float64Array, aOff: number, lda: number, Bt: Float64Array, bOff: number,
+    ldb: number, C: Float64Array, cOff: number, ldc: number, accumulate: boolean,
+  ): void {
+    this.inst.gemmNT(M, N, K, A, aOff, lda, Bt, bOff, ldb, C, cOff, ldc, accumulate);
   }
   tanhInPlace(p: Float64Array, n: number): void {
     this.inst.tanhInPlace(p, n);

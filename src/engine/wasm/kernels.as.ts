@@ -26,8 +26,41 @@ export function gemmNN(
     return;
   }
   const N8 = N & ~7;
-  if (N8 > 0) packedPanels(M, N8, K, pA, sa, pB, sb, pC, sc, accumulate);
+  if (N8 > 0) packedPanels(M, N8, K, pA, sa, pB, sb, pC, sc, accumulate, false);
   if (N8 < N) gemmRest(M, N, K, N8, pA, sa, pB, sb, pC, sc, accumulate);
+}
+
+/**
+ * C[M×N] (+)= A[M×K] · Bᵀ with B given as Bt (N×K, row-major, leading dimension ldb): the packed
+ * panels are filled from Bt's rows; columns past the last multiple of 8 are dot products. Same sum
+ * order over k as gemmNN on the transposed operand.
+ */
+export function gemmNT(
+  M: i32, N: i32, K: i32,
+  pA: usize, lda: i32,
+  pB: usize, ldb: i32,
+  pC: usize, ldc: i32,
+  accumulate: i32,
+): void {
+  const sa: usize = <usize>lda << 3;
+  const sb: usize = <usize>ldb << 3;
+  const sc: usize = <usize>ldc << 3;
+  if (K <= 0) {
+    if (!accumulate) for (let i = 0; i < M; i++) memory.fill(pC + <usize>i * sc, 0, <usize>N << 3);
+    return;
+  }
+  const N8 = N & ~7;
+  if (N8 > 0) packedPanels(M, N8, K, pA, sa, pB, sb, pC, sc, accumulate, true);
+  for (let i = 0; i < M; i++) {
+    const ap: usize = pA + <usize>i * sa;
+    for (let j = N8; j < N; j++) {
+      const bp: usize = pB + <usize>j * sb;
+      const cp: usize = pC + <usize>i * sc + (<usize>j << 3);
+      let s = accumulate ? load<f64>(cp) : 0.0;
+      for (let k = 0; k < K; k++) s += load<f64>(ap + (<usize>k << 3)) * load<f64>(bp + (<usize>k << 3));
+      store<f64>(cp, s);
+    }
+  }
 }
 
 /** Scratch for a packed KC×NC block of B (the engine's workspaces start above it: BASE in wasm.ts). */
@@ -42,6 +75,7 @@ const NC: i32 = 512;
  */
 function packedPanels(
   M: i32, N8: i32, K: i32, pA: usize, sa: usize, pB: usize, sb: usize, pC: usize, sc: usize, accumulate: i32,
+  transB: bool,
 ): void {
   const z = f64x2.splat(0.0);
   for (let j0 = 0; j0 < N8; j0 += NC) {
@@ -51,13 +85,36 @@ function packedPanels(
       const panel: usize = <usize>kc << 6;
       // pack B[k0 .. k0+kc, j0 .. j0+nc) as panels of 8 columns
       let dst: usize = SCRATCH;
-      for (let jj = 0; jj < nc; jj += 8) {
-        let src: usize = pB + <usize>k0 * sb + (<usize>(j0 + jj) << 3);
-        for (let k = 0; k < kc; k++) {
-          v128.store(dst, v128.load(src)); v128.store(dst, v128.load(src, 16), 16);
-          v128.store(dst, v128.load(src, 32), 32); v128.store(dst, v128.load(src, 48), 48);
-          src += sb;
-          dst += 64;
+      if (transB) {
+        // B given as Bᵀ (N×K, row stride sb): panel row k is Bᵀ[j0+jj .. +8, k0+k], two k at a time
+        for (let jj = 0; jj < nc; jj += 8) {
+          const r0: usize = pB + <usize>(j0 + jj) * sb + (<usize>k0 << 3);
+          let k = 0;
+          for (; k + 1 < kc; k += 2) {
+            const o: usize = <usize>k << 3;
+            const v0 = v128.load(r0 + o), v1 = v128.load(r0 + sb + o), v2 = v128.load(r0 + 2 * sb + o), v3 = v128.load(r0 + 3 * sb + o);
+            const v4 = v128.load(r0 + 4 * sb + o), v5 = v128.load(r0 + 5 * sb + o), v6 = v128.load(r0 + 6 * sb + o), v7 = v128.load(r0 + 7 * sb + o);
+            v128.store(dst, v128.shuffle<f64>(v0, v1, 0, 2)); v128.store(dst, v128.shuffle<f64>(v2, v3, 0, 2), 16);
+            v128.store(dst, v128.shuffle<f64>(v4, v5, 0, 2), 32); v128.store(dst, v128.shuffle<f64>(v6, v7, 0, 2), 48);
+            v128.store(dst, v128.shuffle<f64>(v0, v1, 1, 3), 64); v128.store(dst, v128.shuffle<f64>(v2, v3, 1, 3), 80);
+            v128.store(dst, v128.shuffle<f64>(v4, v5, 1, 3), 96); v128.store(dst, v128.shuffle<f64>(v6, v7, 1, 3), 112);
+            dst += 128;
+          }
+          if (k < kc) {
+            const o: usize = <usize>k << 3;
+            for (let c = 0; c < 8; c++) store<f64>(dst + (<usize>c << 3), load<f64>(r0 + <usize>c * sb + o));
+            dst += 64;
+          }
+        }
+      } else {
+        for (let jj = 0; jj < nc; jj += 8) {
+          let src: usize = pB + <usize>k0 * sb + (<usize>(j0 + jj) << 3);
+          for (let k = 0; k < kc; k++) {
+            v128.store(dst, v128.load(src)); v128.store(dst, v128.load(src, 16), 16);
+            v128.store(dst, v128.load(src, 32), 32); v128.store(dst, v128.load(src, 48), 48);
+            src += sb;
+            dst += 64;
+          }
         }
       }
       const ldC = accumulate != 0 || k0 > 0;
