@@ -873,6 +873,7 @@ function buildWindows(run: State['run'] & {}, phase: State['cursor']['phase']): 
       w.keepFocus = true;
     });
     canvas.addEventListener('click', (e) => {
+      w.keepFocus = false; // the mousedown's flag, when the canvas already had the focus
       const t = w.start + Math.floor(e.offsetX / w.cellW);
       if (t < w.start || t >= w.start + w.span) return;
       const c = cellAt(e);
@@ -1126,7 +1127,8 @@ function drawNormsFocus(): void {
   show(normsMark, focused);
   if (!focused) return;
   const g = normsGeom;
-  const w = Math.max(2, g.T > 1 ? g.pw / (g.T - 1) : 2);
+  // A narrow column at the step (a step's whole interval would look like a range on short runs).
+  const w = Math.min(10, Math.max(2, g.T > 1 ? g.pw / (g.T - 1) : 2));
   placeFocus(normsMark, normsX(normsFocus) - w / 2, g.top, w, g.ph, WRAP_PAD, 2);
 }
 
@@ -1139,6 +1141,7 @@ normsCanvas.addEventListener('mousedown', () => {
   normsKeepFocus = true;
 });
 normsCanvas.addEventListener('click', (e) => {
+  normsKeepFocus = false;
   const t = normsStepAt(e.offsetX);
   if (t === undefined) return;
   normsFocus = t;
