@@ -111,6 +111,7 @@ export class StepperPanel implements vscode.Disposable {
       gateGradLimitBytes: this.host.gateGradLimitBytes(),
     });
     const outcome = await w.load();
+    this.milestone('fixture loaded');
     if (seq !== this.loadSeq || this.disposedFlag) {
       w.dispose(); // superseded by a newer save, or the panel closed meanwhile
       return;
@@ -211,6 +212,12 @@ export class StepperPanel implements vscode.Disposable {
 
   /** (runId, ready count, cursor) whose step was last pushed unasked: at most one push each. */
   private pushedKey = '';
+  /** Start-up milestones of this panel (ms since it was created), logged once at the first push. */
+  private readonly createdAt = Date.now();
+  private readonly milestones: Record<string, number> = {};
+  private milestone(name: string): void {
+    this.milestones[name] ??= Date.now() - this.createdAt;
+  }
 
   /**
    * Push the cursor's step to a freshly ready document without waiting to be asked: the first
@@ -228,14 +235,25 @@ export class StepperPanel implements vscode.Disposable {
     const key = `${w.runId}:${this.readyCount}:${phase}:${t}`;
     if (this.pushedKey === key) return;
     this.pushedKey = key;
+    this.milestone('step computed');
     const r = await w.request({ type: 'step', phase, t });
     if ('error' in r || r.kind !== 'step' || w !== this.run || !this.ready) return;
     this.post({ type: 'step', inReplyTo: 0, runId: w.runId, phase: r.phase, t: r.t, tensors: r.tensors });
+    if (!('step posted' in this.milestones)) {
+      this.milestone('step posted');
+      const m = this.milestones;
+      log().info(
+        `${path.basename(this.fixture)}: panel created → ` +
+          Object.entries(m).map(([k, v]) => `${k} ${v} ms`).join(', ') +
+          ` (run ${w.runId}: parsed in ${w.timings.loadedMs} ms, first step at ${w.timings.firstStepMs} ms of the worker's life)`,
+      );
+    }
   }
 
   private async handle(msg: FromWebview): Promise<void> {
     switch (msg.type) {
       case 'ready':
+        this.milestone('webview ready');
         this.ready = true;
         this.everReady = true;
         this.readyCount++;
