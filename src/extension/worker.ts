@@ -10,6 +10,7 @@ import { createRunner, type Runner } from '../engine';
 import type { Problem } from '../engine/types';
 import { NonFiniteScanner } from '../session/nonFinite';
 import { runningSumsFor } from '../session/runningSums';
+import { nextSlice } from '../session/slicing';
 import { gradientNorms, stepPayload, windowOf, type RunView } from '../session/steps';
 import type { ColumnReader } from '../fixture/lazyColumns';
 import {
@@ -132,15 +133,15 @@ function pump(): void {
     stalled = daPending;
     return;
   }
-  // The very first slice computes one step only, so the first step is paintable at once.
-  let cap = r.forwardDone === 0 ? 1 : daPending || daError !== undefined ? forwardLeft : Infinity;
-  if (lazyX && forwardLeft > 0) {
+  // (see nextSlice: forward slices stop at the backward, backward slices are whole chunks)
+  let { cap, budgetMs } = nextSlice(r, SLICE_MS);
+  if (forwardLeft > 0 && lazyX) {
     const room = xRoom(r.forwardDone, T_x, r.problem.dims.m);
     if (room <= 0) return; // x is being read by the positioned reader (xFallback), or is invalid
     cap = Math.min(cap, room);
   }
   try {
-    r.advance(SLICE_MS, cap);
+    r.advance(budgetMs, cap);
   } catch (e) {
     const reason = `The engine failed: ${(e as Error).message}`;
     postProgress(reason);
