@@ -119,12 +119,13 @@ export function chunkSteps(m: number, T: number): number {
 
 /**
  * Steps of x (and da) gathered at once out of the NumPy layout: a multiple of the chunk length Tc,
- * up to ~32 steps and ~2 MB of (n_x + n_a)·m·steps doubles. In the (n, m, T) layout the steps of one
- * (row, batch column) are contiguous and the next one is T doubles away, so reading 4 steps at a
- * time used half a cache line per row and defeated the prefetcher; 16–32 steps read whole lines.
+ * up to 16 steps and ~1 MB of (n_x + n_a)·m·steps doubles (8 steps at S3). In the (n, m, T) layout
+ * the steps of one (row, batch column) are contiguous and the next one is T doubles away, so reading
+ * 4 steps at a time used half a cache line per row; 8 steps read whole lines (S3's da: ~18 → ~13 ms
+ * per pass in isolation; 12–20 steps ~10.5 ms for twice the scratch).
  */
 export function gatherSteps(Tc: number, n_x: number, n_a: number, m: number): number {
-  return Tc * Math.max(1, Math.min(Math.floor(32 / Tc), Math.floor(262144 / Math.max(1, (n_x + n_a) * m * Tc))));
+  return Tc * Math.max(1, Math.min(Math.floor(16 / Tc), Math.floor(131072 / Math.max(1, (n_x + n_a) * m * Tc))));
 }
 
 export function allocForward(cell: CellType, dims: Dims): ForwardCaches {
