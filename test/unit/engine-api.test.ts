@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  benchmark, cellBackwardAt, createRunner, flopCount, gradcheck, ndToStepMajor, randomProblem, run, stepMajorToNd,
+  benchmark, cellBackwardAt, createRunner, flopCount, gradcheck, ndToStepMajor, randomProblem, run, setBackend, stepMajorToNd,
+  wasmAvailable,
   type Problem,
 } from '../../src/engine/index';
 import { truncateDa, withCellState } from './engine-helpers';
@@ -65,6 +66,23 @@ for (const kind of ['rnn', 'lstm'] as const) {
     close(r.forward.a, ref.forward.a, 0, 'a');
     close(r.backward.dx, ref.backward.dx, 1e-12, 'dx');
     for (const k of Object.keys(ref.backward.grads)) close(r.backward.grads[k], ref.backward.grads[k], 1e-11, k);
+  });
+
+  test(`${kind} [wasm-simd]: streaming runner in uneven slices (partial chunks, gathered steps reused) equals run()`, { skip: !wasmAvailable() }, () => {
+    // m = 16: chunks of 8 steps, x/da gathered 16 at a time; slices of 5 steps cut chunks anywhere
+    const p = withCellState(truncateDa(randomProblem({ kind, n_x: 6, n_a: 9, n_y: 3, m: 16, T: 53, seed: 4 }), 47));
+    setBackend('wasm-simd');
+    try {
+      const ref = run(p);
+      const r = createRunner(p, { keepGateGrads: false });
+      while (!r.advance(Infinity, 5)) { /* slices */ }
+      close(r.forward.a, ref.forward.a, 0, 'a');
+      close(r.backward.da, ref.backward.da, 0, 'da');
+      close(r.backward.dx, ref.backward.dx, 1e-12, 'dx');
+      for (const k of Object.keys(ref.backward.grads)) close(r.backward.grads[k], ref.backward.grads[k], 1e-11, k);
+    } finally {
+      setBackend('auto');
+    }
   });
 
   test(`${kind}: cellBackwardAt matches the caches, and its contributions sum to the gradients`, () => {
