@@ -207,6 +207,39 @@ describe('RNN Stepper in the VS Code extension host', function () {
     JSON.parse(written); // and it is JSON
   });
 
+  it('export equals `rnn-stepper run` bit for bit for runs the worker computes in many slices (big staged file, batch of one)', async function () {
+    this.timeout(180_000);
+    // LSTM 64/256/32 × 20 steps (~12 MB: the staged load, x read column by column as the forward
+    // goes) and RNN with m = 1 over 3000 steps (a batch of one: narrow products): both computed in
+    // many short slices, whose grouping must not change a bit of the caches.
+    const cases: [string, string[]][] = [
+      ['sliced_lstm.rnn.json', ['--kind', 'lstm', '--n-x', '64', '--n-a', '256', '--n-y', '10', '-m', '32', '-T', '20', '--seed', '5']],
+      ['sliced_rnn_m1.rnn.json', ['--kind', 'rnn', '--n-x', '8', '--n-a', '32', '--n-y', '3', '-m', '1', '-T', '3000', '--seed', '6']],
+    ];
+    for (const [name, args] of cases) {
+      const file = path.join(workspaceDir(), name);
+      const made = await runCli(['new', ...args, '-o', file]);
+      assert.equal(made.code, 0, made.stderr);
+      const target = path.join(workspaceDir(), 'exported', `${name}.caches.json`);
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      api.setSaveDialog(async () => vscode.Uri.file(target));
+      try {
+        await vscode.commands.executeCommand('rnnStepper.stepRnn', vscode.Uri.file(file));
+        await api.whenPanelReady(file, 120_000);
+        await vscode.commands.executeCommand('rnnStepper.exportCaches', vscode.Uri.file(file));
+        const written = await waitFor(() => (fs.existsSync(target) ? fs.readFileSync(target, 'utf8') : undefined), `the export of ${name}`, 120_000);
+        const cli = await runCli(['run', file]);
+        assert.equal(cli.code, 0, cli.stderr);
+        assert.ok(written === cli.stdout, `${name}: export (${written.length} chars) equals the CLI output (${cli.stdout.length} chars)`);
+      } finally {
+        api.setSaveDialog(undefined);
+        await closeAll();
+        fs.rmSync(file, { force: true });
+        fs.rmSync(target, { force: true });
+      }
+    }
+  });
+
   it('export writes nothing when the save dialog is cancelled', async function () {
     const file = workspaceFile(FIXTURE);
     const before = fs.readdirSync(workspaceDir()).sort();

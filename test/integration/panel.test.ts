@@ -29,6 +29,13 @@ async function openPanel(api: ApiEx, file: string): Promise<void> {
 }
 
 /** A scratch copy of an example fixture (tests edit it). */
+/** Line and character (0-based, UTF-16) of a string offset. */
+function positionOf(text: string, offset: number): { line: number; character: number } {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length - 1;
+  return { line, character: offset - (before.lastIndexOf('\n') + 1) };
+}
+
 function scratch(example: string, name: string): string {
   const dst = path.join(workspaceDir(), name);
   fs.copyFileSync(workspaceFile(example), dst);
@@ -240,6 +247,54 @@ describe('Step RNN panel (host side)', function () {
     await waitFor(() => (api.runStats(file)!.readyCount > readies ? true : undefined), 'a new ready from the reloaded webview');
     assert.equal(api.runStats(file)!.ready, true);
     assert.equal(api.panels().filter((p) => p.fixture === file).length, 1, 'revealed, not duplicated');
+  });
+
+  it('a big fixture whose x goes bad deep inside: positioned error in Problems, the forward stops, the run says why; NaN there: a warning, the run finishes', async function () {
+    this.timeout(180_000);
+    // ~28 MB: the staged load, x read column by column while the forward runs, so the bad
+    // column (90 of 100) is met after the first steps are shown.
+    const base = path.join(workspaceDir(), 'x_late_base.rnn.json');
+    const made = await runCli(['new', '--kind', 'lstm', '--n-x', '64', '--n-a', '256', '--n-y', '10', '-m', '32', '-T', '100', '--seed', '8', '-o', base]);
+    assert.equal(made.code, 0, made.stderr);
+    const text = fs.readFileSync(base, 'utf8');
+    fs.rmSync(base);
+    // x[0][1][90]: second row of x, 91st number
+    const rowStart = text.indexOf('[', text.indexOf('],', text.indexOf('[[[', text.indexOf('"x"'))) + 1) + 1;
+    let at = rowStart;
+    for (let k = 0; k < 90; k++) at = text.indexOf(',', at) + 1;
+    while (text[at] === ' ') at++;
+    const end = text.slice(at).search(/[,\]]/) + at;
+    const variants: [string, string][] = [['x_late_bad.rnn.json', '"oops"'], ['x_late_nan.rnn.json', 'NaN']];
+    for (const [name, token] of variants) {
+      const file = path.join(workspaceDir(), name);
+      const edited = text.slice(0, at) + token + text.slice(end);
+      fs.writeFileSync(file, edited);
+      const pos = positionOf(edited, at);
+      try {
+        await vscode.commands.executeCommand('rnnStepper.stepRnn', vscode.Uri.file(file));
+        const uri = vscode.Uri.file(file);
+        const ours = () => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'rnn-stepper');
+        if (token === 'NaN') {
+          await api.whenPanelReady(file, 120_000);
+          const s = api.runStats(file)!;
+          assert.equal(s.error, undefined, `the run goes on: ${s.error}`);
+          assert.equal(s.finished, true);
+          const w = await waitFor(() => ours().find((d) => d.severity === vscode.DiagnosticSeverity.Warning && /x\[0\]\[1\]\[90\]/.test(d.message)), 'the NaN warning');
+          assert.deepEqual([w.range.start.line, w.range.start.character], [pos.line, pos.character], w.message);
+        } else {
+          const e = await waitFor(() => ours().find((d) => d.severity === vscode.DiagnosticSeverity.Error), 'the error in Problems', 120_000);
+          assert.match(e.message, /x\[0\]\[1\]\[90\]/);
+          assert.deepEqual([e.range.start.line, e.range.start.character], [pos.line, pos.character], e.message);
+          const s = await waitFor(() => api.runStats(file)?.error ? api.runStats(file) : undefined, 'the run to stop with the reason');
+          assert.match(s.error!, /forward steps computed are valid/);
+          assert.ok(s.forwardDone >= 1 && s.forwardDone < 90, `the forward stopped before the bad column (at ${s.forwardDone})`);
+          assert.equal(s.finished, false);
+        }
+      } finally {
+        await closeAll();
+        fs.rmSync(file, { force: true });
+      }
+    }
   });
 
   // Opt-in measurement (a big run costs minutes of CPU): RNN_BIG_FIXTURE=/path/big.rnn.json, made
