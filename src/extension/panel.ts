@@ -303,6 +303,7 @@ export class StepperPanel implements vscode.Disposable {
       }
       case 'perf':
         this.host.recordPerf(msg.name, msg.ms);
+        if (msg.name === 'firstPaint') this.run?.painted();
         return;
     }
   }

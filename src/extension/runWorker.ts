@@ -154,6 +154,11 @@ export class RunWorker {
     this.send({ type: 'start' });
   }
 
+  /** The panel painted the run's first step: background work may take the cores now. */
+  painted(): void {
+    this.send({ type: 'painted' });
+  }
+
   /** Like `request`, with the id (to `cancel` it). */
   requestWithId(req: WorkerRequest): { id: number; reply: Promise<WorkerReply> } {
     const id = this.nextId;

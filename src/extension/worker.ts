@@ -58,14 +58,18 @@ let lastProgress = 0;
 let lastPhaseForward = true;
 const scanner = new NonFiniteScanner();
 /**
- * Settles when the first step is computed (or the run could not start): a staged load starts its
- * da thread then, so the first step has the cores to itself. A timer settles it anyway.
+ * Settles when the panel has painted the first step (or PAINT_WAIT_MS after the first step was
+ * computed, or the run could not start): a staged load starts its da thread then, so the first
+ * step's computing, transfer and painting have the cores (two, on small machines) to themselves.
  */
 let firstStepDone: () => void = () => undefined;
 const firstStep = new Promise<void>((res) => {
   firstStepDone = res;
-  setTimeout(res, 2000).unref();
 });
+let firstStepTimer: ReturnType<typeof setTimeout> | undefined;
+const PAINT_WAIT_MS = 1500;
+/** Background reading of x per slice (ms). */
+const X_FILL_MS = 6;
 const whenFinished: (() => void)[] = [];
 /** Export requests waiting for the run to finish, by id: resolved with true to go, or a reason. */
 const waitingExports = new Map<number, (go: true | string) => void>();
@@ -149,7 +153,10 @@ function pump(): void {
     runner = undefined;
     return;
   }
-  if (r.forwardDone > 0) firstStepDone();
+  // No panel says it painted (none open, or hidden): da's reader starts a little later anyway.
+  // x's remaining columns in the background (its file bytes are held until they are all read).
+  if (lazyX && r.forwardDone > 0 && !xFallback && xError === undefined && !lazyX.fillFor(X_FILL_MS)) startXFallback();
+  if (r.forwardDone > 0 && !firstStepTimer) firstStepTimer = setTimeout(firstStepDone, PAINT_WAIT_MS);
   const now = Date.now();
   const forwardPhase = r.forwardDone < r.problem.dims.T_x;
   const phaseChanged = forwardPhase !== lastPhaseForward;
@@ -333,6 +340,9 @@ async function handle(msg: ToWorker): Promise<void> {
     }
     case 'start':
       start();
+      return;
+    case 'painted':
+      firstStepDone();
       return;
     case 'step': {
       if (!runner) return post({ type: 'reply', id: msg.id, error: 'no run' });

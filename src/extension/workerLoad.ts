@@ -2,14 +2,14 @@
  * Reading and parsing a fixture inside the worker, turned into what the host needs: the problem,
  * or diagnostics with start and end positions (the worker has the text, the host does not).
  */
-import { readFileSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { FixtureDiagnostic, Problem } from '../engine/types';
 import { fastParseFixture, fastReadDaLenient, type DeferredDa } from '../fixture/fastParse';
 import { readArray } from '../fixture/fastNumbers';
-import { readHead, type HeadRead } from '../fixture/fastRead';
+import { readHead, readRange, type HeadRead } from '../fixture/fastRead';
 import { ColumnReader } from '../fixture/lazyColumns';
 import { formatDiagnostic, parseFixture } from '../fixture/parse';
 import type { WorkerDiag } from './workerProtocol';
@@ -207,6 +207,8 @@ function sameArray(a: { shape: number[]; data: Float64Array } | undefined, b: { 
  */
 function secondStage(
   name: string, path: string, bytes: Buffer, deferred: DeferredDa | undefined, daData: Float64Array, first: Problem | undefined,
+  /** Called before anything but da's own bytes is read (when only they were read so far). */
+  readAll: () => void = () => undefined,
 ): DaResult {
   try {
     const fast = deferred ? fastReadDaLenient(bytes, deferred, daData) : false;
@@ -223,6 +225,7 @@ function secondStage(
       };
     }
     // Not a plain numeric array after all: the positioned reader says what.
+    readAll();
     const full = fullParse(name, path, bytes);
     if (!full.ok) return full;
     if (first) {
@@ -333,16 +336,24 @@ export interface DaThreadData {
  */
 export function daThreadMain(d: DaThreadData): DaResult {
   const name = basename(d.path);
+  // Only da's bytes (from its `[` on) are read unless more is needed: the head's pages are never
+  // touched (tens of MB less while the forward fills its caches).
   let bytes: Buffer;
+  let headRead = false;
   try {
-    bytes = readFileSync(d.path);
+    const size = statSync(d.path).size;
+    if (size !== d.size) return fileProblem(`${name}: the file changed while it was read: run Step RNN again`);
+    bytes = Buffer.alloc(size);
+    readRange(d.path, bytes, d.deferred.start, size);
   } catch (e) {
     return cannotRead(name, e);
   }
-  if (bytes.length !== d.size) {
-    return fileProblem(`${name}: the file changed while it was read: run Step RNN again`);
-  }
+  const readAll = () => {
+    if (!headRead) readRange(d.path, bytes, 0, d.deferred.start);
+    headRead = true;
+  };
   const keysAfterDa = bytes.indexOf(0x22, d.deferred.start) >= 0;
+  if (keysAfterDa) readAll();
   // first.da.data is the run's shared da array: filled in place.
   const shared = d.first.da.data;
   let first = d.first;
@@ -354,7 +365,12 @@ export function daThreadMain(d: DaThreadData): DaResult {
       /* not plain numbers: the full reader (below) says what is wrong */
     }
   }
-  const r = secondStage(name, d.path, bytes, keysAfterDa ? undefined : d.deferred, shared, first);
+  let r: DaResult;
+  try {
+    r = secondStage(name, d.path, bytes, keysAfterDa ? undefined : d.deferred, shared, first, readAll);
+  } catch (e) {
+    return cannotRead(name, e);
+  }
   return r.ok && r.data === shared ? { ...r, data: new Float64Array(0), inPlace: true } : r;
 }
 
@@ -388,19 +404,19 @@ export async function loadFixtureSplit(
   const decode = (b: Uint8Array, start: number, end: number) =>
     Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8', start, end);
   const unread: [number, number] = [head.headEnd, head.tailStart];
-  const fast = head.complete ? undefined : fastParseFixture(head.bytes, path, { deferDa: true, deferX: true, decode, unread });
+  const fast = head.complete ? undefined : fastParseFixture(head.bytes, path, { deferDa: true, deferX: process.env.RNN_NO_LAZY_X ? false : true, decode, unread });
   // x's numbers are read from the head's bytes as the run goes (the reader drops them when done);
   // the da thread reads the file itself.
   const bytes = head.bytes;
   head = undefined;
-  if (!fast?.deferredDa || !fast.deferredX) return loadFixtureIsolated(script, path, maxBytes, onDa);
+  if (!fast?.deferredDa) return loadFixtureIsolated(script, path, maxBytes, onDa);
   const problem = fast.problem;
-  const lazyX = new ColumnReader(bytes, fast.deferredX, problem.x.data);
+  const lazyX = fast.deferredX ? new ColumnReader(bytes, fast.deferredX, problem.x.data) : undefined;
   // da's numbers are written in place by the da thread into shared memory the runner reads from
   // (zero-filled: untouched pages cost nothing until then): no second copy of da, ever.
   const [n_a, m, T_b] = fast.deferredDa.shape;
   problem.da = { shape: problem.da.shape, data: new Float64Array(new SharedArrayBuffer(n_a * m * T_b * 8)) };
-  const data: DaThreadData = { role: 'da', path, size, deferred: fast.deferredDa, first: problem, xStart: fast.deferredX.start };
+  const data: DaThreadData = { role: 'da', path, size, deferred: fast.deferredDa, first: problem, xStart: fast.deferredX?.start };
   const firstDa = problem.da;
   // After the caller has posted 'loaded' and computed its first step: the da thread.
   void daAfter.then(undefined, () => undefined).then(() => setImmediate(() => {
@@ -413,7 +429,7 @@ export async function loadFixtureSplit(
     };
     // The run may have put a placeholder da in the problem meanwhile: the da thread needs only its shape.
     // (x is being filled column by column: the da thread reads its own x when it needs it)
-    const first = { ...problem, da: firstDa, x: { shape: problem.x.shape, data: new Float64Array(0) } };
+    const first = lazyX ? { ...problem, da: firstDa, x: { shape: problem.x.shape, data: new Float64Array(0) } } : { ...problem, da: firstDa };
     const w = new Worker(script, { workerData: { ...data, first } });
     w.once('message', (r: DaResult) => finish(r));
     w.once('error', (e) => finish(fileProblem(`${name}: the reader failed: ${e.message}`)));

@@ -35,6 +35,8 @@ export type ToWorker =
     }
   /** Allocate the caches and start computing (sent once the host has accepted the parse). */
   | { type: 'start' }
+  /** The panel painted the first step (a staged load's da reader may start). */
+  | { type: 'painted' }
   | { type: 'step'; id: number; phase: Phase; t: number }
   | { type: 'window'; id: number; tensor: string; batch: number; t0: number; t1: number }
   | { type: 'norms'; id: number }
