@@ -404,7 +404,9 @@ export async function loadFixtureSplit(
   const decode = (b: Uint8Array, start: number, end: number) =>
     Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8', start, end);
   const unread: [number, number] = [head.headEnd, head.tailStart];
-  const fast = head.complete ? undefined : fastParseFixture(head.bytes, path, { deferDa: true, deferX: process.env.RNN_NO_LAZY_X ? false : true, decode, unread });
+  // (RNN_STEPPER_EAGER_X=1 reads all of x before the run starts: for A/B measurements only)
+  const deferX = !process.env.RNN_STEPPER_EAGER_X;
+  const fast = head.complete ? undefined : fastParseFixture(head.bytes, path, { deferDa: true, deferX, decode, unread });
   // x's numbers are read from the head's bytes as the run goes (the reader drops them when done);
   // the da thread reads the file itself.
   const bytes = head.bytes;
