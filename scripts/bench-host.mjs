@@ -63,6 +63,8 @@ for (;;) {
   await new Promise((r) => setTimeout(r, 2));
 }
 console.log(`first step payload:       ${ms()} ms after load started, ${(performance.now() - tStart).toFixed(0)} ms after start`);
+// As the panel does once it painted that step: the run (held after its first step) goes on.
+worker.postMessage({ type: 'painted' });
 // Step requests while the run fills: how long does a reply take?
 const lat = [];
 for (let t = 0; t < 40; t++) {

@@ -58,14 +58,22 @@ let lastProgress = 0;
 let lastPhaseForward = true;
 const scanner = new NonFiniteScanner();
 /**
- * Settles when the panel has painted the first step (or PAINT_WAIT_MS after the first step was
- * computed, or the run could not start): a staged load starts its da thread then, so the first
- * step's computing, transfer and painting have the cores (two, on small machines) to themselves.
+ * After the first step the run holds still until the panel has painted it (or PAINT_WAIT_MS
+ * after it was computed, or the run could not start): the first step's transfer and painting get
+ * the cores (two, on small machines) to themselves. Then the forward goes on and a staged load
+ * starts its da thread (`firstStep` settles).
  */
-let firstStepDone: () => void = () => undefined;
+let resolveFirstStep: () => void = () => undefined;
 const firstStep = new Promise<void>((res) => {
-  firstStepDone = res;
+  resolveFirstStep = res;
 });
+let firstStepSettled = false;
+function firstStepDone(): void {
+  if (firstStepSettled) return;
+  firstStepSettled = true;
+  resolveFirstStep();
+  setImmediate(pump);
+}
 let firstStepTimer: ReturnType<typeof setTimeout> | undefined;
 const PAINT_WAIT_MS = 1500;
 /** Background reading of x per slice (ms). */
@@ -153,9 +161,9 @@ function pump(): void {
     runner = undefined;
     return;
   }
-  // No panel says it painted (none open, or hidden): da's reader starts a little later anyway.
   // x's remaining columns in the background (its file bytes are held until they are all read).
-  if (lazyX && r.forwardDone > 0 && !xFallback && xError === undefined && !lazyX.fillFor(X_FILL_MS)) startXFallback();
+  if (lazyX && firstStepSettled && !xFallback && xError === undefined && !lazyX.fillFor(X_FILL_MS)) startXFallback();
+  // No panel says it painted (none open, or hidden): the run goes on a little later anyway.
   if (r.forwardDone > 0 && !firstStepTimer) firstStepTimer = setTimeout(firstStepDone, PAINT_WAIT_MS);
   const now = Date.now();
   const forwardPhase = r.forwardDone < r.problem.dims.T_x;
@@ -172,6 +180,7 @@ function pump(): void {
     setImmediate(buildSums);
     return;
   }
+  if (!firstStepSettled) return; // held after the first step (firstStepDone resumes)
   setImmediate(pump);
 }
 
