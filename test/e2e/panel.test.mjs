@@ -332,6 +332,32 @@ describe('Step RNN panel: stepping, values, breakpoints, export, themes', { time
       await vs.page.setViewportSize({ width: 1400, height: 900 });
     }
   });
+
+  it('what a screen reader gets: every control and focusable view has a name, the position is a live status', async () => {
+    // Chromium's accessibility tree of the panel (what screen readers read), as Playwright's
+    // ARIA snapshot: a role listed without a "name" is a control a screen reader cannot announce.
+    const snap = await web.locator('body').ariaSnapshot();
+    const unnamed = snap.split('\n').filter((l) => /^\s*- (button|slider|checkbox|switch|combobox|textbox|spinbutton|link|menuitem|tab|img)\b(?! ")/.test(l));
+    assert.deepEqual(unnamed, [], `controls without an accessible name:\n${unnamed.join('\n')}\n--- snapshot ---\n${snap.slice(0, 3000)}`);
+    assert.match(snap, /- toolbar "Stepping controls"/);
+    for (const name of ['Step forward', 'Step back', 'Continue', 'Restart']) {
+      assert.ok((await web.getByRole('button', { name: new RegExp(`^${name}`, 'i') }).count()) >= 1, `a "${name}" button by role and name`);
+    }
+    // Everything Tab reaches has a name too (canvases included: they are announced by aria-label).
+    const stops = await web.locator('body').evaluate(() =>
+      [...document.querySelectorAll('button, [tabindex="0"], input, select, a[href]')]
+        .filter((e) => e.getClientRects().length > 0 && !e.closest('[hidden]'))
+        .map((e) => ({
+          tag: e.tagName.toLowerCase(), id: e.id, cls: e.className,
+          name: (e.getAttribute('aria-label') || (e.getAttribute('aria-labelledby') ? document.getElementById(e.getAttribute('aria-labelledby'))?.textContent : '') || e.textContent || e.getAttribute('title') || '').trim(),
+        })),
+    );
+    assert.ok(stops.length > 10, `the panel has many tab stops (${stops.length})`);
+    const nameless = stops.filter((s) => !s.name);
+    assert.deepEqual(nameless, [], 'every tab stop has an accessible name');
+    assert.equal(await web.locator('#position').getAttribute('aria-live'), 'polite');
+    assert.match(await web.locator('#readout').getAttribute('aria-live'), /polite|assertive/);
+  });
 });
 
 const mode = () => process.env.RNN_E2E_MODE ?? 'dev';
