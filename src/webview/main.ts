@@ -420,6 +420,8 @@ interface Card {
   focus: { i: number; j: number };
   /** Columns are batch examples (per-step tensors, not weights). */
   perExample: boolean;
+  /** First row of the table view's page (tables show TABLE_MAX_CELLS cells at a time). */
+  tableRow0: number;
 }
 
 let cards = new Map<string, Card>();
@@ -493,6 +495,7 @@ function buildCards(step: StepData, cell: CellType): void {
       pxH: 1,
       colMark,
       focusMark,
+      tableRow0: 0,
       focus: { i: 0, j: 0 },
       perExample: !/^(sum_)?d[Wb]/.test(t.name) && !(step.phase === 'totals' && t.name !== 'da0' && t.name !== 'dc0'),
     };
@@ -698,18 +701,22 @@ function renderLegend(el: HTMLElement, st: Stats): void {
   setText(p.range, Number.isFinite(st.min) ? `min ${short(st.min)} · max ${short(st.max)}` : 'no finite values');
 }
 
+/** Cells per table page (a DOM table of this size renders in a few ms). */
 const TABLE_MAX_CELLS = 4096;
 
-function renderTable(card: Card, t: Tensor, s: State): void {
+function renderTable(card: Card, t: Tensor, s: State, focus?: { row: number; col: number }): void {
   clear(card.tableWrap);
   const maxRows = Math.max(1, Math.min(t.rows, Math.floor(TABLE_MAX_CELLS / Math.max(1, t.cols))));
-  const table = h('table', { class: 'values', 'aria-label': `${card.name} values ${t.rows} by ${t.cols}` });
+  const r0 = (card.tableRow0 = Math.max(0, Math.min(card.tableRow0, Math.floor((t.rows - 1) / maxRows) * maxRows)));
+  const r1 = Math.min(t.rows, r0 + maxRows);
+  if (maxRows < t.rows) card.tableWrap.append(tablePager(card, t, s, r0, r1, maxRows));
+  const table = h('table', { class: 'values', 'aria-label': `${card.name} values ${t.rows} by ${t.cols}${maxRows < t.rows ? `, rows ${r0} to ${r1 - 1}` : ''}` });
   const head = h('tr', {}, h('th', { scope: 'col', class: 'corner', text: '' }));
   for (let j = 0; j < t.cols; j++)
     head.append(h('th', { scope: 'col', class: card.perExample && j === s.batch ? 'sel' : undefined, text: String(j) }));
   const tbody = h('tbody');
   const frag = document.createDocumentFragment();
-  for (let i = 0; i < maxRows; i++) {
+  for (let i = r0; i < r1; i++) {
     const tr = h('tr', {}, h('th', { scope: 'row', text: String(i) }));
     for (let j = 0; j < t.cols; j++) {
       const v = t.data[i * t.cols + j];
@@ -718,7 +725,7 @@ function renderTable(card: Card, t: Tensor, s: State): void {
       td.dataset.col = String(j);
       td.dataset.value = String(v);
       td.title = `${card.name}[${i}, ${j}] = ${String(v)}`;
-      td.tabIndex = i === 0 && j === 0 ? 0 : -1;
+      td.tabIndex = (focus ? i === focus.row && j === focus.col : i === r0 && j === 0) ? 0 : -1;
       td.textContent = short(v);
       if (v !== v || v === Infinity || v === -Infinity) td.className = 'nf';
       if (card.perExample && j === s.batch) td.classList.add('sel');
@@ -729,8 +736,31 @@ function renderTable(card: Card, t: Tensor, s: State): void {
   tbody.append(frag);
   table.append(h('thead', {}, head), tbody);
   card.tableWrap.append(table);
-  if (maxRows < t.rows)
-    card.tableWrap.append(h('p', { class: 'muted', text: `Showing rows 0–${maxRows - 1} of ${t.rows}; the heatmap shows all.` }));
+  if (focus) card.tableWrap.querySelector<HTMLElement>('td[tabindex="0"]')?.focus();
+}
+
+/** "Rows a–b of n" with previous/next page buttons, for tables bigger than one page. */
+function tablePager(card: Card, t: Tensor, s: State, r0: number, r1: number, page: number): HTMLElement {
+  const go = (to: number) => {
+    card.tableRow0 = to;
+    renderTable(card, t, s);
+    const same = to < r0 ? 'prev' : 'next';
+    (card.tableWrap.querySelector<HTMLButtonElement>(`button[data-page="${same}"]:not([disabled])`) ??
+      card.tableWrap.querySelector<HTMLButtonElement>('button[data-page]:not([disabled])'))?.focus();
+  };
+  const btn = (which: 'prev' | 'next', icon: string, label: string, to: number, enabled: boolean) => {
+    const b = h('button', { class: 'icon-button', type: 'button', 'data-page': which, 'aria-label': label, title: label }, h('span', { class: `codicon codicon-${icon}`, 'aria-hidden': 'true' }));
+    if (!enabled) b.setAttribute('disabled', '');
+    b.addEventListener('click', () => go(to));
+    return b;
+  };
+  return h(
+    'div',
+    { class: 'table-pager' },
+    btn('prev', 'chevron-up', `Previous ${page} rows of ${card.name}`, Math.max(0, r0 - page), r0 > 0),
+    h('span', { class: 'muted', 'aria-live': 'polite', text: `Rows ${r0}–${r1 - 1} of ${t.rows} (${page} per page; the heatmap shows all)` }),
+    btn('next', 'chevron-down', `Next ${page} rows of ${card.name}`, r0 + page, r1 < t.rows),
+  );
 }
 
 // Table cells: arrow keys move focus, focus shows the full value.
@@ -743,9 +773,19 @@ stepEl.addEventListener('keydown', (e) => {
   e.preventDefault();
   e.stopPropagation();
   const table = td.closest('table');
-  const next = table?.querySelector<HTMLElement>(
-    `td[data-row="${Number(td.dataset.row) + mv[0]}"][data-col="${Number(td.dataset.col) + mv[1]}"]`,
-  );
+  const row = Number(td.dataset.row) + mv[0], col = Number(td.dataset.col) + mv[1];
+  const next = table?.querySelector<HTMLElement>(`td[data-row="${row}"][data-col="${col}"]`);
+  if (!next && mv[0] !== 0) {
+    // past the page's first or last row: the neighbouring page, focus on the same column
+    const name = td.closest<HTMLElement>('[data-tensor]')?.dataset.tensor ?? '';
+    const card = cards.get(name), t = card?.tensor;
+    if (card && t && row >= 0 && row < t.rows) {
+      const page = Math.max(1, Math.min(t.rows, Math.floor(TABLE_MAX_CELLS / Math.max(1, t.cols))));
+      card.tableRow0 = Math.floor(row / page) * page;
+      renderTable(card, t, store.state, { row, col });
+    }
+    return;
+  }
   if (next) {
     td.tabIndex = -1;
     next.tabIndex = 0;

@@ -333,6 +333,47 @@ describe('Step RNN panel: stepping, values, breakpoints, export, themes', { time
     }
   });
 
+  it('the table view pages through a tensor bigger than one page (mouse and arrow keys), values equal the engine', async () => {
+    // a⟨t⟩ of 150 units × 30 examples = 4500 cells: two pages of 136 rows and 14 rows
+    const name = 'paged.rnn.json';
+    cli(['new', '--kind', 'rnn', '--n-x', '4', '--n-a', '150', '--n-y', '3', '-m', '30', '-T', '2', '--seed', '3', '-o', join(ws, name)]);
+    const want = JSON.parse(cli(['run', join(ws, name)]));
+    await vs.runCommand('View: Close All Editors');
+    web = await openPanel(vs, name);
+    try {
+      await web.locator('#position').click();
+      if (!(await web.locator('body.table-view').count())) await web.locator('button[data-action="toggleTable"]').click();
+      const card = web.locator('[data-tensor="a_next"]');
+      const pager = card.locator('.table-pager');
+      await pager.waitFor({ timeout: 10_000 });
+      assert.match(await pager.textContent(), /Rows 0–135 of 150/);
+      assert.equal(await card.locator('td[data-row]').count(), 136 * 30);
+      assert.equal(await card.locator('button[data-page="prev"]').isDisabled(), true);
+      const a = (i, j) => want.forward.a[i][j][0]; // a⟨t=0⟩, NumPy layout (n_a, m, T_x)
+      assert.equal(Number(await card.locator('td[data-row="135"][data-col="7"]').getAttribute('data-value')), a(135, 7));
+      // mouse: the next page
+      await card.locator('button[data-page="next"]').click();
+      await pager.filter({ hasText: /Rows 136–149 of 150/ }).waitFor({ timeout: 5_000 });
+      assert.equal(await card.locator('td[data-row]').count(), 14 * 30);
+      await card.scrollIntoViewIfNeeded();
+      await vs.screenshot(`panel-${mode()}-table-pager`);
+      assert.equal(Number(await card.locator('td[data-row="149"][data-col="29"]').getAttribute('data-value')), a(149, 29));
+      // keyboard: ArrowUp from the page's first row goes to the previous page, same column
+      await card.locator('td[data-row="136"][data-col="4"]').focus();
+      await vs.page.keyboard.press('ArrowUp');
+      await pager.filter({ hasText: /Rows 0–135 of 150/ }).waitFor({ timeout: 5_000 });
+      const focused = await card.evaluate(() => {
+        const td = document.activeElement;
+        return td?.tagName === 'TD' ? [td.getAttribute('data-row'), td.getAttribute('data-col'), td.getAttribute('data-value')] : null;
+      });
+      assert.deepEqual(focused?.slice(0, 2), ['135', '4']);
+      assert.equal(Number(focused[2]), a(135, 4));
+      assert.match((await web.locator('#readout').textContent()) ?? '', /a_next\[135, 4\]/);
+    } finally {
+      await web.locator('button[data-action="toggleTable"]').click().catch(() => {});
+    }
+  });
+
   it('what a screen reader gets: every control and focusable view has a name, the position is a live status', async () => {
     // Chromium's accessibility tree of the panel (what screen readers read), as Playwright's
     // ARIA snapshot: a role listed without a "name" is a control a screen reader cannot announce.
