@@ -67,6 +67,8 @@ let palette: Palette = readPalette();
 /** Gradient norms by step t; steps before `from` are not computed yet (NaN there means "no value"). */
 let norms: { runId: number; da: Float64Array; dc?: Float64Array; from: number } | undefined;
 let paintedRun = -1;
+/** The run whose first paint was reported to the host. */
+let firstPaintSaid = -1;
 const body = document.body;
 body.dataset.state = 'loading';
 
@@ -318,12 +320,15 @@ function updateBodyState(s: State): void {
   const hasErrors = s.errors.some((d) => d.severity === 'error');
   const state = hasErrors ? 'errors' : s.run && paintedRun === s.run.runId ? 'ready' : 'loading';
   if (body.dataset.state !== state) body.dataset.state = state;
-  if (state === 'ready' && performance.getEntriesByName('rnn:first-paint', 'mark').length === 0) {
+  if (state === 'ready' && s.run && s.run.runId !== firstPaintSaid) {
     milestone('rnn:first-paint');
-    // The host lets the run's background reading start now (it had the cores for the first paint).
+    // The host lets the run go on now (it held still after its first step so that this paint had
+    // the cores); once per run, re-runs after a save included.
+    firstPaintSaid = s.run.runId;
     post({ type: 'perf', name: 'firstPaint', ms: performance.now() });
   }
 }
+
 
 function renderErrors(diags: Diag[]): void {
   clear(errorsEl);
