@@ -4,6 +4,7 @@
  * bad one is dropped and logged, never thrown. Saving the fixture re-runs it in a new worker;
  * an invalid edit keeps the last good run on screen, marked stale.
  */
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
@@ -74,6 +75,40 @@ export class StepperPanel implements vscode.Disposable {
       }),
       this.changed,
     );
+    // The file written by another program (a notebook's json.dump, `rnn-stepper new`): re-run
+    // too, as on a save in the editor. A change already loaded (a save seen both ways) is skipped.
+    const watcher = vscode.workspace.createFileSystemWatcher(
+      new vscode.RelativePattern(vscode.Uri.file(path.dirname(fixture)), path.basename(fixture)),
+      true, false, true,
+    );
+    this.subs.push(watcher, watcher.onDidChange(() => this.fileChanged()));
+  }
+
+  /** size:mtime of the file as the last load started reading it. */
+  private loadedStamp = '';
+  private changeTimer: ReturnType<typeof setTimeout> | undefined;
+
+  private static async stamp(file: string): Promise<string> {
+    try {
+      const st = await fs.stat(file);
+      return `${st.size}:${st.mtimeMs}`;
+    } catch {
+      return '';
+    }
+  }
+
+  private fileChanged(): void {
+    clearTimeout(this.changeTimer);
+    // (writers often write in several steps: wait for the file to settle)
+    this.changeTimer = setTimeout(() => {
+      void (async () => {
+        if (this.disposedFlag || !vscode.workspace.getConfiguration('rnnStepper').get<boolean>('rerunOnSave', true)) return;
+        const now = await StepperPanel.stamp(this.fixture);
+        if (!now || now === this.loadedStamp) return;
+        log().info(`${path.basename(this.fixture)} changed on disk: re-running`);
+        void this.reload();
+      })();
+    }, 300);
   }
 
   get title(): string {
@@ -103,6 +138,8 @@ export class StepperPanel implements vscode.Disposable {
   }
 
   private async loadOnce(seq: number): Promise<void> {
+    this.loadedStamp = await StepperPanel.stamp(this.fixture);
+    if (seq !== this.loadSeq || this.disposedFlag) return;
     const w = new RunWorker({
       scriptPath: this.host.workerScript(),
       runId: this.host.nextRunId(),
@@ -311,6 +348,7 @@ export class StepperPanel implements vscode.Disposable {
   dispose(): void {
     if (this.disposedFlag) return;
     this.disposedFlag = true;
+    clearTimeout(this.changeTimer);
     this.run?.dispose();
     this.run = undefined;
     for (const s of this.subs) s.dispose();

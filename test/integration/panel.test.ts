@@ -203,6 +203,40 @@ describe('Step RNN panel (host side)', function () {
     await vscode.commands.executeCommand('workbench.action.files.revert');
   });
 
+  it('a fixture rewritten by another program (a notebook\'s json.dump) re-runs the panel; a save in the editor re-runs it once', async function () {
+    this.timeout(60_000);
+    const file = scratch('rnn_small.rnn.json', 'rewritten.rnn.json');
+    await openPanel(api, file);
+    const first = api.runStats(file)!;
+    const uri = vscode.Uri.file(file);
+    const ours = () => vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'rnn-stepper');
+    const text = fs.readFileSync(file, 'utf8');
+    try {
+      // Written outside the editor, invalid: the Problems panel says so (the last good run stays).
+      fs.writeFileSync(file, text.replace('"kind"', '"kinnd"'));
+      await waitFor(() => (ours().some((d) => /kin/.test(d.message)) ? true : undefined), 'diagnostics after the file was rewritten badly');
+      assert.equal(api.runStats(file)?.runId, first.runId, 'the last good run is kept');
+      // Written again, valid: a new run, no diagnostics.
+      fs.writeFileSync(file, text);
+      const second = await waitFor(() => {
+        const s = api.runStats(file);
+        return s && s.runId > first.runId && s.finished && ours().length === 0 ? s : undefined;
+      }, 'a new run after the file was rewritten');
+      // A save in the editor: one re-run, not one per way of noticing it (save event and watcher).
+      const doc = await vscode.workspace.openTextDocument(uri);
+      const editor = await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
+      const at = doc.getText().indexOf('"rnn_small"');
+      await editor.edit((e) => e.replace(new vscode.Range(doc.positionAt(at), doc.positionAt(at + '"rnn_small"'.length)), '"edited"'));
+      await doc.save();
+      await waitFor(() => ((api.runStats(file)?.runId ?? 0) > second.runId ? true : undefined), 'a re-run after the save');
+      await new Promise((r) => setTimeout(r, 1500)); // the watcher's event, debounced, comes later
+      assert.equal(api.runStats(file)?.runId, second.runId + 1, 'exactly one re-run for one save');
+    } finally {
+      await closeAll();
+      fs.rmSync(file, { force: true });
+    }
+  });
+
   it('panel action commands reach an open panel without error', async function () {
     const file = workspaceFile('lstm_small.rnn.json');
     await openPanel(api, file);
