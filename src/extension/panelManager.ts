@@ -116,6 +116,11 @@ export class PanelManager implements vscode.Disposable, PanelHost {
     if (fromArg) return fromArg;
     const doc = vscode.window.activeTextEditor?.document;
     if (doc && doc.uri.scheme === 'file' && /\.json$/i.test(doc.fileName)) return doc.uri;
+    // Just after start-up the host may know the active tab before its editor.
+    const tab = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+    if (!vscode.window.activeTextEditor && tab instanceof vscode.TabInputText && tab.uri.scheme === 'file' && /\.json$/i.test(tab.uri.fsPath)) {
+      return tab.uri;
+    }
     const picked = await vscode.window.showOpenDialog({
       canSelectMany: false,
       openLabel: verb,

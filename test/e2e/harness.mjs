@@ -296,6 +296,14 @@ export async function withWorkbench(opts, fn) {
 export async function openPanel(vs, fileName, { timeoutMs = 60_000 } = {}) {
   try {
     await vs.openFile(fileName);
+    // Step RNN takes the active editor's file once the extension host knows that editor: its
+    // CodeLens on the file says so (right after start-up the host may not have it yet, and the
+    // command would ask for a file instead).
+    await vs.page
+      .locator('.monaco-editor .codelens-decoration', { hasText: 'Step RNN' })
+      .first()
+      .waitFor({ timeout: 30_000 })
+      .catch(() => {});
     await vs.runCommand('RNN: Step RNN');
     await vs.page.locator(`.tabs-container .tab[aria-label*="RNN: ${fileName}"]`).first().waitFor({ timeout: timeoutMs });
     const web = vs.webview();
