@@ -148,7 +148,7 @@ function pump(): void {
   // (see nextSlice: forward slices stop at the backward, backward slices are whole chunks)
   let { cap, budgetMs } = nextSlice(r, SLICE_MS);
   if (forwardLeft > 0 && lazyX) {
-    const room = xRoom(r.forwardDone, T_x, r.problem.dims.m);
+    const room = xRoom(r.forwardDone, r.problem.dims.m);
     if (room <= 0) return; // x is being read by the positioned reader (xFallback), or is invalid
     cap = Math.min(cap, room);
   }
@@ -185,15 +185,12 @@ function pump(): void {
 }
 
 /** How many more forward steps may run after `done` (x read lazily: see ColumnReader.forwardRoom). */
-function xRoom(done: number, T: number, m: number): number {
+function xRoom(done: number, m: number): number {
   const x = lazyX!;
   if (xFallback || xError !== undefined) return 0;
   const room = x.forwardRoom(done, m);
-  if (x.complete) {
-    lazyX = undefined; // (its bytes are gone already)
-    return T - done;
-  }
-  if (x.failedAt) startXFallback();
+  if (x.complete) lazyX = undefined; // (its bytes are gone already)
+  else if (x.failedAt) startXFallback();
   return room;
 }
 
