@@ -13,7 +13,7 @@ import { functionsFor, PLANS, stepOrder } from './plan';
 import { buildReference, cellReference, harnessArrays, sequenceReference, type Reference } from './reference';
 import { HarnessSession, userError } from './session';
 import {
-  CheckCancelled, CheckSetupError, type CheckOptions, type CheckResult, type DivergenceDetail, type FunctionName,
+  CheckCancelled, CheckSetupError, type CheckOptions, type CheckResult, type Definition, type DivergenceDetail, type FunctionName,
   type FunctionReport, type Tensor, type UserError,
 } from './types';
 
@@ -65,7 +65,18 @@ export async function checkImplementation(opts: CheckOptions): Promise<CheckResu
   const details: DivergenceDetail[] = [];
   const notes: string[] = [];
   try {
-    const loaded = await session.start();
+    // Python starts (and imports the user's file) while the engine computes the first reference.
+    const starting = session.start();
+    const refs = new Map<Problem, Reference>();
+    const referenceOf = (p: Problem): Reference => {
+      const known = refs.get(p);
+      if (known) return known;
+      const r = buildReference(p);
+      refs.set(p, r);
+      return r;
+    };
+    referenceOf(problems[0]);
+    const loaded = await starting;
     if (!loaded.ok) {
       for (const p of problems) for (const fn of functionsFor(p.kind)) functions.push(report(fn, 'error', { error: loaded.error }));
       return { report: { format: 'rnn-stepper.check', version: 1, ok: false, functions }, details, definitions: [], notes };
@@ -80,7 +91,7 @@ export async function checkImplementation(opts: CheckOptions): Promise<CheckResu
         continue;
       }
       progress({ function: null, done: 0, total: 0, message: `computing the reference for ${problem.name}` });
-      const ref = buildReference(problem);
+      const ref = referenceOf(problem);
       notes.push(...ref.notes);
       await session.put(harnessArrays(ref));
       for (const fn of fns) {
@@ -89,7 +100,12 @@ export async function checkImplementation(opts: CheckOptions): Promise<CheckResu
           functions.push(report(fn, 'missing'));
           continue;
         }
-        const r = await checkFunction(session, ref, fn, tol, progress, timeoutMs);
+        if (session.restartError) {
+          functions.push(report(fn, 'error', { error: { ...session.restartError, message: `not run: restarting Python failed (${session.restartError.message})` } }));
+          continue;
+        }
+        const def = definitions.find((d) => d.name === fn);
+        const r = await checkFunction(session, ref, fn, tol, progress, timeoutMs, def);
         functions.push(r.report);
         if (r.detail) details.push(r.detail);
         if (r.note) notes.push(r.note);
@@ -105,7 +121,7 @@ export async function checkImplementation(opts: CheckOptions): Promise<CheckResu
 
 async function checkFunction(
   session: HarnessSession, ref: Reference, fn: FunctionName, tol: { rtol: number; atol: number },
-  progress: NonNullable<CheckOptions['onProgress']>, timeoutMs: number,
+  progress: NonNullable<CheckOptions['onProgress']>, timeoutMs: number, def: Definition | undefined,
 ): Promise<{ report: FunctionReport; detail: DivergenceDetail | null; note?: string }> {
   const plan = PLANS[fn];
   const T = plan.backward ? ref.result.backward.T_b : ref.problem.dims.T_x;
@@ -133,7 +149,9 @@ async function checkFunction(
   if (end.end === 'timeout') {
     const at = steps ? ` at step ${done + 1}` : '';
     return {
-      report: report(fn, 'timeout', { error: { message: `${fn}${at} did not return within ${timeoutMs / 1000} s (stopped)`, file: null, line: null } }),
+      report: report(fn, 'timeout', {
+        error: { message: `${fn}${at} did not return within ${timeoutMs / 1000} s (stopped)`, file: def?.file ?? null, line: def?.line ?? null },
+      }),
       detail: null,
     };
   }

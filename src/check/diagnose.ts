@@ -86,7 +86,8 @@ interface Candidate {
 
 function candidates(fn: FunctionName): Candidate[] {
   const out: Candidate[] = [];
-  const say = (v: Variant, f: VariantForm) => (f.what ? `${v.message} (here: ${f.what})` : v.message);
+  // "<what it is> (here: <form>). Fix: <fix>": the form is said next to the slip, before the fix.
+  const say = (v: Variant, f: VariantForm) => (f.what ? v.message.replace(/\.? Fix: /, ` (here: ${f.what}). Fix: `) : v.message);
   for (const v of CATALOGUE) {
     if (!v.functions.includes(fn)) continue;
     for (const f of v.forms) out.push({ id: v.id, message: say(v, f), recipe: f.recipe });

@@ -11,6 +11,9 @@ export interface Hello {
   notes: string[];
 }
 
+/** How long Python may take to start and import NumPy on a busy machine. */
+const STARTUP_LIMIT_MS = 60_000;
+
 export type LoadResult = { ok: true; hello: Hello } | { ok: false; error: UserError };
 
 function str(v: unknown): string | null {
@@ -57,6 +60,8 @@ function parseHello(h: Frame['header']): Hello {
 export class HarnessSession {
   private child: PythonChild | null = null;
   private loaded: Array<[string, Tensor]> = [];
+  /** Set when a restart after a timeout could not import the file again: nothing more can run. */
+  restartError: UserError | null = null;
 
   constructor(private readonly opts: ChildOptions, private readonly timeoutMs: number) {}
 
@@ -66,9 +71,18 @@ export class HarnessSession {
     const child = new PythonChild(this.opts);
     this.child = child;
     let first: Frame;
+    let phase: 'python' | 'import' = 'python';
     try {
-      first = await child.next(this.timeoutMs);
+      // Python and NumPy start-up is not the user's code: it gets its own, generous limit.
+      first = await child.next(Math.max(STARTUP_LIMIT_MS, this.timeoutMs));
+      if (first.header.op === 'started') {
+        phase = 'import';
+        first = await child.next(this.timeoutMs);
+      }
     } catch (e) {
+      if (e instanceof ChildTimeout && phase === 'python') {
+        throw new CheckSetupError(`Python '${this.opts.python}' did not start within ${Math.max(STARTUP_LIMIT_MS, this.timeoutMs) / 1000} s`);
+      }
       if (e instanceof ChildTimeout) {
         return { ok: false, error: { message: `importing the file took longer than ${this.timeoutMs / 1000} s (stopped)`, file: null, line: null } };
       }
@@ -115,7 +129,8 @@ export class HarnessSession {
         if (e instanceof ChildTimeout || e instanceof ChildDied) {
           const why = e instanceof ChildDied ? `${e.message}${child.stderr ? `: ${child.stderr.split('\n').slice(-2).join(' ')}` : ''}` : '';
           child.kill();
-          await this.start();
+          const again = await this.start();
+          if (!again.ok) this.restartError = again.error;
           return e instanceof ChildTimeout ? { end: 'timeout' } : { end: 'died', why };
         }
         throw e;

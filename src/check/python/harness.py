@@ -10,7 +10,8 @@ Protocol (both directions): frames of
 where the payload is the float64 little-endian data of header["arrays"] ([{name, shape}]), in
 order, C order. The header's "op" says what the frame is:
     to us:   put {arrays}   call {fn, steps|null}   bye
-    from us: hello {functions, notes, python, numpy} | no_numpy | load_error {error}
+    from us: started (NumPy imported) | no_numpy, then hello {functions, notes, python, numpy} |
+             load_error {error}
              result {fn, step, arrays} | error {fn, step, error} | done {fn}
 The protocol uses the process's real stdin/stdout; the user's prints go to stderr and their code
 reads /dev/null, so nothing they do can corrupt a frame.
@@ -65,6 +66,11 @@ except Exception as e:  # noqa: BLE001 -- any failure to import NumPy means the 
     send({"op": "no_numpy", "python": sys.executable, "version": sys.version.split()[0],
           "message": f"{type(e).__name__}: {e}"})
     sys.exit(0)
+
+
+# Python and NumPy are up: the user's time limit starts now (a loaded machine may take seconds
+# to get here, which is not their code's fault).
+send({"op": "started"})
 
 
 def receive():
