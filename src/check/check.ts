@@ -194,17 +194,19 @@ async function checkFunctionOnce(
     return { report: report(fn, 'error', { error: { ...e, message: e.message + at } }), detail: null };
   }
   let outcome: Outcome;
-  let mine: Map<string, Tensor> | null;
+  // The user's outputs the diagnosis re-runs: divergent steps of a cell function, or the one call.
+  let mine: Map<number | null, Map<string, Tensor>>;
   if (steps) {
     outcome = cells.result();
-    mine = cells.mineAtFirst;
+    mine = cells.mineAt;
   } else {
-    mine = seqMine;
-    if (!mine) return { report: report(fn, 'error', { error: { message: `${fn} returned nothing`, file: null, line: null } }), detail: null };
-    outcome = compareSequence(plan, mine, sequenceReference(ref, fn), tol, stepOrder(plan.backward, T));
+    const whole: Map<string, Tensor> | null = seqMine;
+    if (!whole) return { report: report(fn, 'error', { error: { message: `${fn} returned nothing`, file: null, line: null } }), detail: null };
+    mine = new Map([[null, whole]]);
+    outcome = compareSequence(plan, whole, sequenceReference(ref, fn), tol, stepOrder(plan.backward, T));
   }
   if (!outcome.first) return { report: report(fn, 'match'), detail: null, slowestStepMs };
   progress({ function: fn, done, total, message: `${fn}: looking for the slip` });
-  const d = mine ? diagnose(ref, fn, outcome.firstStep, mine, tol) : { entries: [] };
+  const d = diagnose(ref, fn, outcome.firstStep, mine, tol);
   return { report: report(fn, 'mismatch', { first_divergence: outcome.first, diagnosis: d.entries }), detail: outcome.detail, note: d.skipped, slowestStepMs };
 }
