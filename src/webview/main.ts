@@ -247,6 +247,8 @@ function onMessage(m: ToWebview): void {
         renderStep(s);
         renderChrome(s, s);
       }
+      // The forward values a backward step's expanded equations read.
+      else if (step && step.phase === 'forward' && s.cursor.phase === 'backward' && step.t === s.cursor.t) cardsView.refreshExplanations();
       return;
     }
     case 'window': {
