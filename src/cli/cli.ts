@@ -8,6 +8,7 @@
  */
 import { BACKEND_CHOICES, benchmark, gradcheck, randomProblem, run, setBackend, type CellType, type Problem } from '../engine/index';
 import { writeExport } from '../export/caches';
+import { isNpzTarget, writeNpzExport } from '../export/npz';
 import { writeExportFile, writeFileAtomic } from '../export/writeAtomic';
 import { formatDiagnostic } from '../fixture/parse';
 import { readFixtureFile } from '../fixture/readFile';
@@ -42,11 +43,13 @@ exit codes: 0 ok, 1 check failed, 2 bad input or usage
 `,
   run: `usage: rnn-stepper run FIXTURE [-o OUT]
 
-Runs the forward and backward pass of FIXTURE (a .rnn.json / .json fixture) and writes the caches
-export ({"format": "rnn-stepper.caches", "version": 1, ...}; arrays in NumPy layout, time last).
+Runs the forward and backward pass of FIXTURE (a .rnn.json / .json fixture, or a .npz holding x, a0
+and the parameters) and writes the caches export ({"format": "rnn-stepper.caches", "version": 1,
+...}; arrays in NumPy layout, time last).
 
 options:
-  -o, --out OUT       write the export to OUT (atomically: temp file + rename) instead of stdout
+  -o, --out OUT       write the export to OUT (atomically: temp file + rename) instead of stdout;
+                      OUT ending in .npz gets a NumPy archive (np.load(OUT)["a"], ["dWf"], …)
   --max-bytes N       refuse fixtures larger than N bytes (default 536870912 = 512 MiB)
   -h, --help          show this help
 `,
@@ -182,7 +185,8 @@ async function cmdRun(args: ParsedArgs, io: CliIO): Promise<number> {
   const out = args.opts.out as string | undefined;
   if (out !== undefined) {
     try {
-      await writeExportFile(result, out);
+      if (isNpzTarget(out)) await writeFileAtomic(out, (write) => writeNpzExport(result, write));
+      else await writeExportFile(result, out);
     } catch (e) {
       throw new InputError(`cannot write ${out}: ${reason(e)}`);
     }
