@@ -14,6 +14,7 @@ import { formatDiagnostic } from '../fixture/parse';
 import { readFixtureFile } from '../fixture/readFile';
 import { fixtureChunks } from '../fixture/write';
 import { parseArgs, UsageError, type OptSpec, type ParsedArgs } from './args';
+import { CHECK_SPECS, CHECK_USAGE, cmdCheck } from './check';
 
 export interface CliIO {
   /** Results (export JSON, tables). May return a promise to apply back-pressure. */
@@ -37,6 +38,7 @@ commands:
   gradcheck FIXTURE [--eps 1e-6]  finite-difference check of every gradient
   new --kind rnn|lstm [dims]      write a reproducible random fixture
   bench [FIXTURE | --kind K ...]  time forward and backward in-process
+  check IMPL.py [FIXTURE]         run your own rnn.py against the engine: first divergence, likely slip
 
 'rnn-stepper <command> --help' shows a command's options.
 exit codes: 0 ok, 1 check failed, 2 bad input or usage
@@ -102,6 +104,8 @@ options:
   -h, --help          show this help
 `,
 };
+
+USAGE.check = CHECK_USAGE;
 
 const HELP: OptSpec = { name: 'help', aliases: ['-h'], type: 'flag' };
 const MAX_BYTES: OptSpec = { name: 'max-bytes', type: 'int' };
@@ -312,6 +316,7 @@ interface Command {
 }
 
 const COMMANDS: Record<string, Command> = {
+  check: { specs: CHECK_SPECS, run: cmdCheck },
   run: { specs: [HELP, MAX_BYTES, { name: 'out', aliases: ['-o'], type: 'string' }], run: cmdRun },
   gradcheck: {
     specs: [
