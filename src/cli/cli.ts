@@ -8,11 +8,13 @@
  */
 import { BACKEND_CHOICES, benchmark, gradcheck, randomProblem, run, setBackend, type CellType, type Problem } from '../engine/index';
 import { writeExport } from '../export/caches';
+import { isNpzTarget, writeNpzExport } from '../export/npz';
 import { writeExportFile, writeFileAtomic } from '../export/writeAtomic';
 import { formatDiagnostic } from '../fixture/parse';
 import { readFixtureFile } from '../fixture/readFile';
 import { fixtureChunks } from '../fixture/write';
 import { parseArgs, UsageError, type OptSpec, type ParsedArgs } from './args';
+import { CHECK_SPECS, CHECK_USAGE, cmdCheck } from './check';
 
 export interface CliIO {
   /** Results (export JSON, tables). May return a promise to apply back-pressure. */
@@ -36,17 +38,20 @@ commands:
   gradcheck FIXTURE [--eps 1e-6]  finite-difference check of every gradient
   new --kind rnn|lstm [dims]      write a reproducible random fixture
   bench [FIXTURE | --kind K ...]  time forward and backward in-process
+  check IMPL.py [FIXTURE]         run your own rnn.py against the engine: first divergence, likely slip
 
 'rnn-stepper <command> --help' shows a command's options.
 exit codes: 0 ok, 1 check failed, 2 bad input or usage
 `,
   run: `usage: rnn-stepper run FIXTURE [-o OUT]
 
-Runs the forward and backward pass of FIXTURE (a .rnn.json / .json fixture) and writes the caches
-export ({"format": "rnn-stepper.caches", "version": 1, ...}; arrays in NumPy layout, time last).
+Runs the forward and backward pass of FIXTURE (a .rnn.json / .json fixture, or a .npz holding x, a0
+and the parameters) and writes the caches export ({"format": "rnn-stepper.caches", "version": 1,
+...}; arrays in NumPy layout, time last).
 
 options:
-  -o, --out OUT       write the export to OUT (atomically: temp file + rename) instead of stdout
+  -o, --out OUT       write the export to OUT (atomically: temp file + rename) instead of stdout;
+                      OUT ending in .npz gets a NumPy archive (np.load(OUT)["a"], ["dWf"], …)
   --max-bytes N       refuse fixtures larger than N bytes (default 536870912 = 512 MiB)
   -h, --help          show this help
 `,
@@ -99,6 +104,8 @@ options:
   -h, --help          show this help
 `,
 };
+
+USAGE.check = CHECK_USAGE;
 
 const HELP: OptSpec = { name: 'help', aliases: ['-h'], type: 'flag' };
 const MAX_BYTES: OptSpec = { name: 'max-bytes', type: 'int' };
@@ -182,7 +189,8 @@ async function cmdRun(args: ParsedArgs, io: CliIO): Promise<number> {
   const out = args.opts.out as string | undefined;
   if (out !== undefined) {
     try {
-      await writeExportFile(result, out);
+      if (isNpzTarget(out)) await writeFileAtomic(out, (write) => writeNpzExport(result, write));
+      else await writeExportFile(result, out);
     } catch (e) {
       throw new InputError(`cannot write ${out}: ${reason(e)}`);
     }
@@ -308,6 +316,7 @@ interface Command {
 }
 
 const COMMANDS: Record<string, Command> = {
+  check: { specs: CHECK_SPECS, run: cmdCheck },
   run: { specs: [HELP, MAX_BYTES, { name: 'out', aliases: ['-o'], type: 'string' }], run: cmdRun },
   gradcheck: {
     specs: [
