@@ -6,7 +6,7 @@
  * Exit codes: 0 ok, 1 check failed (gradcheck), 2 bad input or usage. Messages go to stderr,
  * results to stdout; user mistakes never print a stack trace.
  */
-import { benchmark, gradcheck, randomProblem, run, setBackend, type CellType, type Problem } from '../engine/index';
+import { BACKEND_CHOICES, benchmark, gradcheck, randomProblem, run, setBackend, type CellType, type Problem } from '../engine/index';
 import { writeExport } from '../export/caches';
 import { isNpzTarget, writeNpzExport } from '../export/npz';
 import { writeExportFile, writeFileAtomic } from '../export/writeAtomic';
@@ -18,6 +18,7 @@ import { fixtureChunks } from '../fixture/write';
 import { FIXTURE_KINDS } from '../fixture/validate';
 import type { FixtureKind } from '../engine/types';
 import { parseArgs, UsageError, type OptSpec, type ParsedArgs } from './args';
+import { CHECK_SPECS, CHECK_USAGE, cmdCheck } from './check';
 
 export interface CliIO {
   /** Results (export JSON, tables). May return a promise to apply back-pressure. */
@@ -41,6 +42,7 @@ commands:
   gradcheck FIXTURE [--eps 1e-6]  finite-difference check of every gradient
   new --kind K [dims] [--init I]  write a reproducible fixture (rnn, lstm, rnn_cell, lstm_cell)
   bench [FIXTURE | --kind K ...]  time forward and backward in-process
+  check IMPL.py [FIXTURE]         run your own rnn.py against the engine: first divergence, likely slip
 
 'rnn-stepper <command> --help' shows a command's options.
 exit codes: 0 ok, 1 check failed, 2 bad input or usage
@@ -107,13 +109,16 @@ in 'rnn-stepper new'). Timings on a busy machine are noisy: compare runs side by
 options:
   --repeat N          timed repetitions (default 5)
   --warmup N          untimed warm-up runs (default 1; 0 allowed)
-  --backend B         auto (default), js or wasm-simd
+  --backend B         auto (default: wasm-fma where relaxed SIMD validates, else wasm-simd;
+                      js below 2048 multiply-adds per step), js, wasm-simd or wasm-fma
   --json              print one JSON object (forward_ms, backward_ms, total_ms, ...)
   --seed S            seed of the random problem (default 1)
   --max-bytes N       refuse fixtures larger than N bytes (default 512 MiB)
   -h, --help          show this help
 `,
 };
+
+USAGE.check = CHECK_USAGE;
 
 const HELP: OptSpec = { name: 'help', aliases: ['-h'], type: 'flag' };
 const MAX_BYTES: OptSpec = { name: 'max-bytes', type: 'int' };
@@ -295,9 +300,10 @@ async function cmdBench(args: ParsedArgs, io: CliIO): Promise<number> {
   const fixture = args.positionals[0];
   const shapeGiven = SHAPE_OPTS.some((s) => s.name !== 'seed' && o[s.name] !== undefined);
   if (fixture !== undefined && shapeGiven) throw new UsageError('give either a FIXTURE or --kind and sizes, not both');
-  if (o.backend !== undefined) {
+  const backend = BACKEND_CHOICES.find((b) => b === o.backend);
+  if (backend !== undefined) {
     try {
-      setBackend(o.backend as 'auto' | 'js' | 'wasm-simd');
+      setBackend(backend);
     } catch (e) {
       throw new InputError(reason(e));
     }
@@ -333,6 +339,7 @@ interface Command {
 }
 
 const COMMANDS: Record<string, Command> = {
+  check: { specs: CHECK_SPECS, run: cmdCheck },
   run: { specs: [HELP, MAX_BYTES, { name: 'out', aliases: ['-o'], type: 'string' }], run: cmdRun },
   gradcheck: {
     specs: [
@@ -363,7 +370,7 @@ const COMMANDS: Record<string, Command> = {
       { name: 'repeat', type: 'int' },
       { name: 'warmup', type: 'int', min: 0 },
       { name: 'json', type: 'flag' },
-      { name: 'backend', type: 'string', choices: ['auto', 'js', 'wasm-simd'] },
+      { name: 'backend', type: 'string', choices: [...BACKEND_CHOICES] },
     ],
     run: cmdBench,
   },
