@@ -47,7 +47,7 @@ if (opt('--child', null)) {
   } else {
     const spacing = opt('--spacing', null);
     const opts = spacing ? { spacing: Number(spacing) } : { budgetBytes: Number(opt('--budget-mb')) * 1e6 };
-    const ck = new engine.CheckpointedRun(p, opts);
+    const ck = engine.CheckpointedRun.run(p, opts);
     out.run_ms = cpuMs() - t0;
     out.spacing = ck.spacing;
     // a jump: the window of a step in another window (forward + backward windows recomputed)
