@@ -75,22 +75,6 @@ export function buildModel(problem: Problem): Model {
   };
 }
 
-/** (n, m, T) NumPy layout → (T, n, m) step-major. */
-export function ndDataToStepMajor(data: Float64Array, n: number, m: number, T: number): Float64Array {
-  const out = new Float64Array(T * n * m);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < m; j++) {
-      const src = (i * m + j) * T, dst = i * m + j;
-      for (let t = 0; t < T; t++) out[t * n * m + dst] = data[src + t];
-    }
-  }
-  return out;
-}
-
-export function sigmoid(z: number): number {
-  return 1 / (1 + Math.exp(-z));
-}
-
 /** Softmax over the rows of each column of an (n, m) block, each column shifted by its own max. */
 export function softmaxColumns(Z: Float64Array, off: number, n: number, m: number): void {
   for (let j = 0; j < m; j++) {

@@ -16,8 +16,8 @@ import {
   type ToWebview,
 } from '../protocol/messages';
 import { log } from './log';
-import { RunWorker, type NormsEvent } from './runWorker';
-import type { WorkerDiag } from './workerProtocol';
+import { RunWorker, type NormsEvent } from '../worker/client';
+import type { WorkerDiag } from '../worker/protocol';
 
 export const VIEW_TYPE = 'rnnStepper.panel';
 

@@ -14,8 +14,8 @@ import { FixtureDiagnostics } from './diagnostics';
 import { assetRoot, renderHtml } from './html';
 import { log } from './log';
 import { StepperPanel, VIEW_TYPE, type PanelHost } from './panel';
-import { RunWorker } from './runWorker';
-import type { WorkerDiag } from './workerProtocol';
+import { RunWorker } from '../worker/client';
+import type { WorkerDiag } from '../worker/protocol';
 
 export { VIEW_TYPE };
 

@@ -4,7 +4,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { Progress, RunInfo } from '../protocol/messages';
-import type { FromWorker, MemorySample, ToWorker, WorkerDiag, WorkerReply } from './workerProtocol';
+import type { FromWorker, ToWorker, WorkerDiag, WorkerReply } from './protocol';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 export type WorkerRequest = DistributiveOmit<Extract<ToWorker, { id: number }>, 'id'>;
@@ -38,10 +38,9 @@ export class RunWorker {
   progress: Progress;
   norms: NormsEvent | undefined;
   peakRss = 0;
-  /** Milestones in ms since the worker was created: parsed, first step computed, da read (staged load), finished. */
-  readonly timings: { loadedMs?: number; firstStepMs?: number; daMs?: number; finishedMs?: number } = {};
+  /** Milestones in ms since the worker was created: parsed, first step computed, finished. */
+  readonly timings: { loadedMs?: number; firstStepMs?: number; finishedMs?: number } = {};
   private readonly created = Date.now();
-  lastMemory: MemorySample | undefined;
   private readonly progressListeners = new Set<(p: Progress) => void>();
   onNorms: ((n: NormsEvent) => void) | undefined;
   /**
@@ -98,7 +97,6 @@ export class RunWorker {
         this.loadResolve = undefined;
         return;
       case 'daLoaded':
-        this.timings.daMs = Date.now() - this.created;
         // (x's late reading and da's may both bring warnings: keep each once)
         const warnings = [...(this.late?.warnings ?? [])];
         for (const w of m.warningDiags) if (!warnings.some((o) => o.message === w.message && o.line === w.line)) warnings.push(w);
@@ -108,7 +106,6 @@ export class RunWorker {
         if (m.warningDiags.length) this.onLateDiagnostics?.(this.late.errors, warnings);
         return;
       case 'daInvalid':
-        this.timings.daMs = Date.now() - this.created;
         this.late = { errors: m.diagnostics, warnings: this.late?.warnings ?? [], message: m.message };
         this.onLateDiagnostics?.(m.diagnostics, this.late.warnings, m.message);
         return;
@@ -116,7 +113,6 @@ export class RunWorker {
         this.progress = { ...m.progress, runId: this.runId };
         if (m.progress.forwardDone > 0) this.timings.firstStepMs ??= Date.now() - this.created;
         if (m.progress.finished) this.timings.finishedMs ??= Date.now() - this.created;
-        this.lastMemory = m.memory;
         this.peakRss = Math.max(this.peakRss, m.memory.rss);
         this.emitProgress();
         return;
@@ -177,19 +173,6 @@ export class RunWorker {
     return new Promise((resolve) => {
       this.pending.set(id, resolve);
       this.send({ ...req, id } as ToWorker);
-    });
-  }
-
-  /** Resolves when the run has finished or failed. */
-  whenSettled(): Promise<void> {
-    if (this.progress.finished || this.progress.error) return Promise.resolve();
-    return new Promise((resolve) => {
-      const off = this.onProgress((p) => {
-        if (p.finished || p.error) {
-          off();
-          resolve();
-        }
-      });
     });
   }
 

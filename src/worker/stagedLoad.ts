@@ -1,18 +1,21 @@
 /**
- * Reading and parsing a fixture inside the worker, turned into what the host needs: the problem,
- * or diagnostics with start and end positions (the worker has the text, the host does not).
+ * Staged loads: reading and parsing a fixture so that the run can start before all of it is read
+ * (da's numbers after the rest, x column by column), turned into what the host needs: the
+ * problem, or positioned diagnostics. Runs in whichever thread calls it; the threads that read in
+ * the background are started by threads.ts.
  */
 import { statSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import type { FixtureDiagnostic, Problem } from '../engine/types';
 import { fastParseFixture, fastReadDaLenient, type DeferredDa } from '../fixture/fastParse';
 import { readArray } from '../fixture/fastNumbers';
 import { readHead, readRange, type HeadRead } from '../fixture/fastRead';
 import { ColumnReader } from '../fixture/lazyColumns';
 import { formatDiagnostic, parseFixture } from '../fixture/parse';
-import type { WorkerDiag } from './workerProtocol';
+import { toWorkerDiags } from './diagnostics';
+import { cannotRead, fileProblem, invalidFixture, type LoadFailure } from './loadErrors';
+import type { WorkerDiag } from './protocol';
 
 export type LoadResult =
   | {
@@ -31,7 +34,7 @@ export type LoadResult =
        */
       lazyX?: ColumnReader;
     }
-  | { ok: false; diagnostics: WorkerDiag[]; message: string };
+  | LoadFailure;
 
 /** The second stage of a staged load: da's numbers, or why the fixture is invalid after all. */
 export type DaResult =
@@ -43,66 +46,13 @@ export type DaResult =
       /** da was written in place into the run's shared da array (`data` is then empty). */
       inPlace?: boolean;
     }
-  | { ok: false; diagnostics: WorkerDiag[]; message: string };
-
-/** 1-based line/column of 0-based offsets, one pass over the text. */
-function positions(text: string, offsets: number[]): Map<number, { line: number; column: number }> {
-  const sorted = [...new Set(offsets)].sort((a, b) => a - b);
-  const out = new Map<number, { line: number; column: number }>();
-  let line = 1, lineStart = 0, i = 0;
-  for (const off of sorted) {
-    const end = Math.min(Math.max(off, 0), text.length);
-    for (; i < end; i++) {
-      if (text.charCodeAt(i) === 10) {
-        line++;
-        lineStart = i + 1;
-      }
-    }
-    out.set(off, { line, column: end - lineStart + 1 });
-  }
-  return out;
-}
-
-export function toWorkerDiags(text: string, diags: readonly FixtureDiagnostic[]): WorkerDiag[] {
-  const ends = diags.map((d) => d.offset + Math.max(d.length, 0));
-  const pos = positions(text, ends);
-  return diags.map((d, k) => {
-    const end = pos.get(ends[k]) ?? { line: d.line, column: d.column };
-    const sameOrAfter = end.line > d.line || (end.line === d.line && end.column > d.column);
-    return {
-      line: d.line,
-      column: d.column,
-      endLine: sameOrAfter ? end.line : d.line,
-      endColumn: sameOrAfter ? end.column : d.column + 1,
-      path: d.path,
-      message: d.message,
-      severity: d.severity,
-    };
-  });
-}
-
-const fileProblem = (message: string): { ok: false; diagnostics: WorkerDiag[]; message: string } => ({
-  ok: false,
-  message,
-  diagnostics: [{ line: 1, column: 1, endLine: 1, endColumn: 2, path: '', message, severity: 'error' }],
-});
-
-export async function loadFixture(path: string, maxBytes: number): Promise<LoadResult> {
-  return loadFixtureStaged(path, maxBytes);
-}
-
-function invalid(name: string, text: string, diags: readonly FixtureDiagnostic[]): { ok: false; diagnostics: WorkerDiag[]; message: string } {
-  const diagnostics = toWorkerDiags(text, diags);
-  const first = diagnostics[0];
-  const message = first ? `${name}:${first.line}:${first.column}: ${first.message}` : `${name}: invalid fixture`;
-  return { ok: false, diagnostics, message };
-}
+  | LoadFailure;
 
 /** The positioned reader over the whole text: the reference behaviour, and every error message. */
 function fullParse(name: string, path: string, bytes: Buffer): LoadResult {
   const text = bytes.toString('utf8');
   const res = parseFixture(text, path);
-  if (!res.ok) return invalid(name, text, res.diagnostics);
+  if (!res.ok) return invalidFixture(name, text, res.diagnostics);
   const warnings = res.warnings.map((w) => formatDiagnostic(name, w));
   return { ok: true, problem: res.problem, warnings, warningDiags: toWorkerDiags(text, res.warnings) };
 }
@@ -185,12 +135,7 @@ export async function loadFixtureStaged(path: string, maxBytes: number, onDa?: (
 }
 
 /** Files above this size are read in two parts when staged (fastRead.ts). */
-const PARTIAL_READ_BYTES = 8 * 1048576;
-
-function cannotRead(name: string, e: unknown): { ok: false; diagnostics: WorkerDiag[]; message: string } {
-  const code = (e as NodeJS.ErrnoException).code;
-  return fileProblem(`${name}: cannot read the file (${code ?? (e as Error).message})`);
-}
+export const PARTIAL_READ_BYTES = 8 * 1048576;
 
 function sameArray(a: { shape: number[]; data: Float64Array } | undefined, b: { shape: number[]; data: Float64Array } | undefined): boolean {
   if (!a || !b) return a === b;
@@ -245,73 +190,6 @@ function secondStage(
   } catch (e) {
     return fileProblem(`${name}: the reader failed: ${(e as Error).message}`);
   }
-}
-
-/** Every ArrayBuffer a problem's arrays live in (for a zero-copy transfer). */
-export function problemBuffers(problem: Problem): ArrayBuffer[] {
-  const set = new Set<ArrayBuffer>();
-  const add = (a: { data: Float64Array } | undefined) => {
-    if (a) set.add(a.data.buffer as ArrayBuffer);
-  };
-  add(problem.x);
-  add(problem.a0);
-  add(problem.c0);
-  add(problem.da);
-  add(problem.dcFinal);
-  for (const v of Object.values(problem.parameters)) add(v);
-  return [...set];
-}
-
-/** Messages of the parse thread (`workerData.role = 'parse'`). */
-export type ParseThreadMessage = { stage: 'load'; result: LoadResult } | { stage: 'da'; result: DaResult };
-
-/**
- * `loadFixtureStaged` in a short-lived worker of its own (`script` with `workerData.role =
- * 'parse'`): reading and parsing a big fixture leaves hundreds of MB of bytes, text and garbage in
- * a heap, and a heap only gives its pages back to the OS when its thread ends. The problem's
- * arrays come back transferred (no copy); the garbage goes away with the thread. With `onDa` the
- * load is staged (see loadFixtureStaged) and the thread ends after sending da.
- */
-export function loadFixtureIsolated(
-  script: string, path: string, maxBytes: number, onDa?: (r: DaResult) => void,
-): Promise<LoadResult> {
-  return new Promise((resolve) => {
-    const w = new Worker(script, { workerData: { role: 'parse', path, maxBytes, staged: onDa !== undefined } });
-    let loaded = false;
-    let daPending = false;
-    let daSent = false;
-    const finish = (r: LoadResult) => {
-      if (!loaded) {
-        loaded = true;
-        daPending = r.ok && r.daPending === true;
-        resolve(r);
-        if (!daPending) void w.terminate();
-      }
-    };
-    const failDa = (message: string) => {
-      if (!daPending || daSent || !onDa) return;
-      daSent = true;
-      onDa(fileProblem(message));
-    };
-    w.on('message', (m: ParseThreadMessage) => {
-      if (m.stage === 'load') finish(m.result);
-      else if (!daSent && onDa) {
-        daSent = true;
-        onDa(m.result);
-        void w.terminate();
-      }
-    });
-    w.once('error', (e) => {
-      const message = `${basename(path)}: the reader failed: ${e.message}`;
-      finish(fileProblem(message));
-      failDa(message);
-    });
-    w.once('exit', (code) => {
-      const message = `${basename(path)}: the reader stopped (exit code ${code})`;
-      finish(fileProblem(message));
-      failDa(message);
-    });
-  });
 }
 
 /** What the da thread (`workerData.role = 'da'`) is given. */
@@ -374,18 +252,25 @@ export function daThreadMain(d: DaThreadData): DaResult {
   return r.ok && r.data === shared ? { ...r, data: new Float64Array(0), inPlace: true } : r;
 }
 
+
+/** The head of a big file, read and checked in this thread: the run can start from it. */
+export interface SplitHead {
+  ok: true;
+  /** Everything but da's numbers (and x's, with `lazyX`); `problem.da.data` is shared memory. */
+  problem: Problem;
+  /** x's numbers, read column by column from the head's bytes as the run needs them. */
+  lazyX?: ColumnReader;
+  /** What the da thread needs to read the rest of the file and fill `problem.da.data` in place. */
+  daThread: DaThreadData;
+}
+
 /**
- * The staged load for big files with the fewest steps before the run can start: the head of the
- * file is read and checked in this thread (no thread start on the way to the first step); a
- * short-lived thread (`script` with role 'da') then reads the rest into the same shared buffer and
- * parses da, so the text and its garbage never enter this heap. Files the fast reader does not
- * take go to `loadFixtureIsolated` (the positioned reader, in its own thread).
+ * The first half of the staged load for big files, with the fewest steps before the run can
+ * start: the head of the file is read and checked in the calling thread (no thread start on the
+ * way to the first step). `undefined`: the file is not one for this reader (small, above the
+ * limit, or declined by the fast reader), read it whole with the positioned reader.
  */
-export async function loadFixtureSplit(
-  script: string, path: string, maxBytes: number, onDa: (r: DaResult) => void,
-  /** The da thread starts once this settles (the caller's first step: it gets both cores first). */
-  daAfter: Promise<unknown> = Promise.resolve(),
-): Promise<LoadResult> {
+export async function readSplitHead(path: string, maxBytes: number, partialBytes = PARTIAL_READ_BYTES): Promise<SplitHead | LoadFailure | undefined> {
   const name = basename(path);
   let size: number;
   try {
@@ -393,8 +278,8 @@ export async function loadFixtureSplit(
   } catch (e) {
     return cannotRead(name, e);
   }
-  if (size > maxBytes || size <= PARTIAL_READ_BYTES) return loadFixtureIsolated(script, path, maxBytes, onDa);
-  let head: HeadRead | undefined;
+  if (size > maxBytes || size <= partialBytes) return undefined;
+  let head: HeadRead;
   try {
     head = readHead(path);
   } catch (e) {
@@ -407,35 +292,19 @@ export async function loadFixtureSplit(
   // (RNN_STEPPER_EAGER_X=1 reads all of x before the run starts: for A/B measurements only)
   const deferX = !process.env.RNN_STEPPER_EAGER_X;
   const fast = head.complete ? undefined : fastParseFixture(head.bytes, path, { deferDa: true, deferX, decode, unread });
+  if (!fast?.deferredDa) return undefined;
+  const problem = fast.problem;
   // x's numbers are read from the head's bytes as the run goes (the reader drops them when done);
   // the da thread reads the file itself.
-  const bytes = head.bytes;
-  head = undefined;
-  if (!fast?.deferredDa) return loadFixtureIsolated(script, path, maxBytes, onDa);
-  const problem = fast.problem;
-  const lazyX = fast.deferredX ? new ColumnReader(bytes, fast.deferredX, problem.x.data) : undefined;
+  const lazyX = fast.deferredX ? new ColumnReader(head.bytes, fast.deferredX, problem.x.data) : undefined;
   // da's numbers are written in place by the da thread into shared memory the runner reads from
   // (zero-filled: untouched pages cost nothing until then): no second copy of da, ever.
   const [n_a, m, T_b] = fast.deferredDa.shape;
   problem.da = { shape: problem.da.shape, data: new Float64Array(new SharedArrayBuffer(n_a * m * T_b * 8)) };
-  const data: DaThreadData = { role: 'da', path, size, deferred: fast.deferredDa, first: problem, xStart: fast.deferredX?.start };
-  const firstDa = problem.da;
-  // After the caller has posted 'loaded' and computed its first step: the da thread.
-  void daAfter.then(undefined, () => undefined).then(() => setImmediate(() => {
-    let done = false;
-    const finish = (r: DaResult) => {
-      if (done) return;
-      done = true;
-      onDa(r);
-      void w.terminate();
-    };
-    // The run may have put a placeholder da in the problem meanwhile: the da thread needs only its shape.
-    // (x is being filled column by column: the da thread reads its own x when it needs it)
-    const first = lazyX ? { ...problem, da: firstDa, x: { shape: problem.x.shape, data: new Float64Array(0) } } : { ...problem, da: firstDa };
-    const w = new Worker(script, { workerData: { ...data, first } });
-    w.once('message', (r: DaResult) => finish(r));
-    w.once('error', (e) => finish(fileProblem(`${name}: the reader failed: ${e.message}`)));
-    w.once('exit', (code) => finish(fileProblem(`${name}: the reader stopped (exit code ${code})`)));
-  }));
-  return { ok: true, problem, warnings: [], warningDiags: [], daPending: true, lazyX };
+  // The run replaces problem.da with a placeholder once it holds the array: the da thread gets
+  // its own view of the problem now. (x is being filled column by column: the da thread reads
+  // its own x when it needs it.)
+  const first = lazyX ? { ...problem, x: { shape: problem.x.shape, data: new Float64Array(0) } } : { ...problem };
+  const daThread: DaThreadData = { role: 'da', path, size, deferred: fast.deferredDa, first, xStart: fast.deferredX?.start };
+  return { ok: true, problem, lazyX, daThread };
 }
