@@ -73,6 +73,9 @@ function copyAssets() {
   for (const f of ['codicon.css', 'codicon.ttf']) cpSync(join(codicons, f), join(root, 'dist/codicons', f));
   // The panel's stylesheet (theme tokens only), loaded by the webview HTML from dist/.
   if (existsSync(join(root, 'media/webview.css'))) cpSync(join(root, 'media/webview.css'), join(root, 'dist/webview.css'));
+  // The Python side of "Check my implementation": the CLI and the extension run it from dist/check/.
+  mkdirSync(join(root, 'dist/check'), { recursive: true });
+  cpSync(join(root, 'src/check/python/harness.py'), join(root, 'dist/check/harness.py'));
 }
 
 const present = builds.filter((b) => existsSync(join(root, b.entryPoints[0])));
