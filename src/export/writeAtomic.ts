@@ -10,7 +10,8 @@ import { basename, dirname, join } from 'node:path';
 import { writeExport, type ExportOptions } from './caches';
 import type { RunResult } from '../engine/types';
 
-export type ChunkWriter = (chunk: string) => Promise<void>;
+/** Text is written as UTF-8; bytes (the .npz export) as they are. */
+export type ChunkWriter = (chunk: string | Uint8Array) => Promise<void>;
 
 /** Writes what `produce` emits to `target` atomically. Rejects (target untouched) if anything fails. */
 export async function writeFileAtomic(target: string, produce: (write: ChunkWriter) => Promise<void> | void): Promise<void> {
@@ -26,7 +27,8 @@ export async function writeFileAtomic(target: string, produce: (write: ChunkWrit
     handle = await open(tmp, 'wx', mode);
     const h = handle;
     await produce(async (chunk) => {
-      await h.write(chunk, null, 'utf8');
+      if (typeof chunk === 'string') await h.write(chunk, null, 'utf8');
+      else await h.write(chunk);
     });
     await h.sync();
     await h.close();

@@ -77,7 +77,7 @@ const ahead = prefetch.create(data);
 
 /** The run whose step the cards painted, and the run whose first paint the host was told of. */
 let paintedRun = -1;
-let firstPaintSaid = -1;
+let paintedSaid = -1;
 
 function renderChrome(s: State, prev: State | undefined): void {
   toolbarView.render(s, prev);
@@ -97,12 +97,12 @@ function updateBodyState(s: State): void {
   const hasErrors = s.errors.some((d) => d.severity === 'error');
   const state = hasErrors ? 'errors' : s.run && paintedRun === s.run.runId ? 'ready' : 'loading';
   if (body.dataset.state !== state) body.dataset.state = state;
-  if (state === 'ready' && s.run && s.run.runId !== firstPaintSaid) {
+  if (state === 'ready' && s.run && s.run.runId !== paintedSaid) {
     milestone('rnn:first-paint');
     // The host lets the run go on now (it held still after its first step so that this paint had
     // the cores); once per run, re-runs after a save included.
-    firstPaintSaid = s.run.runId;
-    post({ type: 'perf', name: 'firstPaint', ms: performance.now() });
+    paintedSaid = s.run.runId;
+    post({ type: 'painted', runId: s.run.runId });
   }
 }
 

@@ -12,6 +12,7 @@ import { fastParseFixture, fastReadDaLenient, type DeferredDa } from '../fixture
 import { readArray } from '../fixture/fastNumbers';
 import { readHead, readRange, type HeadRead } from '../fixture/fastRead';
 import { ColumnReader } from '../fixture/lazyColumns';
+import { fileArrayResolver, isNpzPath, readNpzFixture } from '../fixture/arrayFiles';
 import { formatDiagnostic, parseFixture } from '../fixture/parse';
 import { toWorkerDiags } from './diagnostics';
 import { cannotRead, fileProblem, invalidFixture, type LoadFailure } from './loadErrors';
@@ -49,9 +50,10 @@ export type DaResult =
   | LoadFailure;
 
 /** The positioned reader over the whole text: the reference behaviour, and every error message. */
-function fullParse(name: string, path: string, bytes: Buffer): LoadResult {
+function fullParse(name: string, path: string, bytes: Buffer, maxBytes = 512 * 1048576): LoadResult {
   const text = bytes.toString('utf8');
-  const res = parseFixture(text, path);
+  // Array references ({"npy": …}) are read beside the fixture (the fast reader leaves them to us).
+  const res = parseFixture(text, path, { resolveArray: fileArrayResolver(path, maxBytes) });
   if (!res.ok) return invalidFixture(name, text, res.diagnostics);
   const warnings = res.warnings.map((w) => formatDiagnostic(name, w));
   return { ok: true, problem: res.problem, warnings, warningDiags: toWorkerDiags(text, res.warnings) };
@@ -81,6 +83,7 @@ export async function loadFixtureStaged(path: string, maxBytes: number, onDa?: (
         '(setting rnnStepper.maxFixtureSizeMB)',
     );
   }
+  if (isNpzPath(path)) return npzLoad(name, path, maxBytes);
   const decode = (b: Uint8Array, start: number, end: number) =>
     Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8', start, end);
   if (onDa && size > PARTIAL_READ_BYTES) {
@@ -125,13 +128,26 @@ export async function loadFixtureStaged(path: string, maxBytes: number, onDa?: (
     }
   }
   const fast = fastParseFixture(bytes, path, { deferDa: onDa !== undefined, decode });
-  if (!fast) return fullParse(name, path, bytes);
+  if (!fast) return fullParse(name, path, bytes, maxBytes);
   const { problem, deferredDa } = fast;
   if (!deferredDa || !onDa) return { ok: true, problem, warnings: [], warningDiags: [] };
   const daData = problem.da.data;
   problem.da = { shape: problem.da.shape, data: new Float64Array(0) };
   setImmediate(() => onDa(secondStage(name, path, bytes, deferredDa, daData, undefined)));
   return { ok: true, problem, warnings: [], warningDiags: [], daPending: true };
+}
+
+/** A .npz as a fixture: no text, so its diagnostics sit at the top of the file. */
+function npzLoad(name: string, path: string, maxBytes: number): LoadResult {
+  const r = readNpzFixture(path, maxBytes);
+  const diag = (d: FixtureDiagnostic): WorkerDiag => ({
+    line: 1, column: 1, endLine: 1, endColumn: 1, path: d.path, message: d.message, severity: d.severity,
+  });
+  if (!r.ok) {
+    const first = r.diagnostics[0];
+    return { ok: false, diagnostics: r.diagnostics.map(diag), message: first ? formatDiagnostic(name, first) : `${name}: invalid fixture` };
+  }
+  return { ok: true, problem: r.problem, warnings: r.warnings.map((w) => formatDiagnostic(name, w)), warningDiags: r.warnings.map(diag) };
 }
 
 /** Files above this size are read in two parts when staged (fastRead.ts). */
@@ -278,7 +294,7 @@ export async function readSplitHead(path: string, maxBytes: number, partialBytes
   } catch (e) {
     return cannotRead(name, e);
   }
-  if (size > maxBytes || size <= partialBytes) return undefined;
+  if (size > maxBytes || size <= partialBytes || isNpzPath(path)) return undefined;
   let head: HeadRead;
   try {
     head = readHead(path);

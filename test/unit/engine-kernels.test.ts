@@ -4,7 +4,7 @@
  * 1e-12 at the fixture sizes, to each other on a larger problem, and the FMA kernel checked to
  * really fuse where the CPU has FMA. Node 20 has no relaxed SIMD (the FMA tests skip there): the
  * last test runs this file and the fixture files again under the test host's Node 24, where the
- * FMA kernel must load.
+ * FMA kernel must load (the checkpoint tests run there too, with every kernel).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -103,11 +103,11 @@ test('a forced wasm-fma without relaxed SIMD is one clear error', { skip: wasmFm
 // Under Node 20 (npm test's runner) the FMA kernel cannot load; run the kernel and fixture tests
 // again with the test host's Node 24 (installed by npm test before the unit suite), FMA required.
 const underHostNode = process.env.RNN_STEPPER_REQUIRE_FMA === '1';
-test('under the test host\'s Node 24 the FMA kernel loads and passes the kernel and fixture tests', {
+test('under the test host\'s Node 24 the FMA kernel loads and passes the kernel, fixture and checkpoint tests', {
   skip: underHostNode ? 'already the Node 24 run' : !existsSync(NODE24) ? `no test host Node at ${NODE24} (npm run setup:host)` : false,
   timeout: 300_000,
 }, () => {
-  const files = ['engine-kernels.test.ts', 'engine-fixtures.test.ts', 'engine-generated.test.ts'].map((f) => join('test', 'unit', f));
+  const files = ['engine-kernels.test.ts', 'engine-fixtures.test.ts', 'engine-generated.test.ts', 'engine-checkpoint.test.ts'].map((f) => join('test', 'unit', f));
   // a node:test child that inherits NODE_TEST_CONTEXT reports to this runner and skips its files
   const env: NodeJS.ProcessEnv = { ...process.env, RNN_STEPPER_REQUIRE_FMA: '1', NODE_OPTIONS: '' };
   delete env.NODE_TEST_CONTEXT;
