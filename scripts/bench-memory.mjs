@@ -47,7 +47,7 @@ if (opt('--child', null)) {
   } else {
     const spacing = opt('--spacing', null);
     const opts = spacing ? { spacing: Number(spacing) } : { budgetBytes: Number(opt('--budget-mb')) * 1e6 };
-    const ck = new engine.CheckpointedRun(p, opts);
+    const ck = engine.CheckpointedRun.run(p, opts);
     out.run_ms = cpuMs() - t0;
     out.spacing = ck.spacing;
     // a jump: the window of a step in another window (forward + backward windows recomputed)
@@ -86,31 +86,36 @@ const child = (args) => {
   if (r.status !== 0) return { error: (r.stderr || `exit ${r.status}`).trim().split('\n').slice(-3).join(' ') };
   return JSON.parse(r.stdout.trim().split('\n').pop());
 };
+const asJson = argv.includes('--json');
+const head = ['case', 'run CPU ms', 'peak RSS MB', 'caches held MB', 'full caches MB', 'spacing', 'jump p50 CPU ms', 'jump p95 CPU ms', 'in-window p95 CPU ms'];
+const width = [36, 10, 11, 14, 14, 7, 15, 15, 20];
+const line = (cells) => '| ' + cells.map((c, i) => String(c).padEnd(width[i])).join(' | ') + ' |';
+const f = (v, d = 0) => (v == null ? '—' : Number(v).toFixed(d));
+if (!asJson) {
+  console.log(`\nMemory against T: LSTM n_x=64 n_a=256 n_y=10 m=32, node ${process.version}, one process per row (VmHWM = its peak RSS).`);
+  console.log(line(head));
+  console.log('|' + width.map((n) => '-'.repeat(n + 2)).join('|') + '|');
+}
 const rows = [];
+/** Runs one case and prints its row at once (a T=10,000 row takes minutes on a busy machine). */
+const row = (label, args) => {
+  const r = { label, ...child(args) };
+  rows.push(r);
+  if (!asJson) {
+    console.log(line(r.error ? [label, `failed: ${r.error}`, '', '', '', '', '', '', ''] : [label, f(r.run_ms), f(r.peak_mb),
+      r.mode === 'full' ? f(r.full_cache_mb) : f(r.held_mb), f(r.full_cache_mb), r.spacing ?? '—', f(r.window_p50_ms, 1),
+      f(r.window_p95_ms, 1), f(r.within_p95_ms, 2)]));
+  }
+};
 try {
   for (const T of Ts) {
-    if (T <= 2000) rows.push({ label: `full caches, T=${T}`, ...child(['--mode', 'full', '--T', String(T)]) });
-    rows.push({ label: `checkpointed, budget ${budget} MB, T=${T}`, ...child(['--mode', 'ckpt', '--T', String(T), '--budget-mb', String(budget)]) });
-    process.stderr.write(`  T=${T} done\n`);
+    if (T <= 2000) row(`full caches, T=${T}`, ['--mode', 'full', '--T', String(T)]);
+    row(`checkpointed, budget ${budget} MB, T=${T}`, ['--mode', 'ckpt', '--T', String(T), '--budget-mb', String(budget)]);
   }
   // the trade-off: spacing against the cost of a jump (T=1000)
-  for (const k of spacings) rows.push({ label: `checkpointed, spacing ${k}, T=1000`, ...child(['--mode', 'ckpt', '--T', '1000', '--spacing', String(k)]) });
+  for (const k of spacings) row(`checkpointed, spacing ${k}, T=1000`, ['--mode', 'ckpt', '--T', '1000', '--spacing', String(k)]);
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }
-
-if (argv.includes('--json')) {
-  console.log(JSON.stringify({ node: process.version, dims: DIMS, rows }, null, 2));
-} else {
-  const f = (v, d = 0) => (v == null ? '—' : Number(v).toFixed(d));
-  console.log(`\nMemory against T: LSTM n_x=64 n_a=256 n_y=10 m=32, node ${process.version}, one process per row (VmHWM = its peak RSS).`);
-  const head = ['case', 'run CPU ms', 'peak RSS MB', 'caches held MB', 'full caches MB', 'spacing', 'jump p50 CPU ms', 'jump p95 CPU ms', 'in-window p95 CPU ms'];
-  const table = rows.map((r) => r.error ? [r.label, `failed: ${r.error}`, '', '', '', '', '', '', ''] : [r.label, f(r.run_ms), f(r.peak_mb), r.mode === 'full' ? f(r.full_cache_mb) : f(r.held_mb),
-    f(r.full_cache_mb), r.spacing ?? '—', f(r.window_p50_ms, 1), f(r.window_p95_ms, 1), f(r.within_p95_ms, 2)]);
-  const w = head.map((h, i) => Math.max(h.length, ...table.map((t) => String(t[i]).length)));
-  const line = (cells) => '| ' + cells.map((c, i) => String(c).padEnd(w[i])).join(' | ') + ' |';
-  console.log(line(head));
-  console.log('|' + w.map((n) => '-'.repeat(n + 2)).join('|') + '|');
-  for (const t of table) console.log(line(t));
-  console.log('jump: forward and backward windows of a step in another window, recomputed; in-window: the next step back, cached.');
-}
+if (asJson) console.log(JSON.stringify({ node: process.version, dims: DIMS, rows }, null, 2));
+else console.log('jump: forward and backward windows of a step in another window, recomputed; in-window: the next step back, cached.');

@@ -117,12 +117,17 @@ export function diagnose(ref: Reference, fn: FunctionName, firstStep: number | n
   const T = plan.backward ? ref.result.backward.T_b : ref.problem.dims.T_x;
   const singles = candidates(fn);
   let steps: number | undefined;
+  // Multiply-adds of one re-run (a cell: one step; a forward cut at its divergence: those steps).
+  let perRun = stepWork(ref, fn);
   if (!plan.cell) {
-    const perRun = stepWork(ref, fn) * T;
+    perRun *= T;
     if (plan.backward && perRun * singles.length > MAX_WORK) {
       return { entries: [], skipped: `${fn} is too big to re-run as every known slip (${(perRun * singles.length).toExponential(1)} multiply-adds); check a smaller fixture for a diagnosis` };
     }
-    if (!plan.backward && perRun * singles.length > MAX_WORK) steps = Math.min(T, (firstStep ?? 0) + 1);
+    if (!plan.backward && perRun * singles.length > MAX_WORK) {
+      steps = Math.min(T, (firstStep ?? 0) + 1);
+      perRun = stepWork(ref, fn) * steps;
+    }
   }
   const target = new Map<string, Tensor>();
   for (const [k, v] of mine) target.set(k, steps !== undefined && plan.perStep.includes(k) && v.shape.length === 3 ? firstSteps(v, steps) : v);
@@ -149,7 +154,8 @@ export function diagnose(ref: Reference, fn: FunctionName, firstStep: number | n
     const prev = found.get(c.id);
     if (s <= 1 && (!prev || s < prev.score)) found.set(c.id, { message: c.message, score: s });
   }
-  if (found.size === 0) {
+  const pairs = (singles.length * (singles.length - 1)) / 2;
+  if (found.size === 0 && perRun * pairs <= MAX_WORK) {
     // Two slips in the same function: pairs of forms of different slips changing different hooks.
     for (let i = 0; i < singles.length; i++) {
       for (let j = i + 1; j < singles.length; j++) {

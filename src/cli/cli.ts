@@ -19,6 +19,7 @@ import { FIXTURE_KINDS } from '../fixture/validate';
 import type { FixtureKind } from '../engine/types';
 import { parseArgs, UsageError, type OptSpec, type ParsedArgs } from './args';
 import { CHECK_SPECS, CHECK_USAGE, cmdCheck } from './check';
+import { DAP_USAGE, runDap } from './dap';
 
 export interface CliIO {
   /** Results (export JSON, tables). May return a promise to apply back-pressure. */
@@ -33,6 +34,7 @@ export const EXIT_BAD_INPUT = 2;
 
 /** Each command's `--help` text. */
 export const USAGE: Record<string, string> = {
+  dap: DAP_USAGE,
   main: `usage: rnn-stepper <command> [options]
 
 Step-by-step RNN/LSTM math, from the command line.
@@ -43,6 +45,7 @@ commands:
   new --kind K [dims] [--init I]  write a reproducible fixture (rnn, lstm, rnn_cell, lstm_cell)
   bench [FIXTURE | --kind K ...]  time forward and backward in-process
   check IMPL.py [FIXTURE]         run your own rnn.py against the engine: first divergence, likely slip
+  dap                             the 'rnn' debug adapter on stdin/stdout (any DAP client)
 
 'rnn-stepper <command> --help' shows a command's options.
 exit codes: 0 ok, 1 check failed, 2 bad input or usage
@@ -407,6 +410,7 @@ const COMMANDS: Record<string, Command> = {
     ],
     run: cmdBench,
   },
+  dap: { specs: [HELP], run: () => runDap() },
 };
 
 /** Runs the CLI on `argv` (without the node and script paths); resolves to the exit code. */

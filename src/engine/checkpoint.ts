@@ -110,16 +110,22 @@ export interface CheckpointedRunOptions {
 }
 
 /**
- * A finished run that holds checkpoints instead of caches. `grads`, `da0`, `dc0` are the run's
- * (bit-identical to `run()`); `forwardWindow(t)` / `backwardWindow(t)` recompute the window of
- * step t (the last one of each is kept, so stepping inside a window costs nothing).
+ * A run that holds checkpoints instead of caches, computed window by window by `advance()` (or
+ * all at once by `CheckpointedRun.run`). Once `finished`, `grads`, `da0`, `dc0` are the run's
+ * (bit-identical to `run()`); `forwardWindow(t)` (once the forward reached t's window) and
+ * `backwardWindow(t)` (once finished) recompute the window of step t (the last one of each is
+ * kept, so stepping inside a window costs nothing).
  */
 export class CheckpointedRun {
   readonly spacing: number;
   readonly T_b: number;
-  readonly grads: Record<string, Float64Array>;
-  readonly da0: Float64Array;
-  readonly dc0: Float64Array | undefined;
+  /** The run's results, set when the last backward window is done (`finished`). */
+  private result: { grads: Record<string, Float64Array>; da0: Float64Array; dc0: Float64Array | undefined } | null = null;
+  /** Forward steps whose checkpoints are taken; backward steps done (from T_b down). */
+  private fwdDone = 0;
+  private bwdDone = 0;
+  private resume: BackwardResume;
+  private dcDown: Float64Array | null;
   private readonly model: Model;
   /** fwdCk[i]: state going into step i·spacing (i ≥ 1; step 0 starts from a0/c0). */
   private readonly fwdCk: StateCheckpoint[] = [];
@@ -138,11 +144,54 @@ export class CheckpointedRun {
       throw new Error(`da must have 1 <= T_b <= T_x = ${problem.dims.T_x} steps; got ${this.T_b}`);
     }
     this.model = modelOf(problem);
-    this.forwardCheckpoints();
-    const fin = this.backwardAll();
-    this.grads = fin.grads;
-    this.da0 = fin.da0;
-    this.dc0 = fin.dc0;
+    const { n_x, n_a, m } = problem.dims, H = this.model.H;
+    this.resume = { carryA: new Float64Array(n_a * m), dWz: new Float64Array(H * (n_a + n_x)), db: new Float64Array(H) };
+    this.dcDown = problem.cell === 'lstm' ? (problem.dcFinal?.data.slice() ?? new Float64Array(n_a * m)) : null;
+  }
+
+  /** `new CheckpointedRun(problem, opts)` computed to the end. */
+  static run(problem: Problem, opts: CheckpointedRunOptions = {}): CheckpointedRun {
+    const r = new CheckpointedRun(problem, opts);
+    r.advance(Infinity);
+    return r;
+  }
+
+  get forwardDone(): number {
+    return this.fwdDone;
+  }
+  get backwardDone(): number {
+    return this.bwdDone;
+  }
+  get finished(): boolean {
+    return this.result !== null;
+  }
+  private done(): { grads: Record<string, Float64Array>; da0: Float64Array; dc0: Float64Array | undefined } {
+    if (!this.result) throw new Error('the checkpointed run is not finished (advance() it first)');
+    return this.result;
+  }
+  /** Parameter gradients (NumPy layout, as `BackwardCaches.grads`); throws before `finished`. */
+  get grads(): Record<string, Float64Array> {
+    return this.done().grads;
+  }
+  get da0(): Float64Array {
+    return this.done().da0;
+  }
+  get dc0(): Float64Array | undefined {
+    return this.done().dc0;
+  }
+
+  /**
+   * Computes whole windows (first the forward's, then the backward's from the top) until about
+   * `budgetMs` has passed; returns `finished`. A window is the unit: one may run past the budget.
+   */
+  advance(budgetMs: number): boolean {
+    const t0 = Date.now();
+    while (!this.result) {
+      if (this.fwdDone < this.problem.dims.T_x) this.forwardStep();
+      else this.backwardStep();
+      if (Date.now() - t0 >= budgetMs) break;
+    }
+    return this.result !== null;
   }
 
   /** Window [lo, hi) of the forward as a sub-run from the checkpoint at lo (a multiple of the spacing). */
@@ -163,16 +212,15 @@ export class CheckpointedRun {
     return fp.fwd;
   }
 
-  /** First pass: the forward, window by window, keeping the state at every spacing boundary. */
-  private forwardCheckpoints(): void {
+  /** First pass, one window: the forward of [fwdDone, +k), keeping the state at its end. */
+  private forwardStep(): void {
     const { n_a, m, T_x } = this.problem.dims, S = n_a * m, k = this.spacing;
-    for (let lo = 0; lo < T_x; lo += k) {
-      const hi = Math.min(T_x, lo + k);
-      // a window's only use here is its last state (the checkpoint for the next one)
-      const f = this.forwardRange(lo, hi);
-      const e = (hi - lo - 1) * S;
-      if (hi < T_x) this.fwdCk[hi / k] = { a: f.a.slice(e, e + S), c: f.c ? f.c.slice(e, e + S) : null };
-    }
+    const lo = this.fwdDone, hi = Math.min(T_x, lo + k);
+    // a window's only use here is its last state (the checkpoint for the next one)
+    const f = this.forwardRange(lo, hi);
+    const e = (hi - lo - 1) * S;
+    if (hi < T_x) this.fwdCk[hi / k] = { a: f.a.slice(e, e + S), c: f.c ? f.c.slice(e, e + S) : null };
+    this.fwdDone = hi;
   }
 
   /**
@@ -223,30 +271,23 @@ export class CheckpointedRun {
     return bp;
   }
 
-  /** Second pass: the backward window by window from the top, keeping the carries at each window's top. */
-  private backwardAll(): { grads: Record<string, Float64Array>; da0: Float64Array; dc0: Float64Array | undefined } {
-    const { n_x, n_a, m } = this.problem.dims, H = this.model.H;
-    let resume: BackwardResume = {
-      carryA: new Float64Array(n_a * m), dWz: new Float64Array(H * (n_a + n_x)), db: new Float64Array(H),
-    };
-    let dc: Float64Array | null = this.problem.cell === 'lstm' ? (this.problem.dcFinal?.data.slice() ?? new Float64Array(n_a * m)) : null;
-    let last: BackwardPass | null = null;
-    for (let j = 0, hi = this.T_b; hi > 0; j++, hi -= this.spacing) {
-      const lo = Math.max(0, hi - this.spacing);
-      this.bwdCk[j] = { carryA: resume.carryA.slice(), dc: dc ? dc.slice() : null };
-      last = this.backwardRange(lo, hi, dc, resume);
-      resume = last.accumulators();
-      dc = last.bwd.dc0 ? last.bwd.dc0.slice() : null;
-    }
-    if (!last) throw new Error('no backward step');
+  /** Second pass, one window from the top: its backward, keeping the carries at its top. */
+  private backwardStep(): void {
+    const j = this.bwdCk.length, hi = this.T_b - this.bwdDone, lo = Math.max(0, hi - this.spacing);
+    this.bwdCk[j] = { carryA: this.resume.carryA.slice(), dc: this.dcDown ? this.dcDown.slice() : null };
+    const bp = this.backwardRange(lo, hi, this.dcDown, this.resume);
+    this.resume = bp.accumulators();
+    this.dcDown = bp.bwd.dc0 ? bp.bwd.dc0.slice() : null;
+    this.bwdDone = this.T_b - lo;
     // the bottom window's finalize turned the resumed sums into the run's gradients
-    return { grads: last.bwd.grads, da0: last.bwd.da0, dc0: last.bwd.dc0 };
+    if (lo === 0) this.result = { grads: bp.bwd.grads, da0: bp.bwd.da0, dc0: bp.bwd.dc0 };
   }
 
   /** The forward window holding step t (recomputed unless it is the last one asked for). */
   forwardWindow(t: number): ForwardWindow {
     const T_x = this.problem.dims.T_x, k = this.spacing;
     if (!Number.isInteger(t) || t < 0 || t >= T_x) throw new Error(`forwardWindow: step ${t} is outside 0..${T_x - 1}`);
+    if (Math.floor(t / k) * k > this.fwdDone) throw new Error(`forwardWindow: step ${t} is not reached yet (${this.fwdDone} steps checkpointed)`);
     const w = this.lastFwd;
     if (w && t >= w.start && t < w.end) return w;
     const start = Math.floor(t / k) * k, end = Math.min(T_x, start + k);
@@ -258,6 +299,7 @@ export class CheckpointedRun {
   backwardWindow(t: number): BackwardWindow {
     const k = this.spacing;
     if (!Number.isInteger(t) || t < 0 || t >= this.T_b) throw new Error(`backwardWindow: step ${t} is outside 0..${this.T_b - 1}`);
+    if (!this.result) throw new Error('backwardWindow: the checkpointed run is not finished (advance() it first)');
     const w = this.lastBwd;
     if (w && t >= w.start && t < w.end) return w;
     const j = Math.floor((this.T_b - 1 - t) / k);

@@ -65,9 +65,10 @@ describe('Step RNN panel: the cell diagram', { timeout: 300_000 }, () => {
     const got = await nodeValues();
     for (const [name, v] of Object.entries(want)) assert.equal(Number(got[name]), v, `${name}[${i},${j}]`);
     assert.equal(got.xt, '', 'x has 3 rows: unit 3 has no x value');
-    // The c⟨t⟩ wire's label carries the same number.
-    const wire = await web.locator('#diagram text.wire-label[data-tensor="c_next"]').getAttribute('data-value');
-    assert.equal(Number(wire), F.c[i][j][t]);
+    // The update ⊙ shows it·cct, the wire out of it carries the same number.
+    assert.equal(Number(got['it·cct']), F.it[i][j][t] * F.cct[i][j][t]);
+    const wire = await web.locator('#diagram g.wire[data-tensor="it·cct"]').getAttribute('data-value');
+    assert.equal(Number(wire), F.it[i][j][t] * F.cct[i][j][t]);
   });
 
   it('backward t = 3: the gradients on the nodes equal the engine’s', async () => {

@@ -78,7 +78,7 @@ for (const backend of testedBackends()) {
       const full = withBackend(backend, () => run(p));
       const base = Math.ceil(128 / p.dims.m);
       for (const spacing of [1, 2 * base + 1, 10_000]) {
-        const ck = withBackend(backend, () => new CheckpointedRun(p, { spacing }));
+        const ck = withBackend(backend, () => CheckpointedRun.run(p, { spacing }));
         assert.equal(ck.spacing % base, 0, 'spacing rounded to whole chunks');
         for (const k of Object.keys(full.backward.grads)) sameBits(`${k} (spacing ${ck.spacing})`, ck.grads[k], full.backward.grads[k]);
         sameBits('da0', ck.da0, full.backward.da0);
@@ -106,8 +106,24 @@ test('checkpoints hold far less than the full cache of a long run, and the spaci
 
 test('windows outside the run are one clear error', () => {
   const p = truncateDa(randomProblem({ kind: 'rnn', n_x: 2, n_a: 3, n_y: 2, m: 2, T: 10, seed: 1 }), 6);
-  const ck = new CheckpointedRun(p, { spacing: 64 });
+  const ck = CheckpointedRun.run(p, { spacing: 64 });
   assert.throws(() => ck.forwardWindow(10), /forwardWindow: step 10 is outside 0\.\.9/);
   assert.throws(() => ck.backwardWindow(6), /backwardWindow: step 6 is outside 0\.\.5/);
   assert.throws(() => ck.forwardWindow(1.5), /outside/);
+});
+
+test('advance() computes window by window: forward checkpoints first, then the backward from the top; results only when finished', () => {
+  const p = truncateDa(withCellState(randomProblem({ kind: 'lstm', n_x: 4, n_a: 6, n_y: 3, m: 32, T: 22, seed: 5 })), 19);
+  const full = run(p);
+  const ck = new CheckpointedRun(p, { spacing: 8 }); // 8 steps = two chunks of 4 at m = 32
+  assert.equal(ck.finished, false);
+  assert.throws(() => ck.grads, /not finished/);
+  assert.throws(() => ck.backwardWindow(0), /not finished/);
+  const seen: [number, number][] = [];
+  while (!ck.advance(0)) seen.push([ck.forwardDone, ck.backwardDone]);
+  assert.deepEqual(seen, [[8, 0], [16, 0], [22, 0], [22, 8], [22, 16]], 'one window per advance(0)');
+  assert.equal(ck.backwardDone, 19);
+  for (const k of Object.keys(full.backward.grads)) sameBits(k, ck.grads[k], full.backward.grads[k]);
+  sameBits('dc0', ck.dc0, full.backward.dc0);
+  checkWindows(p, full, ck);
 });
