@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { registerDebugger } from '../debug/register';
 import { FIXTURE_SELECTOR, FixtureCodeLensProvider } from './codeLens';
+import { NewFixtureCommand, vscodeUi, type NewFixtureUi } from './commands/newFixture';
 import { disposeLog, log } from './log';
 import { PanelManager, VIEW_TYPE, type PanelAction, type RnnStepperApiEx } from './panelManager';
 
@@ -20,6 +21,9 @@ export function activate(context: vscode.ExtensionContext): RnnStepperApiEx {
   reg('exportCaches', (uri) => manager.exportCaches(uri));
   reg('copyStep', () => manager.copyStep());
   reg('goToStep', () => manager.goToStep());
+  let newFixtureUi: NewFixtureUi | undefined;
+  const newFixture = new NewFixtureCommand(() => newFixtureUi ?? vscodeUi, () => manager.maxBytes(), (uri) => manager.stepRnn(uri));
+  reg('newFixture', () => newFixture.run());
   for (const a of PANEL_ACTIONS) reg(a, () => manager.action(a));
 
   context.subscriptions.push(
@@ -30,7 +34,12 @@ export function activate(context: vscode.ExtensionContext): RnnStepperApiEx {
   );
   registerDebugger(context, manager);
   log().info('RNN Stepper activated');
-  return manager.api();
+  return {
+    ...manager.api(),
+    setNewFixtureUi: (ui) => {
+      newFixtureUi = ui;
+    },
+  };
 }
 
 export function deactivate(): void {

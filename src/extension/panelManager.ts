@@ -363,7 +363,8 @@ export class PanelManager implements vscode.Disposable, PanelHost {
   }
 
   // ---- test API ---------------------------------------------------------------------------------
-  api(): RnnStepperApiEx {
+  /** The test API but the wizard's part (extension.ts adds it). */
+  api(): Omit<RnnStepperApiEx, 'setNewFixtureUi'> {
     return {
       panels: (): PanelInfo[] =>
         this.panels.map((p) => ({
