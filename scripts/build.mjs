@@ -28,6 +28,8 @@ const node = { ...common, platform: 'node', format: 'cjs', external: ['vscode'],
 const builds = [
   { ...node, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js' },
   { ...node, entryPoints: ['src/worker/main.ts'], outfile: 'dist/worker.js' },
+  // The debug adapter's expression thread (mathjs, sandboxed), next to extension.js and cli.js.
+  { ...node, entryPoints: ['src/debug/evalWorker.ts'], outfile: 'dist/evalWorker.js' },
   {
     ...node,
     entryPoints: ['src/cli/main.ts'],

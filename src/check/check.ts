@@ -84,6 +84,7 @@ export async function checkImplementation(opts: CheckOptions): Promise<CheckResu
     const { definitions } = loaded.hello;
     notes.push(...loaded.hello.notes);
     const defined = new Set(definitions.map((d) => d.name));
+    const slowestStepMs = new Map<string, number>();
     for (const problem of problems) {
       const fns = functionsFor(problem.kind);
       if (!fns.some((f) => defined.has(f))) {
@@ -105,7 +106,12 @@ export async function checkImplementation(opts: CheckOptions): Promise<CheckResu
           continue;
         }
         const def = definitions.find((d) => d.name === fn);
-        const r = await checkFunction(session, ref, fn, tol, progress, timeoutMs, def);
+        // A sequence call runs T steps of the user's own cell: it may take that long on top of the limit.
+        const plan = PLANS[fn];
+        const cellMs = plan.cell ? 0 : (slowestStepMs.get(`${problem.cell}:${plan.backward}`) ?? 0);
+        const T = plan.backward ? ref.result.backward.T_b : ref.problem.dims.T_x;
+        const r = await checkFunction(session, ref, fn, tol, progress, timeoutMs + Math.ceil(3 * T * cellMs), def);
+        if (plan.cell) slowestStepMs.set(`${problem.cell}:${plan.backward}`, r.slowestStepMs);
         functions.push(r.report);
         if (r.detail) details.push(r.detail);
         if (r.note) notes.push(r.note);
@@ -122,7 +128,15 @@ export async function checkImplementation(opts: CheckOptions): Promise<CheckResu
 async function checkFunction(
   session: HarnessSession, ref: Reference, fn: FunctionName, tol: { rtol: number; atol: number },
   progress: NonNullable<CheckOptions['onProgress']>, timeoutMs: number, def: Definition | undefined,
-): Promise<{ report: FunctionReport; detail: DivergenceDetail | null; note?: string }> {
+): Promise<{ report: FunctionReport; detail: DivergenceDetail | null; note?: string; slowestStepMs: number }> {
+  const r = await checkFunctionOnce(session, ref, fn, tol, progress, timeoutMs, def);
+  return { ...r, slowestStepMs: r.slowestStepMs ?? 0 };
+}
+
+async function checkFunctionOnce(
+  session: HarnessSession, ref: Reference, fn: FunctionName, tol: { rtol: number; atol: number },
+  progress: NonNullable<CheckOptions['onProgress']>, timeoutMs: number, def: Definition | undefined,
+): Promise<{ report: FunctionReport; detail: DivergenceDetail | null; note?: string; slowestStepMs?: number }> {
   const plan = PLANS[fn];
   const T = plan.backward ? ref.result.backward.T_b : ref.problem.dims.T_x;
   const steps = plan.cell ? stepOrder(plan.backward, T) : null;
@@ -133,7 +147,14 @@ async function checkFunction(
   const cells = new CellComparison(plan, tol);
   let seqMine: Map<string, Tensor> | null = null;
   progress({ function: fn, done, total, message: `${fn}${steps ? `, step 1 of ${total}` : ''}` });
+  let ahead: { t: number; outputs: Map<string, Tensor> } | null = null;
+  // The slowest wait between two steps' answers: what one call of the user's cell costs here.
+  let last = Date.now();
+  let slowestStepMs = 0;
   const end = await session.call(fn, steps, (f) => {
+    const now = Date.now();
+    slowestStepMs = Math.max(slowestStepMs, now - last);
+    last = now;
     const t = typeof f.header.step === 'number' ? f.header.step : null;
     if (f.header.op === 'error') {
       error = userError(f.header.error);
@@ -141,16 +162,24 @@ async function checkFunction(
       return;
     }
     if (f.header.op !== 'result') return;
-    if (t !== null) cells.add(t, tensorsOf(f), cellReference(ref, fn, t));
+    if (t !== null) {
+      const ours = ahead?.t === t ? ahead.outputs : cellReference(ref, fn, t);
+      cells.add(t, tensorsOf(f), ours);
+      // Our next reference is computed now, while Python computes its next step (a big cell
+      // backward costs both sides ~20 ms a step: overlapped, not one after the other).
+      const k = steps?.indexOf(t) ?? -1;
+      const nextT = k >= 0 ? steps?.[k + 1] : undefined;
+      ahead = nextT === undefined ? null : { t: nextT, outputs: cellReference(ref, fn, nextT) };
+    }
     else seqMine = tensorsOf(f);
     done++;
     progress({ function: fn, done, total, message: `${fn}${steps ? `, step ${Math.min(done + 1, total)} of ${total}` : ''}` });
-  });
+  }, timeoutMs);
   if (end.end === 'timeout') {
     const at = steps ? ` at step ${done + 1}` : '';
     return {
       report: report(fn, 'timeout', {
-        error: { message: `${fn}${at} did not return within ${timeoutMs / 1000} s (stopped)`, file: def?.file ?? null, line: def?.line ?? null },
+        error: { message: `${fn}${at} did not return within ${+(timeoutMs / 1000).toFixed(1)} s (stopped)`, file: def?.file ?? null, line: def?.line ?? null },
       }),
       detail: null,
     };
@@ -165,17 +194,19 @@ async function checkFunction(
     return { report: report(fn, 'error', { error: { ...e, message: e.message + at } }), detail: null };
   }
   let outcome: Outcome;
-  let mine: Map<string, Tensor> | null;
+  // The user's outputs the diagnosis re-runs: divergent steps of a cell function, or the one call.
+  let mine: Map<number | null, Map<string, Tensor>>;
   if (steps) {
     outcome = cells.result();
-    mine = cells.mineAtFirst;
+    mine = cells.mineAt;
   } else {
-    mine = seqMine;
-    if (!mine) return { report: report(fn, 'error', { error: { message: `${fn} returned nothing`, file: null, line: null } }), detail: null };
-    outcome = compareSequence(plan, mine, sequenceReference(ref, fn), tol, stepOrder(plan.backward, T));
+    const whole: Map<string, Tensor> | null = seqMine;
+    if (!whole) return { report: report(fn, 'error', { error: { message: `${fn} returned nothing`, file: null, line: null } }), detail: null };
+    mine = new Map([[null, whole]]);
+    outcome = compareSequence(plan, whole, sequenceReference(ref, fn), tol, stepOrder(plan.backward, T));
   }
-  if (!outcome.first) return { report: report(fn, 'match'), detail: null };
+  if (!outcome.first) return { report: report(fn, 'match'), detail: null, slowestStepMs };
   progress({ function: fn, done, total, message: `${fn}: looking for the slip` });
-  const d = mine ? diagnose(ref, fn, outcome.firstStep, mine, tol) : { entries: [] };
-  return { report: report(fn, 'mismatch', { first_divergence: outcome.first, diagnosis: d.entries }), detail: outcome.detail, note: d.skipped };
+  const d = diagnose(ref, fn, outcome.firstStep, mine, tol);
+  return { report: report(fn, 'mismatch', { first_divergence: outcome.first, diagnosis: d.entries }), detail: outcome.detail, note: d.skipped, slowestStepMs };
 }

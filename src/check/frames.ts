@@ -2,7 +2,7 @@
  * The binary frames between us and the Python harness (see python/harness.py):
  * `u32 LE header length | JSON header | float64 LE payload of header.arrays, in order`.
  * Big tensors cross as raw bytes (a 1000-step LSTM's caches are hundreds of MB), never as JSON.
- * Pure: no Node imports beyond Buffer-free Uint8Array handling, so it is tested in isolation.
+ * Pure (Uint8Array only, no Node imports), so it is tested in isolation.
  */
 import type { Tensor } from './types';
 
@@ -18,7 +18,7 @@ export interface Frame {
 
 const utf8 = new TextEncoder();
 const utf8d = new TextDecoder();
-/** Frames are written in pieces of at most this many bytes (the pipe takes them as they come). */
+/** Float64Array bytes are sent as they are on little-endian hosts (all of ours); else converted. */
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 function count(shape: readonly number[]): number {
@@ -47,6 +47,10 @@ function toLittleEndian(data: Float64Array): Uint8Array {
   const view = new DataView(out.buffer);
   for (let i = 0; i < data.length; i++) view.setFloat64(i * 8, data[i], true);
   return out;
+}
+
+function isHeader(v: unknown): v is Frame['header'] {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && typeof Reflect.get(v, 'op') === 'string';
 }
 
 function isSpecList(v: unknown): v is ArraySpec[] {
@@ -80,11 +84,8 @@ export class FrameReader {
         const len = new DataView(this.peek(4).buffer).getUint32(0, true);
         if (this.buffered < 4 + len) break;
         this.take(4);
-        const header: unknown = JSON.parse(utf8d.decode(this.take(len)));
-        if (typeof header !== 'object' || header === null || typeof (header as { op?: unknown }).op !== 'string') {
-          throw new Error('harness sent a frame without an op');
-        }
-        const h = header as Frame['header'];
+        const h: unknown = JSON.parse(utf8d.decode(this.take(len)));
+        if (!isHeader(h)) throw new Error('harness sent a frame without an op');
         const specs = h.arrays === undefined ? [] : h.arrays;
         if (!isSpecList(specs)) throw new Error(`harness sent a malformed array list in '${h.op}'`);
         this.pending = { header: h, specs, bytes: specs.reduce((s, a) => s + 8 * count(a.shape), 0) };

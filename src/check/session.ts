@@ -116,7 +116,7 @@ export class HarnessSession {
    * arrives. Ends with 'done', or 'timeout'/'died' after which the child has been restarted.
    */
   async call(
-    fn: FunctionName, steps: number[] | null, onFrame: (f: Frame) => void,
+    fn: FunctionName, steps: number[] | null, onFrame: (f: Frame) => void, limitMs = this.timeoutMs,
   ): Promise<{ end: 'done' } | { end: 'timeout' } | { end: 'died'; why: string }> {
     const child = this.child;
     if (!child) throw new Error('harness session not started');
@@ -124,7 +124,7 @@ export class HarnessSession {
     for (;;) {
       let f: Frame;
       try {
-        f = await child.next(this.timeoutMs);
+        f = await child.next(limitMs);
       } catch (e) {
         if (e instanceof ChildTimeout || e instanceof ChildDied) {
           const why = e instanceof ChildDied ? `${e.message}${child.stderr ? `: ${child.stderr.split('\n').slice(-2).join(' ')}` : ''}` : '';

@@ -12,9 +12,14 @@ import { isNpzTarget, writeNpzExport } from '../export/npz';
 import { writeExportFile, writeFileAtomic } from '../export/writeAtomic';
 import { formatDiagnostic } from '../fixture/parse';
 import { readFixtureFile } from '../fixture/readFile';
+import { checkGenerateOptions, generateFixture, INITS, type Init } from '../fixture/generate';
+import { DEFAULT_MAX_FIXTURE_BYTES } from '../fixture/readFile';
 import { fixtureChunks } from '../fixture/write';
+import { FIXTURE_KINDS } from '../fixture/validate';
+import type { FixtureKind } from '../engine/types';
 import { parseArgs, UsageError, type OptSpec, type ParsedArgs } from './args';
 import { CHECK_SPECS, CHECK_USAGE, cmdCheck } from './check';
+import { DAP_USAGE, runDap } from './dap';
 
 export interface CliIO {
   /** Results (export JSON, tables). May return a promise to apply back-pressure. */
@@ -29,6 +34,7 @@ export const EXIT_BAD_INPUT = 2;
 
 /** Each command's `--help` text. */
 export const USAGE: Record<string, string> = {
+  dap: DAP_USAGE,
   main: `usage: rnn-stepper <command> [options]
 
 Step-by-step RNN/LSTM math, from the command line.
@@ -36,9 +42,10 @@ Step-by-step RNN/LSTM math, from the command line.
 commands:
   run FIXTURE [-o OUT]            forward + backward; writes the caches export (stdout without -o)
   gradcheck FIXTURE [--eps 1e-6]  finite-difference check of every gradient
-  new --kind rnn|lstm [dims]      write a reproducible random fixture
+  new --kind K [dims] [--init I]  write a reproducible fixture (rnn, lstm, rnn_cell, lstm_cell)
   bench [FIXTURE | --kind K ...]  time forward and backward in-process
   check IMPL.py [FIXTURE]         run your own rnn.py against the engine: first divergence, likely slip
+  dap                             the 'rnn' debug adapter on stdin/stdout (any DAP client)
 
 'rnn-stepper <command> --help' shows a command's options.
 exit codes: 0 ok, 1 check failed, 2 bad input or usage
@@ -70,19 +77,28 @@ options:
   --max-bytes N       refuse fixtures larger than N bytes (default 512 MiB)
   -h, --help          show this help
 `,
-  new: `usage: rnn-stepper new --kind rnn|lstm [--n-x 3] [--n-a 5] [--n-y 2] [-m 10] [-T 4] [--seed 1] [-o FILE]
+  new: `usage: rnn-stepper new --kind rnn|lstm|rnn_cell|lstm_cell [--n-x 3] [--n-a 5] [--n-y 2] [-m 10] [-T 4] [--seed 1] [--init random] [-o FILE]
 
-Writes a reproducible random fixture: x ~ N(0,1), a0 ~ 0.1 N(0,1), weights ~ N(0,1)/sqrt(fan_in),
-biases ~ 0.1 N(0,1), da ~ N(0,1). The same options and seed always give the same file.
+Writes a reproducible fixture; the same options and seed always give the same file, and run
+reads every file it writes (sizes above the 512 MiB fixture limit are refused).
+
+initialisations (--init):
+  random      x ~ N(0,1), a0 ~ 0.1 N(0,1), weights ~ N(0,1)/sqrt(fan_in), biases ~ 0.1 N(0,1), da ~ N(0,1)
+  coursera    NumPy's np.random.seed(SEED); np.random.randn(...) in the Coursera notebook's order
+              (seed 1 at the notebook's sizes gives its tensors)
+  saturated   weights 4/sqrt(fan_in), biases ±2: most units saturated
+  vanishing   recurrent weights 0.3/sqrt(n_a) (LSTM: forget bias -3): gradients shrink back in time
+  exploding   recurrent weights 2.5/sqrt(n_a), small inputs (LSTM: forget bias +3): gradients grow
 
 options:
-  --kind rnn|lstm     cell type (required)
+  --kind K            rnn, lstm, rnn_cell or lstm_cell (required)
   --n-x N             input features (default 3)
   --n-a N             hidden units (default 5)
   --n-y N             output classes (default 2)
   -m, --m N           batch size (default 10)
-  -T, --T N           time steps (default 4)
+  -T, --T N           time steps (default 4; the cell kinds are one step)
   --seed S            random seed (default 1)
+  --init I            random (default), coursera, saturated, vanishing or exploding
   --name NAME         fixture name (default derived from the options)
   -o, --out FILE      write to FILE (atomically) instead of stdout
   -h, --help          show this help
@@ -248,13 +264,23 @@ async function cmdGradcheck(args: ParsedArgs, io: CliIO): Promise<number> {
 async function cmdNew(args: ParsedArgs, io: CliIO): Promise<number> {
   if (args.positionals.length > 0) throw new UsageError(`unexpected argument '${args.positionals[0]}' (use -o FILE to name the output)`);
   const o = args.opts;
-  const problem = shapeProblem(o, 'new');
-  if (typeof o.name === 'string') problem.name = o.name;
-  const { n_x, n_a, n_y, m, T_x } = problem.dims;
-  const seed = (o.seed as number | undefined) ?? 1;
-  const description =
-    `Random ${problem.kind} fixture: rnn-stepper new --kind ${problem.kind} --n-x ${n_x} --n-a ${n_a} --n-y ${n_y} -m ${m} -T ${T_x} --seed ${seed}` +
-    ' (x ~ N(0,1), a0 ~ 0.1 N(0,1), weights ~ N(0,1)/sqrt(fan_in), biases ~ 0.1 N(0,1), da ~ N(0,1))';
+  if (typeof o.kind !== 'string') throw new UsageError(`missing --kind ${FIXTURE_KINDS.join('|')}`);
+  const kind = FIXTURE_KINDS.find((k) => k === o.kind);
+  if (!kind) throw new UsageError(`--kind must be one of ${FIXTURE_KINDS.join(', ')}`);
+  const isCell = kind.endsWith('_cell');
+  const num = (k: string, d: number) => (typeof o[k] === 'number' ? o[k] : d);
+  if (isCell && o.T !== undefined && o.T !== 1) throw new UsageError(`a ${kind} fixture is one time step: leave out -T (got -T ${String(o.T)})`);
+  const init = INITS.find((i): i is Init => i === o.init) ?? 'random';
+  const opts = {
+    kind: kind as FixtureKind,
+    n_x: num('n-x', 3), n_a: num('n-a', 5), n_y: num('n-y', 2), m: num('m', 10), T: isCell ? 1 : num('T', 4),
+    seed: num('seed', 1), init,
+    ...(typeof o.name === 'string' ? { name: o.name } : {}),
+  };
+  // Never write a file run would refuse: the same limits, checked before anything is drawn.
+  const problems = checkGenerateOptions(opts, DEFAULT_MAX_FIXTURE_BYTES);
+  if (problems.length > 0) throw new InputError(problems.join('; '));
+  const { problem, description } = generateFixture(opts);
   const out = o.out as string | undefined;
   if (out !== undefined) {
     try {
@@ -330,7 +356,13 @@ const COMMANDS: Record<string, Command> = {
     run: cmdGradcheck,
   },
   new: {
-    specs: [HELP, ...SHAPE_OPTS, { name: 'name', type: 'string' }, { name: 'out', aliases: ['-o'], type: 'string' }],
+    specs: [
+      HELP,
+      ...SHAPE_OPTS.map((s) => (s.name === 'kind' ? { ...s, choices: [...FIXTURE_KINDS] } : s)),
+      { name: 'init', type: 'string', choices: [...INITS] },
+      { name: 'name', type: 'string' },
+      { name: 'out', aliases: ['-o'], type: 'string' },
+    ],
     run: cmdNew,
   },
   bench: {
@@ -345,6 +377,7 @@ const COMMANDS: Record<string, Command> = {
     ],
     run: cmdBench,
   },
+  dap: { specs: [HELP], run: () => runDap() },
 };
 
 /** Runs the CLI on `argv` (without the node and script paths); resolves to the exit code. */

@@ -3,6 +3,7 @@
  * test API of the extension contract. The work is done by the modules imported here.
  */
 import * as vscode from 'vscode';
+import { registerDebugger } from '../debug/register';
 import { FIXTURE_SELECTOR, FixtureCodeLensProvider } from './codeLens';
 import { disposeLog, log } from './log';
 import { PanelManager, VIEW_TYPE, type PanelAction, type RnnStepperApiEx } from './panelManager';
@@ -27,6 +28,7 @@ export function activate(context: vscode.ExtensionContext): RnnStepperApiEx {
     }),
     vscode.languages.registerCodeLensProvider(FIXTURE_SELECTOR, new FixtureCodeLensProvider()),
   );
+  registerDebugger(context, manager);
   log().info('RNN Stepper activated');
   return manager.api();
 }

@@ -34,6 +34,8 @@ export interface PanelHost {
   recordPerf(name: string, ms: number): void;
   disposed(panel: StepperPanel): void;
   activated(panel: StepperPanel): void;
+  /** The webview moved its cursor (a debug session on the same fixture follows). */
+  cursorMoved(panel: StepperPanel): void;
   /** A fresh HTML shell (new nonce) for this webview. */
   render(webview: vscode.Webview): string;
 }
@@ -320,6 +322,7 @@ export class StepperPanel implements vscode.Disposable {
       }
       case 'cursor':
         this.cursor = { phase: msg.phase, t: msg.t };
+        this.host.cursorMoved(this);
         return;
       case 'export':
         await this.host.exportCaches(this.fixture);

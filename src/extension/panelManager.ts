@@ -36,6 +36,8 @@ export interface RunStats {
   readyCount: number;
   /** The webview document currently loaded said `ready` (false while hidden). */
   ready: boolean;
+  /** Where the panel's cursor is (as the webview last reported it). */
+  cursor: { phase: Phase; t: number };
 }
 
 /** The contract's API plus a few extras used by benchmarks. */
@@ -217,6 +219,25 @@ export class PanelManager implements vscode.Disposable, PanelHost {
     void vscode.commands.executeCommand('setContext', 'rnnStepper.activeEditorIsFixture', isFixture);
   }
 
+  // ---- the debug session link ---------------------------------------------------------------------
+  private readonly cursorEvents = new vscode.EventEmitter<{ fixture: string; cursor: { phase: Phase; t: number } }>();
+  /** A panel's cursor moved (stepping in the panel): the `rnn` debug session of that fixture follows. */
+  readonly onDidMoveCursor = this.cursorEvents.event;
+
+  cursorMoved(panel: StepperPanel): void {
+    this.cursorEvents.fire({ fixture: panel.fixture, cursor: { ...panel.cursor } });
+  }
+
+  /** The debug session stopped at `cursor`: panels showing `fixture` go there (no-op when already there). */
+  showCursor(fixture: string, cursor: { phase: Phase; t: number }): void {
+    for (const sp of this.panels) {
+      if (sp.fixture !== fixture || (sp.cursor.phase === cursor.phase && sp.cursor.t === cursor.t)) continue;
+      // Kept host-side too: a hidden webview gets it in its `init` when shown again.
+      sp.cursor = { ...cursor };
+      sp.post({ type: 'command', action: 'goTo', t: cursor.t, phase: cursor.phase });
+    }
+  }
+
   // ---- panel actions ------------------------------------------------------------------------------
   private target(): StepperPanel | undefined {
     return this.panels.find((p) => p.panel.active) ?? this.lastActive ?? this.panels[this.panels.length - 1];
@@ -373,7 +394,7 @@ export class PanelManager implements vscode.Disposable, PanelHost {
         const p = r.progress;
         return {
           runId: r.runId, forwardDone: p.forwardDone, backwardDone: p.backwardDone, finished: p.finished,
-          error: p.error, peakRss: r.peakRss, readyCount: sp.readyCount, ready: sp.ready,
+          error: p.error, peakRss: r.peakRss, readyCount: sp.readyCount, ready: sp.ready, cursor: { ...sp.cursor },
         };
       },
       perfMarks: () => [...this.perf],
@@ -412,5 +433,6 @@ export class PanelManager implements vscode.Disposable, PanelHost {
     this.shuttingDown = true;
     for (const p of [...this.panels]) p.dispose();
     for (const s of this.subs) s.dispose();
+    this.cursorEvents.dispose();
   }
 }

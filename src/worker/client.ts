@@ -4,6 +4,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { Progress, RunInfo } from '../protocol/messages';
+import { RequestClient } from '../protocol/requests';
 import type { FromWorker, ToWorker, WorkerDiag, WorkerReply } from './protocol';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -29,8 +30,11 @@ export interface RunWorkerOptions {
 
 export class RunWorker {
   private readonly worker: Worker;
-  private nextId = 1;
-  private readonly pending = new Map<number, (r: WorkerReply) => void>();
+  /** Replies matched to requests by id (a crash or a dispose answers every waiting one). */
+  private readonly requests = new RequestClient<WorkerRequest, WorkerReply>(
+    (req, id) => this.send(withId(req, id)),
+    (id, error) => ({ type: 'reply', id, error }),
+  );
   private loadResolve: ((o: LoadOutcome) => void) | undefined;
   private exited = false;
   readonly runId: number;
@@ -79,8 +83,7 @@ export class RunWorker {
     this.progress = { ...this.progress, error };
     this.loadResolve?.({ ok: false, diagnostics: [], message: error });
     this.loadResolve = undefined;
-    for (const [id, res] of this.pending) res({ type: 'reply', id, error });
-    this.pending.clear();
+    this.requests.failAll(error);
     this.emitProgress();
   }
 
@@ -120,12 +123,9 @@ export class RunWorker {
         this.norms = { da: m.da, dc: m.dc, from: m.from };
         this.onNorms?.(this.norms);
         return;
-      case 'reply': {
-        const res = this.pending.get(m.id);
-        this.pending.delete(m.id);
-        res?.(m);
+      case 'reply':
+        this.requests.settle(m.id, m);
         return;
-      }
     }
   }
 
@@ -157,8 +157,11 @@ export class RunWorker {
 
   /** Like `request`, with the id (to `cancel` it). */
   requestWithId(req: WorkerRequest): { id: number; reply: Promise<WorkerReply> } {
-    const id = this.nextId;
-    return { id, reply: this.request(req) };
+    if (this.exited || this.progress.error) {
+      const id = this.requests.nextId;
+      return { id, reply: Promise.resolve({ type: 'reply', id, error: this.progress.error ?? 'the run worker has stopped' }) };
+    }
+    return this.requests.request(req);
   }
 
   cancel(id: number): void {
@@ -166,23 +169,31 @@ export class RunWorker {
   }
 
   request(req: WorkerRequest): Promise<WorkerReply> {
-    const id = this.nextId++;
-    if (this.exited || this.progress.error) {
-      return Promise.resolve({ type: 'reply', id, error: this.progress.error ?? 'the run worker has stopped' });
-    }
-    return new Promise((resolve) => {
-      this.pending.set(id, resolve);
-      this.send({ ...req, id } as ToWorker);
-    });
+    return this.requestWithId(req).reply;
   }
 
   dispose(): void {
     this.progressListeners.clear();
     this.onNorms = undefined;
     this.onLateDiagnostics = undefined;
-    for (const [id, res] of this.pending) res({ type: 'reply', id, error: 'the run was replaced' });
-    this.pending.clear();
+    this.requests.dispose('the run was replaced');
     this.exited = true;
     void this.worker.terminate();
+  }
+}
+
+/** The request as the worker receives it: with its id. */
+function withId(req: WorkerRequest, id: number): ToWorker {
+  switch (req.type) {
+    case 'step':
+      return { ...req, id };
+    case 'window':
+      return { ...req, id };
+    case 'norms':
+      return { ...req, id };
+    case 'export':
+      return { ...req, id };
+    case 'memory':
+      return { ...req, id };
   }
 }

@@ -184,3 +184,23 @@ test('not a Python file or not there: setup errors', async () => {
   await assert.rejects(checkImplementation({ ...base, implPath: join(IMPL, 'nope.py') }), CheckSetupError);
   await assert.rejects(checkImplementation({ ...base, implPath: join(IMPL, 'slips.json') }), /expected a Python file/);
 });
+
+test('each family gets only its own parameters (the RNN problem\'s keys do not linger for the LSTM)', async () => {
+  const dir = tmp();
+  const impl = join(dir, 'rnn.py');
+  writeFileSync(
+    impl,
+    [
+      'def rnn_cell_forward(xt, a_prev, parameters):',
+      '    raise ValueError("rnn keys " + ",".join(sorted(parameters)))',
+      '',
+      'def lstm_cell_forward(xt, a_prev, c_prev, parameters):',
+      '    raise ValueError("lstm keys " + ",".join(sorted(parameters)))',
+      '',
+    ].join('\n'),
+  );
+  const { report } = await checkImplementation({ ...base, implPath: impl });
+  const msg = (n: string) => report.functions.find((f) => f.name === n)?.error?.message;
+  assert.equal(msg('rnn_cell_forward'), 'ValueError: rnn keys Waa,Wax,Wya,ba,by (at step 1)');
+  assert.equal(msg('lstm_cell_forward'), 'ValueError: lstm keys Wc,Wf,Wi,Wo,Wy,bc,bf,bi,bo,by (at step 1)');
+});

@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import { BACKWARD_LSTM, BACKWARD_RNN, FORWARD_LSTM, FORWARD_RNN } from '../../src/session/steps';
 import { diagramOf, wireValue, type StepTensor } from '../../src/webview/diagramLayout';
 
-const INTERMEDIATE = new Set(['it·cct', 'ft·c_prev', 'tanh(c_next)', 'da_next·ot', 'dC']);
+const INTERMEDIATE = new Set(['it·cct', 'ft·c_prev', 'tanh(c_next)', 'da_next·ot', 'dtanhC', 'dC']);
 const FIX = join(import.meta.dirname, '..', 'fixtures');
 const isMatrix = (v: unknown): v is number[][] => Array.isArray(v) && Array.isArray(v[0]);
 
@@ -37,6 +37,7 @@ describe('cell diagram', () => {
           assert.ok(names.has(w.tensor) || INTERMEDIATE.has(w.tensor), `wire tensor ${w.tensor}`);
         }
         for (const n of d.nodes) if (n.tensor) assert.ok(names.has(n.tensor), `node tensor ${n.tensor}`);
+        for (const n of d.nodes) if (n.value) assert.ok(names.has(n.value) || INTERMEDIATE.has(n.value), `node value ${n.value}`);
         for (const n of d.nodes) assert.ok(n.x >= 0 && n.x <= d.width && n.y >= 0 && n.y <= d.height, `${n.id} inside`);
       });
 
@@ -53,6 +54,8 @@ describe('cell diagram', () => {
         const dC = wireValue('dC', get, i, j);
         assert.ok(dC !== undefined);
         assert.ok(Math.abs(dC * at('ft') - at('dc_prev')) <= 1e-12, `dC·ft vs dc_prev [${i},${j}]`);
+        const branch = wireValue('dtanhC', get, i, j);
+        assert.ok(branch !== undefined && Math.abs(branch + at('dc_next') - dC) <= 1e-15, `dC = dc_next + tanh branch [${i},${j}]`);
         const sum = (wireValue('it·cct', get, i, j) ?? NaN) + (wireValue('ft·c_prev', get, i, j) ?? NaN);
         assert.ok(Math.abs(sum - at('c_next')) <= 1e-12, `c_next [${i},${j}]`);
         assert.equal(wireValue('tanh(c_next)', get, i, j), Math.tanh(at('c_next')));

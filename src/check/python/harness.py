@@ -352,7 +352,8 @@ def main():
         if op == "bye":
             return
         if op == "put":
-            store.a.update(arrays)
+            # One put per fixture: the previous family's arrays (its parameters) must not linger.
+            store.a = dict(arrays)
             continue
         if op != "call":
             raise ValueError(f"unknown op {op!r}")

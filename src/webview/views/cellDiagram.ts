@@ -23,6 +23,21 @@ function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string,
   return el;
 }
 
+/** Half the size of a node, for ending a wire at its edge (the arrowhead stays visible). */
+const half = (nd: DiagramNode) => (nd.kind === 'io' || nd.kind === 'softmax' ? { w: 28, h: 15 } : { w: 17, h: 17 });
+
+/** An elbow wire from node a to node b (horizontal first unless `vFirst`), ending at b's edge. */
+function wirePath(a: DiagramNode, b: DiagramNode, vFirst: boolean): string {
+  const straight = a.x === b.x || a.y === b.y;
+  const corner = straight ? a : vFirst ? { x: a.x, y: b.y } : { x: b.x, y: a.y };
+  const from = straight ? a : corner;
+  const hb = half(b);
+  const dx = Math.sign(b.x - from.x);
+  const dy = Math.sign(b.y - from.y);
+  const end = { x: b.x - dx * hb.w, y: b.y - dy * hb.h };
+  return straight ? `M${a.x},${a.y} L${end.x},${end.y}` : `M${a.x},${a.y} L${corner.x},${corner.y} L${end.x},${end.y}`;
+}
+
 /** Steps either side of the cursor in the unrolled strip. */
 const STRIP = 2;
 
@@ -93,13 +108,14 @@ export function create(parent: HTMLElement, deps: ViewDeps): CellDiagramView {
     const scale = Math.max(1, ...values.map((v) => (v !== undefined && Number.isFinite(v) ? Math.abs(v) : 0)));
     const root = svg('svg', {
       viewBox: `0 0 ${d.width} ${d.height}`,
-      role: 'img',
+      // A group, not an img: its nodes are buttons a screen reader must reach.
+      role: 'group',
       'aria-labelledby': 'diagramTitle',
       class: backward ? 'diagram backward' : 'diagram',
     });
     root.append(svg('title', { id: 'diagramTitle' }, `${run.cell.toUpperCase()} cell, ${backward ? 'backward' : 'forward'} step, unit ${unit}, example ${j + 1}`));
     const defs = svg('defs', {});
-    const marker = svg('marker', { id: 'arrow', viewBox: '0 0 8 8', refX: 8, refY: 4, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' });
+    const marker = svg('marker', { id: 'arrow', viewBox: '0 0 8 8', refX: 8, refY: 4, markerWidth: 9, markerHeight: 9, markerUnits: 'userSpaceOnUse', orient: 'auto' });
     marker.append(svg('path', { d: 'M0,0 L8,4 L0,8 z', class: 'arrowhead' }));
     defs.append(marker);
     root.append(defs);
@@ -108,17 +124,14 @@ export function create(parent: HTMLElement, deps: ViewDeps): CellDiagramView {
       const b = at.get(w.to);
       if (!a || !b) return;
       const v = values[k];
-      const g = svg('g', { class: 'wire', 'data-tensor': w.tensor });
-      // Elbow wires (horizontal, then vertical), like the seed's figures.
-      const path = a.y === b.y || a.x === b.x ? `M${a.x},${a.y} L${b.x},${b.y}` : `M${a.x},${a.y} L${b.x},${a.y} L${b.x},${b.y}`;
-      g.append(svg('path', { d: path, stroke: colour(v, scale), 'marker-end': 'url(#arrow)', class: 'wire-line' }));
-      if (w.label) {
-        const mx = a.y === b.y || a.x === b.x ? (a.x + b.x) / 2 : (a.x + b.x) / 2;
-        const my = a.y === b.y || a.x === b.x ? (a.y + b.y) / 2 - 6 : a.y - 6;
-        const label = svg('text', { x: mx, y: my, class: 'wire-label', 'text-anchor': 'middle', 'data-tensor': w.tensor, 'data-value': v === undefined ? '' : String(v) });
-        label.textContent = `${w.label} ${v === undefined ? '—' : num(v)}`;
-        g.append(label);
-      }
+      // data-wire/data-shows/data-card, not data-tensor: that names the cards (tests and openCard find them by it).
+      const g = svg('g', { class: 'wire', 'data-wire': w.tensor, 'data-value': v === undefined ? '' : String(v) });
+      g.append(svg('title', {}, `${w.label} = ${v === undefined ? '—' : num(v)}`));
+      const path = wirePath(a, b, w.vFirst === true);
+      // The value's colour as a wide band, a thin theme-coloured line on top: a wire near 0 (the
+      // scale's middle is the background colour) stays visible.
+      g.append(svg('path', { d: path, stroke: colour(v, scale), class: 'wire-band' }));
+      g.append(svg('path', { d: path, 'marker-end': 'url(#arrow)', class: 'wire-line' }));
       root.append(g);
     });
     for (const nd of d.nodes) root.append(node(nd, get, j, scale));
@@ -127,20 +140,21 @@ export function create(parent: HTMLElement, deps: ViewDeps): CellDiagramView {
   }
 
   function node(nd: DiagramNode, get: (t: string) => StepTensor | undefined, j: number, scale: number): SVGGElement {
-    const v = nd.tensor ? wireValue(nd.tensor, get, unit, j) : undefined;
+    const shows = nd.tensor ?? nd.value;
+    const v = shows ? wireValue(shows, get, unit, j) : undefined;
     const say = `${nd.role}${nd.tensor ? ` (${nd.tensor})` : ''}${v !== undefined ? ` = ${num(v)}` : ''}`;
     const g = svg('g', {
       class: `node ${nd.kind}`,
       'data-node': nd.id,
-      ...(nd.tensor ? { 'data-tensor': nd.tensor, tabindex: 0, role: 'button', 'aria-label': `${say}. Enter opens its card.` } : { 'aria-label': say, role: 'img' }),
+      ...(nd.tensor ? { 'data-card': nd.tensor, tabindex: 0, role: 'button', 'aria-label': `${say}. Enter opens its card.` } : { 'aria-label': say, role: 'img' }),
     });
-    const r = nd.kind === 'io' || nd.kind === 'softmax' ? 0 : 15;
+    const r = nd.kind === 'io' || nd.kind === 'softmax' ? 0 : 17;
     // The value's colour on the outline (a filled node would hide its text in some themes).
     if (r) g.append(svg('circle', { cx: nd.x, cy: nd.y, r, stroke: colour(v, scale), class: 'node-shape' }));
     else g.append(svg('rect', { x: nd.x - 26, y: nd.y - 13, width: 52, height: 26, rx: 4, stroke: colour(v, scale), class: 'node-shape' }));
     g.append(svg('text', { x: nd.x, y: nd.y + 4, 'text-anchor': 'middle', class: 'node-text' }, nd.text));
-    if (nd.tensor && (nd.kind !== 'io' || v !== undefined))
-      g.append(svg('text', { x: nd.x, y: nd.y + (r ? r : 13) + 12, 'text-anchor': 'middle', class: 'node-value', 'data-tensor': nd.tensor, 'data-value': v === undefined ? '' : String(v) }, v === undefined ? '—' : num(v)));
+    if (shows)
+      g.append(svg('text', { x: nd.x, y: nd.y + (r ? r : 13) + 14, 'text-anchor': 'middle', class: 'node-value', 'data-shows': shows, 'data-value': v === undefined ? '' : String(v) }, v === undefined ? '—' : num(v)));
     if (nd.tensor) {
       const tensor = nd.tensor;
       g.addEventListener('click', () => openCard(tensor));
