@@ -6,7 +6,7 @@
  * Exit codes: 0 ok, 1 check failed (gradcheck), 2 bad input or usage. Messages go to stderr,
  * results to stdout; user mistakes never print a stack trace.
  */
-import { benchmark, gradcheck, randomProblem, run, setBackend, type CellType, type Problem } from '../engine/index';
+import { BACKEND_CHOICES, benchmark, gradcheck, randomProblem, run, setBackend, type CellType, type Problem } from '../engine/index';
 import { writeExport } from '../export/caches';
 import { writeExportFile, writeFileAtomic } from '../export/writeAtomic';
 import { formatDiagnostic } from '../fixture/parse';
@@ -93,7 +93,8 @@ in 'rnn-stepper new'). Timings on a busy machine are noisy: compare runs side by
 options:
   --repeat N          timed repetitions (default 5)
   --warmup N          untimed warm-up runs (default 1; 0 allowed)
-  --backend B         auto (default), js or wasm-simd
+  --backend B         auto (default: wasm-fma where relaxed SIMD validates, else wasm-simd;
+                      js below 2048 multiply-adds per step), js, wasm-simd or wasm-fma
   --json              print one JSON object (forward_ms, backward_ms, total_ms, ...)
   --seed S            seed of the random problem (default 1)
   --max-bytes N       refuse fixtures larger than N bytes (default 512 MiB)
@@ -272,9 +273,10 @@ async function cmdBench(args: ParsedArgs, io: CliIO): Promise<number> {
   const fixture = args.positionals[0];
   const shapeGiven = SHAPE_OPTS.some((s) => s.name !== 'seed' && o[s.name] !== undefined);
   if (fixture !== undefined && shapeGiven) throw new UsageError('give either a FIXTURE or --kind and sizes, not both');
-  if (o.backend !== undefined) {
+  const backend = BACKEND_CHOICES.find((b) => b === o.backend);
+  if (backend !== undefined) {
     try {
-      setBackend(o.backend as 'auto' | 'js' | 'wasm-simd');
+      setBackend(backend);
     } catch (e) {
       throw new InputError(reason(e));
     }
@@ -335,7 +337,7 @@ const COMMANDS: Record<string, Command> = {
       { name: 'repeat', type: 'int' },
       { name: 'warmup', type: 'int', min: 0 },
       { name: 'json', type: 'flag' },
-      { name: 'backend', type: 'string', choices: ['auto', 'js', 'wasm-simd'] },
+      { name: 'backend', type: 'string', choices: [...BACKEND_CHOICES] },
     ],
     run: cmdBench,
   },

@@ -63,8 +63,14 @@ export function jsLstmBackward(inp: Float64Array, S: number, dc: Float64Array, D
   }
 }
 
+/**
+ * `js`: plain JavaScript; `wasm-simd`: f64x2 multiply then add; `wasm-fma`: the same kernel with
+ * fused multiply-adds (relaxed SIMD). Same sum order, so the three differ in the last bits only.
+ */
+export type KernelName = 'js' | 'wasm-simd' | 'wasm-fma';
+
 export interface Kernels {
-  readonly name: 'js' | 'wasm-simd';
+  readonly name: KernelName;
   /** A workspace able to hold `doubles` float64 values (plus alignment) in `arrays` arrays. */
   workspace(doubles: number, arrays: number): Workspace;
 }
