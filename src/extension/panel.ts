@@ -338,9 +338,12 @@ export class StepperPanel implements vscode.Disposable {
         });
         return;
       }
+      case 'painted':
+        // (a paint of a run this panel has replaced since says nothing about the current one)
+        if (this.run?.runId === msg.runId) this.run.painted();
+        return;
       case 'perf':
         this.host.recordPerf(msg.name, msg.ms);
-        if (msg.name === 'firstPaint') this.run?.painted();
         return;
     }
   }

@@ -141,6 +141,47 @@ export function sumText(s: WeightedSum): string[] {
 /** Tensors of one step by name (forward: inputs and caches; backward: incoming gradients too), plus the parameters. */
 export type Tensors = Readonly<Record<string, Mat | undefined>>;
 
+/**
+ * The tensors (step tensors and parameters) explaining `name` needs, per cell and pass; a caller
+ * that may lack some (the panel has no weights) checks them with `canExplain` first.
+ */
+const NEEDS: Record<string, Record<string, string[]>> = {
+  'lstm:forward': {
+    ft: ['a_prev', 'xt', 'Wf', 'bf'],
+    it: ['a_prev', 'xt', 'Wi', 'bi'],
+    cct: ['a_prev', 'xt', 'Wc', 'bc'],
+    ot: ['a_prev', 'xt', 'Wo', 'bo'],
+    c_next: ['ft', 'c_prev', 'it', 'cct'],
+    a_next: ['ot', 'c_next'],
+    yt_pred: ['a_next', 'Wy', 'by'],
+  },
+  'rnn:forward': { a_next: ['a_prev', 'xt', 'Waa', 'Wax', 'ba'], yt_pred: ['a_next', 'Wya', 'by'] },
+  'lstm:backward': {
+    dot: ['da_next', 'c_next', 'ot'],
+    dcct: ['da_next', 'dc_next', 'c_next', 'ot', 'it', 'cct'],
+    dit: ['da_next', 'dc_next', 'c_next', 'ot', 'it', 'cct'],
+    dft: ['da_next', 'dc_next', 'c_next', 'ot', 'ft', 'c_prev'],
+    dc_prev: ['da_next', 'dc_next', 'c_next', 'ot', 'ft'],
+    da_prev: ['Wf', 'Wi', 'Wc', 'Wo', 'dft', 'dit', 'dcct', 'dot'],
+    dxt: ['Wf', 'Wi', 'Wc', 'Wo', 'dft', 'dit', 'dcct', 'dot'],
+  },
+  'rnn:backward': { dtanh: ['da_next', 'a_next'], da_prev: ['Waa', 'dtanh'], dxt: ['Wax', 'dtanh'] },
+};
+
+/** True when `ts` holds everything the expansion of `name` reads (false for tensors without one). */
+export function canExplain(cell: 'rnn' | 'lstm', backward: boolean, name: string, ts: Tensors): boolean {
+  const needs = NEEDS[`${cell}:${backward ? 'backward' : 'forward'}`][name];
+  return needs !== undefined && needs.every((n) => ts[n] !== undefined);
+}
+
+/** Explains element (i, j) of tensor `name`, or undefined when it has no expansion or an input is missing. */
+export function explain(cell: 'rnn' | 'lstm', backward: boolean, name: string, ts: Tensors, i: number, j: number): Explanation | undefined {
+  if (!canExplain(cell, backward, name, ts)) return undefined;
+  if (cell === 'lstm') return backward ? explainLstmBackward(name, ts, i, j) : explainLstmForward(name, ts, i, j);
+  return backward ? explainRnnBackward(name, ts, i, j) : explainRnnForward(name, ts, i, j);
+}
+
+/** An input the caller promised (see `canExplain`); missing means a bug in NEEDS. */
 const need = (ts: Tensors, name: string): Mat => {
   const m = ts[name];
   if (!m) throw new Error(`explain: ${name} is not in this step`);

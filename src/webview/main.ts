@@ -14,6 +14,7 @@ import { isPanelAction, type PanelAction } from './keymap';
 import { PaintTimer, milestone } from './perf';
 import { Store, fromProtocolAction, indexOf, type HostApi, type State, type UiAction } from './store';
 import * as acrossTime from './views/acrossTime';
+import * as cellDiagram from './views/cellDiagram';
 import type { Layout, Theme, ViewDeps } from './views/deps';
 import * as errors from './views/errors';
 import * as help from './views/help';
@@ -63,6 +64,7 @@ const scrubView = scrub.create(app, deps);
 const statusView = status.create(app);
 const errorsView = errors.create(app, deps);
 const runInfoView = runInfo.create(app, deps);
+const diagramView = cellDiagram.create(app, deps);
 const stepEl = h('section', { id: 'step', 'aria-label': 'Tensors of the current step' });
 app.append(stepEl);
 const cardsView = stepCards.create(stepEl, deps);
@@ -75,7 +77,7 @@ const ahead = prefetch.create(data);
 
 /** The run whose step the cards painted, and the run whose first paint the host was told of. */
 let paintedRun = -1;
-let firstPaintSaid = -1;
+let paintedSaid = -1;
 
 function renderChrome(s: State, prev: State | undefined): void {
   toolbarView.render(s, prev);
@@ -95,12 +97,12 @@ function updateBodyState(s: State): void {
   const hasErrors = s.errors.some((d) => d.severity === 'error');
   const state = hasErrors ? 'errors' : s.run && paintedRun === s.run.runId ? 'ready' : 'loading';
   if (body.dataset.state !== state) body.dataset.state = state;
-  if (state === 'ready' && s.run && s.run.runId !== firstPaintSaid) {
+  if (state === 'ready' && s.run && s.run.runId !== paintedSaid) {
     milestone('rnn:first-paint');
     // The host lets the run go on now (it held still after its first step so that this paint had
     // the cores); once per run, re-runs after a save included.
-    firstPaintSaid = s.run.runId;
-    post({ type: 'perf', name: 'firstPaint', ms: performance.now() });
+    paintedSaid = s.run.runId;
+    post({ type: 'painted', runId: s.run.runId });
   }
 }
 
@@ -108,6 +110,7 @@ function updateBodyState(s: State): void {
 function renderStep(s: State): void {
   if (!cardsView.render(s)) return;
   timer.painted();
+  diagramView.render(s);
   if (s.run && paintedRun !== s.run.runId) {
     paintedRun = s.run.runId;
     updateBodyState(s);
@@ -247,6 +250,11 @@ function onMessage(m: ToWebview): void {
         renderStep(s);
         renderChrome(s, s);
       }
+      // The forward values a backward step's expanded equations read.
+      else if (step && step.phase === 'forward' && s.cursor.phase === 'backward' && step.t === s.cursor.t) {
+        cardsView.refreshExplanations();
+        diagramView.render(s);
+      } else if (step && step.phase === s.cursor.phase) diagramView.render(s); // a neighbour of the unrolled strip
       return;
     }
     case 'window': {

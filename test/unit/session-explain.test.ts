@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import {
+  canExplain,
+  explain,
   explainLstmBackward,
   explainLstmForward,
   explainRnnBackward,
@@ -184,6 +186,18 @@ describe('explain: the sum and its text', () => {
     assert.equal(text[0], 'b[0] = 0.1');
     assert.equal(text[2], 'W[0,1]·z[1,0] = −8·1 = −8');
     assert.equal(text[text.length - 1], 'the other 2 terms sum to 0.25');
+  });
+
+  it('says which expansions the inputs at hand allow (the panel has no weights)', () => {
+    const { ts, want } = load('lstm_cell_coursera');
+    const step: Tensors = { xt: ts.xt, a_prev: ts.a_prev, c_prev: ts.c_prev, ft: want.ft, it: want.it, cct: want.cct, ot: want.ot, c_next: want.c_next, a_next: want.a_next };
+    assert.equal(canExplain('lstm', false, 'c_next', step), true);
+    assert.equal(canExplain('lstm', false, 'ft', step), false, 'no Wf, bf');
+    assert.equal(explain('lstm', false, 'ft', step, 0, 0), undefined);
+    assert.equal(explain('lstm', false, 'xt', step, 0, 0), undefined);
+    const e = explain('lstm', false, 'ft', ts, 0, 0);
+    assert.ok(e);
+    close(e.value, get(want.ft, 0, 0), 'ft[0,0]');
   });
 
   it('prints four significant digits, exponents outside 1e-4…1e6, and the non-finite', () => {

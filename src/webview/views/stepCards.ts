@@ -3,19 +3,26 @@
  * a heatmap (or the table view), its equation, its colour legend and its non-finite count.
  */
 
-import type { CellType } from '../../engine/types';
 import type { StepData, Tensor } from '../client';
 import { clear, h, setText, show } from '../dom';
 import { tensorDoc } from '../equations';
 import { full, shapeText, short } from '../format';
 import { cellSize, ctx2d, paintGrid, setCssSize, stats, type Stats } from '../heatmap';
+import type { RunInfo } from '../../protocol/messages';
 import type { State } from '../store';
 import type { ViewDeps } from './deps';
 import { attachGridKeys, place, placeFocus } from './gridKeys';
+import { explainLines, showLines } from './explainLine';
 import { attachTableKeys, renderTable, type TableCard } from './tablePager';
 
 interface Card extends TableCard {
   el: HTMLElement;
+  /** Title and equation: they name the step, so they change as the cursor moves. */
+  title: HTMLElement;
+  eq: HTMLElement;
+  /** The selected element's equation with its numbers (explainLine.ts); shown once an element is selected. */
+  explain: HTMLElement;
+  selected: boolean;
   canvas: HTMLCanvasElement;
   legend: HTMLElement;
   nonFinite: HTMLElement;
@@ -34,6 +41,8 @@ export interface StepCardsView {
   invalidate(): void;
   /** The step on screen. */
   readonly shown: StepData | undefined;
+  /** A step the expansions read arrived (the forward values of a backward step). */
+  refreshExplanations(): void;
 }
 
 /** Width available to one heatmap: cards sit in a responsive grid of ≥ 300px columns. */
@@ -59,12 +68,15 @@ export function create(stepEl: HTMLElement, deps: ViewDeps): StepCardsView {
     () => tooltip.hide(),
   );
 
-  function build(step: StepData, cell: CellType): void {
+  const docFor = (run: RunInfo, step: StepData, name: string) =>
+    tensorDoc(run.cell, step.phase, name, { kind: run.kind, t: step.t, T_b: run.T_b });
+
+  function build(step: StepData, run: RunInfo): void {
     clear(stepEl);
     cards = new Map();
     const groups = new Map<string, HTMLElement>();
     for (const t of step.tensors) {
-      const doc = tensorDoc(cell, step.phase, t.name);
+      const doc = docFor(run, step, t.name);
       let g = groups.get(doc.group);
       if (!g) {
         g = h('div', { class: 'cards' });
@@ -77,12 +89,16 @@ export function create(stepEl: HTMLElement, deps: ViewDeps): StepCardsView {
       const tableWrap = h('div', { class: 'table-wrap' });
       const colMark = h('div', { class: 'mark-col', hidden: true });
       const focusMark = h('div', { class: 'mark-focus', hidden: true });
+      const title = h('span', { class: 'tname', text: doc.label });
+      const eq = h('div', { class: 'eq', text: doc.eq });
+      const explain = h('div', { class: 'explain', hidden: true });
       const el = h(
         'section',
         { class: 'tensor', 'data-tensor': t.name, 'aria-label': `${t.name} ${shapeText(t.rows, t.cols)} float64` },
-        h('header', {}, h('span', { class: 'tname', text: doc.label }), ' ', h('span', { class: 'shape', text: `${shapeText(t.rows, t.cols)} float64` })),
-        h('div', { class: 'eq', text: doc.eq }),
+        h('header', {}, title, ' ', h('span', { class: 'shape', text: `${shapeText(t.rows, t.cols)} float64` })),
+        eq,
         h('div', { class: 'hm-wrap' }, canvas, colMark, focusMark),
+        explain,
         legend,
         nonFinite,
         tableWrap,
@@ -91,6 +107,10 @@ export function create(stepEl: HTMLElement, deps: ViewDeps): StepCardsView {
       const card: Card = {
         name: t.name,
         el,
+        title,
+        eq,
+        explain,
+        selected: false,
         canvas,
         legend,
         nonFinite,
@@ -154,6 +174,8 @@ export function create(stepEl: HTMLElement, deps: ViewDeps): StepCardsView {
     const { i, j } = card.focus;
     if (i >= t.rows || j >= t.cols) card.focus = { i: 0, j: 0 };
     const v = t.data[card.focus.i * t.cols + card.focus.j];
+    card.selected = true;
+    explainCell(card);
     const r = card.canvas.getBoundingClientRect();
     tooltip.announce(
       card.canvas,
@@ -161,6 +183,13 @@ export function create(stepEl: HTMLElement, deps: ViewDeps): StepCardsView {
       r.left + (card.focus.j + 1) * card.cellW,
       r.top + (card.focus.i + 1) * card.cellH,
     );
+  }
+
+  /** The selected element's expanded equation, for the step on screen. */
+  function explainCell(card: Card): void {
+    const run = store.state.run;
+    const lines = run && shown && card.selected ? explainLines(run, shown, deps.data, card.name, card.focus.i, card.focus.j) : undefined;
+    showLines(card.explain, lines);
   }
 
   /** Selected batch column and keyboard-focus outlines: two positioned boxes over the canvas. */
@@ -179,7 +208,10 @@ export function create(stepEl: HTMLElement, deps: ViewDeps): StepCardsView {
   function paint(card: Card, t: Tensor, s: State): void {
     card.tensor = t;
     const st = stats(t.data);
-    const { w, h: hh } = cellSize(t.rows, t.cols, cardInnerWidth(deps.layout.content), t.rows > 64 ? 300 : 220);
+    const W = deps.layout.content;
+    // A wide panel (over ~1000 px) gets bigger cells and taller maps, not just more empty card.
+    const grow = Math.min(2, Math.max(1, W / 1000));
+    const { w, h: hh } = cellSize(t.rows, t.cols, cardInnerWidth(W), (t.rows > 64 ? 300 : 220) * grow, Math.round(26 * grow));
     card.cellW = w;
     card.cellH = hh;
     // Hatching for NaN/±∞ needs ≥ 3×3 pixels per cell; below that paint 1 pixel per cell and let
@@ -237,14 +269,19 @@ export function create(stepEl: HTMLElement, deps: ViewDeps): StepCardsView {
     stepEl.removeAttribute('aria-busy');
     const key = `${run.runId}|${step.phase}|${step.tensors.map((t) => `${t.name}:${t.rows}x${t.cols}`).join(',')}`;
     if (key !== cardsKey) {
-      build(step, run.cell);
+      build(step, run);
       cardsKey = key;
     }
     for (const t of step.tensors) {
       const c = cards.get(t.name);
-      if (c) paint(c, t, s);
+      if (!c) continue;
+      const doc = docFor(run, step, t.name);
+      setText(c.title, doc.label);
+      setText(c.eq, doc.eq);
+      paint(c, t, s);
     }
     shown = step;
+    for (const c of cards.values()) if (c.selected) explainCell(c);
     return true;
   }
 
@@ -255,6 +292,9 @@ export function create(stepEl: HTMLElement, deps: ViewDeps): StepCardsView {
     },
     get shown() {
       return shown;
+    },
+    refreshExplanations() {
+      for (const c of cards.values()) if (c.selected) explainCell(c);
     },
   };
 }
