@@ -12,6 +12,8 @@ export interface Tolerance {
 
 export function close(mine: number, ref: number, tol: Tolerance): boolean {
   if (mine === ref) return true;
+  // As np.isclose: an infinity is close only to the same infinity (else inf <= rtol*inf holds).
+  if (!Number.isFinite(mine) || !Number.isFinite(ref)) return false;
   return Math.abs(mine - ref) <= tol.atol + tol.rtol * Math.abs(ref);
 }
 
@@ -79,7 +81,9 @@ export function worstRatio(mine: Tensor, ref: Tensor, tol: Tolerance): number {
     const a = mine.data[i], b = ref.data[i];
     if (a === b) continue;
     const r = Math.abs(a - b) / (tol.atol + tol.rtol * Math.abs(b));
-    if (!(r <= worst)) worst = Number.isNaN(r) ? Infinity : r;
+    if (!Number.isFinite(a) || !Number.isFinite(b)) return Infinity;
+    if (r > worst) worst = r;
+    else if (Number.isNaN(r)) return Infinity;
   }
   return worst;
 }

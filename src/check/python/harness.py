@@ -94,8 +94,10 @@ _USER_FILE = None
 def _is_users(filename):
     if filename in _CELL_FILES:
         return True
+    if not filename or filename.startswith("<"):  # <frozen importlib._bootstrap>, <string>, ...
+        return False
     path = os.path.abspath(filename)
-    return path != HARNESS_FILE and _USER_DIR is not None and path.startswith(_USER_DIR + os.sep)
+    return path != HARNESS_FILE and _USER_DIR is not None and path.startswith(_USER_DIR + os.sep) and os.path.isfile(path)
 
 
 def locate(filename, line):
