@@ -28,6 +28,8 @@ const node = { ...common, platform: 'node', format: 'cjs', external: ['vscode'],
 const builds = [
   { ...node, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js' },
   { ...node, entryPoints: ['src/worker/main.ts'], outfile: 'dist/worker.js' },
+  // "Check my implementation" runs off the host's main thread (reference, variants, the Python child).
+  { ...node, entryPoints: ['src/extension/check/worker.ts'], outfile: 'dist/checkWorker.js' },
   {
     ...node,
     entryPoints: ['src/cli/main.ts'],
