@@ -4,6 +4,8 @@
  */
 import * as vscode from 'vscode';
 import { registerDebugger } from '../debug/register';
+import { CheckCodeLensProvider, PYTHON_SELECTOR } from './check/codeLens';
+import { CheckController, type CheckTestApi } from './check/controller';
 import { FIXTURE_SELECTOR, FixtureCodeLensProvider } from './codeLens';
 import { NewFixtureCommand, vscodeUi, type NewFixtureUi } from './commands/newFixture';
 import { disposeLog, log } from './log';
@@ -11,7 +13,7 @@ import { PanelManager, VIEW_TYPE, type PanelAction, type RnnStepperApiEx } from 
 
 const PANEL_ACTIONS: PanelAction[] = ['stepForward', 'stepBack', 'continue', 'reverseContinue', 'restart', 'toggleBreakpoint', 'showHelp'];
 
-export function activate(context: vscode.ExtensionContext): RnnStepperApiEx {
+export function activate(context: vscode.ExtensionContext): RnnStepperApiEx & CheckTestApi {
   const manager = new PanelManager(context);
   const reg = (id: string, fn: (...args: unknown[]) => unknown) =>
     context.subscriptions.push(vscode.commands.registerCommand(`rnnStepper.${id}`, fn));
@@ -26,6 +28,17 @@ export function activate(context: vscode.ExtensionContext): RnnStepperApiEx {
   reg('newFixture', () => newFixture.run());
   for (const a of PANEL_ACTIONS) reg(a, () => manager.action(a));
 
+  // Check My Implementation (src/extension/check): the command, its diagnostics, CodeLens and panel view.
+  const checks = new CheckController(context, manager);
+  manager.checks = checks;
+  const checkLenses = new CheckCodeLensProvider((impl) => checks.lastFor(impl));
+  context.subscriptions.push(
+    checks,
+    checks.onDidCheck(() => checkLenses.refresh()),
+    vscode.languages.registerCodeLensProvider(PYTHON_SELECTOR, checkLenses),
+  );
+  reg('checkImplementation', (a, b) => checks.command(a, b));
+
   context.subscriptions.push(
     vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, {
       deserializeWebviewPanel: (panel, state) => manager.restore(panel, state),
@@ -36,6 +49,7 @@ export function activate(context: vscode.ExtensionContext): RnnStepperApiEx {
   log().info('RNN Stepper activated');
   return {
     ...manager.api(),
+    ...checks.api(),
     setNewFixtureUi: (ui) => {
       newFixtureUi = ui;
     },

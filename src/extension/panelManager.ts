@@ -7,7 +7,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { parseStepInput } from '../session/stepInput';
 import { toNestedLists } from '../session/steps';
-import type { Phase } from '../protocol/messages';
+import type { Phase, ToWebview } from '../protocol/messages';
+import type { CheckFromWebview } from '../protocol/check';
 import type { PanelInfo, RnnStepperApi, SaveDialog } from './api';
 import { isFixtureDocument } from './codeLens';
 import { FixtureDiagnostics } from './diagnostics';
@@ -110,6 +111,20 @@ export class PanelManager implements vscode.Disposable, PanelHost {
   }
   render(webview: vscode.Webview): string {
     return renderHtml(webview, this.context.extensionUri);
+  }
+  /** "Check my implementation" plugs in here (set by extension.ts); the panels ask it and it posts to them. */
+  checks: { snapshotFor(fixture: string): ToWebview | undefined; fromPanel(fixture: string, m: CheckFromWebview): Promise<void> } | undefined;
+  checkSnapshot(fixture: string): ToWebview | undefined {
+    return this.checks?.snapshotFor(fixture);
+  }
+  async checkRequest(fixture: string, msg: CheckFromWebview): Promise<void> {
+    await this.checks?.fromPanel(fixture, msg);
+  }
+  activeFixture(): string | undefined {
+    return this.target()?.fixture;
+  }
+  postToFixture(fixture: string, msg: ToWebview): void {
+    this.find(fixture)?.post(msg);
   }
 
   // ---- opening -----------------------------------------------------------------------------------
