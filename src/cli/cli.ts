@@ -6,13 +6,19 @@
  * Exit codes: 0 ok, 1 check failed (gradcheck), 2 bad input or usage. Messages go to stderr,
  * results to stdout; user mistakes never print a stack trace.
  */
-import { benchmark, gradcheck, randomProblem, run, setBackend, type CellType, type Problem } from '../engine/index';
+import { benchmark, gradcheck, randomProblem, run, setBackend, type CellType, type Dims, type Problem, type RunResult } from '../engine/index';
+import { DEFAULT_MAX_MEMORY_MB, memoryRefusal } from '../engine/memory';
 import { writeExport } from '../export/caches';
-import { writeExportFile, writeFileAtomic } from '../export/writeAtomic';
+import { writeFileAtomic } from '../export/writeAtomic';
+import { FileError, fileErrorReason } from '../fixture/fileErrors';
 import { formatDiagnostic } from '../fixture/parse';
-import { readFixtureFile } from '../fixture/readFile';
+import { escapeControls, quoteText } from '../fixture/quote';
+import { DEFAULT_MAX_FIXTURE_BYTES, formatBytes, readFixtureFile } from '../fixture/readFile';
 import { fixtureChunks } from '../fixture/write';
+import { NonFiniteScanner, nonFiniteWarning } from '../session/nonFinite';
+import { fixtureSizeEstimate, outputPath, sameFile } from './output';
 import { parseArgs, UsageError, type OptSpec, type ParsedArgs } from './args';
+import { USAGE } from './usage';
 
 export interface CliIO {
   /** Results (export JSON, tables). May return a promise to apply back-pressure. */
@@ -25,82 +31,11 @@ export const EXIT_OK = 0;
 export const EXIT_CHECK_FAILED = 1;
 export const EXIT_BAD_INPUT = 2;
 
-/** Each command's `--help` text. */
-export const USAGE: Record<string, string> = {
-  main: `usage: rnn-stepper <command> [options]
-
-Step-by-step RNN/LSTM math, from the command line.
-
-commands:
-  run FIXTURE [-o OUT]            forward + backward; writes the caches export (stdout without -o)
-  gradcheck FIXTURE [--eps 1e-6]  finite-difference check of every gradient
-  new --kind rnn|lstm [dims]      write a reproducible random fixture
-  bench [FIXTURE | --kind K ...]  time forward and backward in-process
-
-'rnn-stepper <command> --help' shows a command's options.
-exit codes: 0 ok, 1 check failed, 2 bad input or usage
-`,
-  run: `usage: rnn-stepper run FIXTURE [-o OUT]
-
-Runs the forward and backward pass of FIXTURE (a .rnn.json / .json fixture) and writes the caches
-export ({"format": "rnn-stepper.caches", "version": 1, ...}; arrays in NumPy layout, time last).
-
-options:
-  -o, --out OUT       write the export to OUT (atomically: temp file + rename) instead of stdout
-  --max-bytes N       refuse fixtures larger than N bytes (default 536870912 = 512 MiB)
-  -h, --help          show this help
-`,
-  gradcheck: `usage: rnn-stepper gradcheck FIXTURE [--eps 1e-6] [--max-entries N] [--seed S] [--tol 1e-7]
-
-Compares every analytic gradient (dx, da0, dW*, db*; dc0 for LSTMs) with central finite
-differences of L = sum(da * a) (+ dc_next * c for LSTM cells): all entries of small arrays, a
-seeded sample of large ones. Prints a table per gradient with the max absolute and relative
-error; exits 1 when a relative error is above the tolerance (or not a number).
-
-options:
-  --eps H             finite-difference step (default 1e-6)
-  --max-entries N     probe at most N entries per gradient (default 64)
-  --seed S            seed of the sample (default 0)
-  --tol T             relative error above which the check fails (default 1e-7)
-  --max-bytes N       refuse fixtures larger than N bytes (default 512 MiB)
-  -h, --help          show this help
-`,
-  new: `usage: rnn-stepper new --kind rnn|lstm [--n-x 3] [--n-a 5] [--n-y 2] [-m 10] [-T 4] [--seed 1] [-o FILE]
-
-Writes a reproducible random fixture: x ~ N(0,1), a0 ~ 0.1 N(0,1), weights ~ N(0,1)/sqrt(fan_in),
-biases ~ 0.1 N(0,1), da ~ N(0,1). The same options and seed always give the same file.
-
-options:
-  --kind rnn|lstm     cell type (required)
-  --n-x N             input features (default 3)
-  --n-a N             hidden units (default 5)
-  --n-y N             output classes (default 2)
-  -m, --m N           batch size (default 10)
-  -T, --T N           time steps (default 4)
-  --seed S            random seed (default 1)
-  --name NAME         fixture name (default derived from the options)
-  -o, --out FILE      write to FILE (atomically) instead of stdout
-  -h, --help          show this help
-`,
-  bench: `usage: rnn-stepper bench [FIXTURE | --kind rnn|lstm --n-x N --n-a N --n-y N -m N -T N] [--repeat N] [--json]
-
-Times the engine's forward and backward in-process after warm-up and prints the medians (ms),
-GFLOP/s and peak memory. Without FIXTURE a random problem of the given size is used (defaults as
-in 'rnn-stepper new'). Timings on a busy machine are noisy: compare runs side by side.
-
-options:
-  --repeat N          timed repetitions (default 5)
-  --warmup N          untimed warm-up runs (default 1; 0 allowed)
-  --backend B         auto (default), js or wasm-simd
-  --json              print one JSON object (forward_ms, backward_ms, total_ms, ...)
-  --seed S            seed of the random problem (default 1)
-  --max-bytes N       refuse fixtures larger than N bytes (default 512 MiB)
-  -h, --help          show this help
-`,
-};
+export { USAGE };
 
 const HELP: OptSpec = { name: 'help', aliases: ['-h'], type: 'flag' };
 const MAX_BYTES: OptSpec = { name: 'max-bytes', type: 'int' };
+const MAX_MEMORY: OptSpec = { name: 'max-memory', type: 'int' };
 const SHAPE_OPTS: OptSpec[] = [
   { name: 'kind', type: 'string', choices: ['rnn', 'lstm'] },
   { name: 'n-x', type: 'int' },
@@ -116,33 +51,56 @@ const MAX_RANDOM_NUMBERS = 200_000_000;
 
 class InputError extends Error {}
 
-function reason(e: unknown): string {
-  const err = e as { code?: string; message?: string } | null;
-  switch (err?.code) {
-    case 'ENOENT':
-      return 'no such file or directory';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'EISDIR':
-      return 'is a directory';
-    case 'ENOSPC':
-      return 'no space left on the device';
-    default:
-      return err?.message ?? String(e);
+/** Refuses a run whose caches would not fit in the memory budget (random problems: before generating). */
+function checkMemory(problem: Problem, maxMB: number | undefined): void {
+  const why = memoryRefusal(problem.cell, problem.dims, problem.da.shape[2] ?? problem.dims.T_x, maxMB ?? DEFAULT_MAX_MEMORY_MB, '--max-memory');
+  if (why !== undefined) throw new InputError(why);
+}
+
+/** Warns (stderr) about the first NaN/Infinity the run produced. */
+function warnNonFinite(io: CliIO, cmd: string, result: RunResult): void {
+  const { problem, forward, backward } = result;
+  const hit = new NonFiniteScanner().update({ problem, forward, backward, forwardDone: problem.dims.T_x, backwardDone: backward.T_b, finished: true });
+  if (hit) io.stderr(`rnn-stepper ${cmd}: warning: ${nonFiniteWarning(hit)}\n`);
+}
+
+/** Writes to `out` by the output rules; a refusal becomes one line. */
+async function writeOut(out: string, produce: Parameters<typeof writeFileAtomic>[1]): Promise<void> {
+  try {
+    await writeFileAtomic(out, produce);
+  } catch (e) {
+    if (e instanceof FileError) throw new InputError(e.message);
+    throw e;
   }
 }
 
-async function loadFixture(io: CliIO, cmd: string, path: string | undefined, maxBytes: number | undefined): Promise<Problem> {
+async function loadFixture(io: CliIO, cmd: string, path: string | undefined, o: ParsedArgs['opts']): Promise<Problem> {
   if (path === undefined) throw new UsageError('missing FIXTURE argument');
-  const r = await readFixtureFile(path, maxBytes === undefined ? {} : { maxBytes });
+  const maxBytes = typeof o['max-bytes'] === 'number' ? o['max-bytes'] : undefined;
+  const maxMB = typeof o['max-memory'] === 'number' ? o['max-memory'] : DEFAULT_MAX_MEMORY_MB;
+  // The memory budget is checked as soon as the dims are known, before the inputs are allocated.
+  const checkRun = (cell: CellType, dims: Dims, T_b: number) => memoryRefusal(cell, dims, T_b, maxMB, '--max-memory');
+  const r = await readFixtureFile(path, { checkRun, ...(maxBytes === undefined ? {} : { maxBytes }) });
   if (!r.ok) {
     for (const d of r.diagnostics) io.stderr(formatDiagnostic(path, d) + '\n');
-    const n = r.diagnostics.filter((d) => d.severity === 'error').length;
-    throw new InputError(`${path}: ${n} problem${n === 1 ? '' : 's'} found; nothing was run`);
+    const n = r.errorCount;
+    const shown = r.diagnostics.filter((d) => d.severity === 'error').length;
+    const listed = n > shown ? ` (${shown} listed)` : '';
+    throw new InputError(`${path}: ${n} problem${n === 1 ? '' : 's'} found${listed}; nothing was run`);
   }
   for (const w of r.warnings) io.stderr(formatDiagnostic(path, w) + '\n');
   return r.problem;
+}
+
+/** Numbers in the random problem the shape options describe (x, a0, weights, da). */
+function problemNumbers(o: ParsedArgs['opts']): number {
+  const n_x = (o['n-x'] as number | undefined) ?? 3;
+  const n_a = (o['n-a'] as number | undefined) ?? 5;
+  const n_y = (o['n-y'] as number | undefined) ?? 2;
+  const m = (o.m as number | undefined) ?? 10;
+  const T = (o.T as number | undefined) ?? 4;
+  const H = o.kind === 'lstm' ? 4 * n_a : n_a;
+  return n_x * m * T + 2 * n_a * m * T + H * (n_a + n_x + 1) + n_y * (n_a + 1);
 }
 
 function shapeProblem(o: ParsedArgs['opts'], cmd: string): Problem {
@@ -154,8 +112,7 @@ function shapeProblem(o: ParsedArgs['opts'], cmd: string): Problem {
   const m = (o.m as number | undefined) ?? 10;
   const T = (o.T as number | undefined) ?? 4;
   const seed = (o.seed as number | undefined) ?? 1;
-  const H = kind === 'lstm' ? 4 * n_a : n_a;
-  const numbers = n_x * m * T + 2 * n_a * m * T + H * (n_a + n_x + 1) + n_y * (n_a + 1);
+  const numbers = problemNumbers(o);
   if (!(numbers <= MAX_RANDOM_NUMBERS)) {
     throw new InputError(`that problem has about ${numbers.toExponential(2)} numbers, above the ${MAX_RANDOM_NUMBERS.toExponential(0)} limit`);
   }
@@ -176,16 +133,17 @@ function sci(v: number): string {
 
 async function cmdRun(args: ParsedArgs, io: CliIO): Promise<number> {
   if (args.positionals.length > 1) throw new UsageError(`expected one FIXTURE, got ${args.positionals.length} arguments`);
-  const problem = await loadFixture(io, 'run', args.positionals[0], args.opts['max-bytes'] as number | undefined);
+  const input = args.positionals[0];
+  const out = outputPath(args.opts.out);
+  if (out !== undefined && input !== undefined && !args.opts.force && (await sameFile(input, out))) {
+    throw new InputError(`-o ${out} is the fixture itself: refusing to overwrite it (give another file, or --force)`);
+  }
+  const problem = await loadFixture(io, 'run', input, args.opts);
   const result = run(problem);
-  const out = args.opts.out as string | undefined;
+  warnNonFinite(io, 'run', result);
   if (out !== undefined) {
-    try {
-      await writeExportFile(result, out);
-    } catch (e) {
-      throw new InputError(`cannot write ${out}: ${reason(e)}`);
-    }
-    io.stderr(`rnn-stepper run: wrote the caches of '${problem.name}' to ${out}\n`);
+    await writeOut(out, (write) => writeExport(result, write));
+    io.stderr(`rnn-stepper run: wrote the caches of ${quoteText(problem.name)} to ${out}\n`);
   } else {
     await writeExport(result, (chunk) => io.stdout(chunk));
   }
@@ -194,7 +152,7 @@ async function cmdRun(args: ParsedArgs, io: CliIO): Promise<number> {
 
 async function cmdGradcheck(args: ParsedArgs, io: CliIO): Promise<number> {
   if (args.positionals.length > 1) throw new UsageError(`expected one FIXTURE, got ${args.positionals.length} arguments`);
-  const problem = await loadFixture(io, 'gradcheck', args.positionals[0], args.opts['max-bytes'] as number | undefined);
+  const problem = await loadFixture(io, 'gradcheck', args.positionals[0], args.opts);
   const eps = (args.opts.eps as number | undefined) ?? 1e-6;
   const tol = (args.opts.tol as number | undefined) ?? 1e-7;
   if (!(eps > 0)) throw new UsageError(`--eps must be positive, got ${eps}`);
@@ -207,7 +165,7 @@ async function cmdGradcheck(args: ParsedArgs, io: CliIO): Promise<number> {
   const { n_x, n_a, n_y, m, T_x } = problem.dims;
   const lines: string[] = [];
   lines.push(
-    `gradcheck ${problem.name} (${problem.kind}; n_x=${n_x} n_a=${n_a} n_y=${n_y} m=${m} T_x=${T_x}; T_b=${problem.da.shape[2]})`,
+    `gradcheck ${quoteText(problem.name)} (${problem.kind}; n_x=${n_x} n_a=${n_a} n_y=${n_y} m=${m} T_x=${T_x}; T_b=${problem.da.shape[2]})`,
     `central differences, h = ${eps.toExponential()}; L = sum(da * a)${problem.cell === 'lstm' && problem.dcFinal ? ' + sum(dc_next * c)' : ''}${problem.daDefaulted ? ' with da = ones' : ''}; tolerance ${tol.toExponential()}`,
     '',
   );
@@ -239,6 +197,15 @@ async function cmdGradcheck(args: ParsedArgs, io: CliIO): Promise<number> {
 async function cmdNew(args: ParsedArgs, io: CliIO): Promise<number> {
   if (args.positionals.length > 0) throw new UsageError(`unexpected argument '${args.positionals[0]}' (use -o FILE to name the output)`);
   const o = args.opts;
+  const maxBytes = (o['max-bytes'] as number | undefined) ?? DEFAULT_MAX_FIXTURE_BYTES;
+  const tooBig = (bytes: number) =>
+    new InputError(
+      `that fixture would be about ${formatBytes(bytes)}, above the ${formatBytes(maxBytes)} that 'run' reads by default: use smaller sizes (or the same --max-bytes for 'new' and 'run')`,
+    );
+  // Before generating anything: a written number takes at least ~18 bytes (random doubles).
+  // (Above MAX_RANDOM_NUMBERS, shapeProblem's refusal says more.)
+  const numbers = problemNumbers(o);
+  if (numbers <= MAX_RANDOM_NUMBERS && 18 * numbers > maxBytes) throw tooBig(18 * numbers);
   const problem = shapeProblem(o, 'new');
   if (typeof o.name === 'string') problem.name = o.name;
   const { n_x, n_a, n_y, m, T_x } = problem.dims;
@@ -246,15 +213,13 @@ async function cmdNew(args: ParsedArgs, io: CliIO): Promise<number> {
   const description =
     `Random ${problem.kind} fixture: rnn-stepper new --kind ${problem.kind} --n-x ${n_x} --n-a ${n_a} --n-y ${n_y} -m ${m} -T ${T_x} --seed ${seed}` +
     ' (x ~ N(0,1), a0 ~ 0.1 N(0,1), weights ~ N(0,1)/sqrt(fan_in), biases ~ 0.1 N(0,1), da ~ N(0,1))';
-  const out = o.out as string | undefined;
+  const size = fixtureSizeEstimate(problem);
+  if (size > maxBytes) throw tooBig(size);
+  const out = outputPath(o.out);
   if (out !== undefined) {
-    try {
-      await writeFileAtomic(out, async (write) => {
-        for (const chunk of fixtureChunks(problem, { description })) await write(chunk);
-      });
-    } catch (e) {
-      throw new InputError(`cannot write ${out}: ${reason(e)}`);
-    }
+    await writeOut(out, async (write) => {
+      for (const chunk of fixtureChunks(problem, { description })) await write(chunk);
+    });
     io.stderr(`rnn-stepper new: wrote ${out}\n`);
   } else {
     for (const chunk of fixtureChunks(problem, { description })) await io.stdout(chunk);
@@ -272,10 +237,11 @@ async function cmdBench(args: ParsedArgs, io: CliIO): Promise<number> {
     try {
       setBackend(o.backend as 'auto' | 'js' | 'wasm-simd');
     } catch (e) {
-      throw new InputError(reason(e));
+      throw new InputError(fileErrorReason(e));
     }
   }
-  const problem = fixture !== undefined ? await loadFixture(io, 'bench', fixture, o['max-bytes'] as number | undefined) : shapeProblem(o, 'bench');
+  const problem = fixture !== undefined ? await loadFixture(io, 'bench', fixture, o) : shapeProblem(o, 'bench');
+  checkMemory(problem, o['max-memory'] as number | undefined);
   const r = benchmark(problem, {
     repeat: (o.repeat as number | undefined) ?? 5,
     warmup: (o.warmup as number | undefined) ?? 1,
@@ -288,7 +254,7 @@ async function cmdBench(args: ParsedArgs, io: CliIO): Promise<number> {
     const ms = (v: number) => (v < 10 ? v.toFixed(3) : v.toFixed(1));
     await io.stdout(
       [
-        `bench ${problem.name} (${problem.kind}; n_x=${n_x} n_a=${n_a} n_y=${n_y} m=${m} T_x=${T_x}), backend ${r.backend}, median of ${r.repeat}`,
+        `bench ${quoteText(problem.name)} (${problem.kind}; n_x=${n_x} n_a=${n_a} n_y=${n_y} m=${m} T_x=${T_x}), backend ${r.backend}, median of ${r.repeat}`,
         `  forward   ${ms(r.forward_ms)} ms`,
         `  backward  ${ms(r.backward_ms)} ms`,
         `  total     ${ms(r.total_ms)} ms   ${r.gflops.toFixed(2)} GFLOP/s (${r.gflop.toPrecision(3)} GFLOP)`,
@@ -306,11 +272,16 @@ interface Command {
 }
 
 const COMMANDS: Record<string, Command> = {
-  run: { specs: [HELP, MAX_BYTES, { name: 'out', aliases: ['-o'], type: 'string' }], run: cmdRun },
+  run: {
+    specs: [HELP, MAX_BYTES, MAX_MEMORY, { name: 'out', aliases: ['-o'], type: 'string' }, { name: 'force', type: 'flag' }],
+    run: cmdRun,
+  },
   gradcheck: {
     specs: [
       HELP,
       MAX_BYTES,
+      MAX_MEMORY,
+      { name: 'quiet', type: 'flag' },
       { name: 'eps', type: 'number' },
       { name: 'tol', type: 'number' },
       { name: 'max-entries', type: 'int' },
@@ -319,13 +290,14 @@ const COMMANDS: Record<string, Command> = {
     run: cmdGradcheck,
   },
   new: {
-    specs: [HELP, ...SHAPE_OPTS, { name: 'name', type: 'string' }, { name: 'out', aliases: ['-o'], type: 'string' }],
+    specs: [HELP, MAX_BYTES, ...SHAPE_OPTS, { name: 'name', type: 'string' }, { name: 'out', aliases: ['-o'], type: 'string' }],
     run: cmdNew,
   },
   bench: {
     specs: [
       HELP,
       MAX_BYTES,
+      MAX_MEMORY,
       ...SHAPE_OPTS,
       { name: 'repeat', type: 'int' },
       { name: 'warmup', type: 'int', min: 0 },
@@ -345,7 +317,8 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
   }
   if (cmd === '--help' || cmd === '-h' || cmd === 'help') {
     const topic = cmd === 'help' ? rest[0] : undefined;
-    await io.stdout(USAGE[topic && COMMANDS[topic] ? topic : 'main']!);
+    const known = topic !== undefined && Object.prototype.hasOwnProperty.call(USAGE, topic) && Object.prototype.hasOwnProperty.call(COMMANDS, topic);
+    await io.stdout(USAGE[known ? topic : 'main'] ?? '');
     return EXIT_OK;
   }
   if (cmd === '--version' || cmd === '-V') {
@@ -354,7 +327,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
   }
   const command = Object.prototype.hasOwnProperty.call(COMMANDS, cmd) ? COMMANDS[cmd] : undefined;
   if (!command) {
-    io.stderr(`rnn-stepper: unknown command '${cmd}'\n\n${USAGE.main}`);
+    io.stderr(`rnn-stepper: unknown command ${quoteText(cmd)}\n\n${USAGE.main}`);
     return EXIT_BAD_INPUT;
   }
   try {
@@ -375,7 +348,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     }
     // Not a user mistake: say what happened; the stack only on request.
     const debug = typeof process !== 'undefined' && process.env?.RNN_STEPPER_DEBUG;
-    io.stderr(`rnn-stepper ${cmd}: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+    io.stderr(`rnn-stepper ${cmd}: internal error: ${escapeControls(e instanceof Error ? e.message : String(e))}\n`);
     if (debug && e instanceof Error && e.stack) io.stderr(e.stack + '\n');
     else io.stderr('(set RNN_STEPPER_DEBUG=1 for the stack trace, and please report it)\n');
     return EXIT_BAD_INPUT;
