@@ -27,7 +27,9 @@ const node = { ...common, platform: 'node', format: 'cjs', external: ['vscode'],
 /** @type {import('esbuild').BuildOptions[]} */
 const builds = [
   { ...node, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js' },
-  { ...node, entryPoints: ['src/extension/worker.ts'], outfile: 'dist/worker.js' },
+  { ...node, entryPoints: ['src/worker/main.ts'], outfile: 'dist/worker.js' },
+  // The debug adapter's expression thread (mathjs, sandboxed), next to extension.js and cli.js.
+  { ...node, entryPoints: ['src/debug/evalWorker.ts'], outfile: 'dist/evalWorker.js' },
   {
     ...node,
     entryPoints: ['src/cli/main.ts'],
@@ -71,6 +73,9 @@ function copyAssets() {
   for (const f of ['codicon.css', 'codicon.ttf']) cpSync(join(codicons, f), join(root, 'dist/codicons', f));
   // The panel's stylesheet (theme tokens only), loaded by the webview HTML from dist/.
   if (existsSync(join(root, 'media/webview.css'))) cpSync(join(root, 'media/webview.css'), join(root, 'dist/webview.css'));
+  // The Python side of "Check my implementation": the CLI and the extension run it from dist/check/.
+  mkdirSync(join(root, 'dist/check'), { recursive: true });
+  cpSync(join(root, 'src/check/python/harness.py'), join(root, 'dist/check/harness.py'));
 }
 
 const present = builds.filter((b) => existsSync(join(root, b.entryPoints[0])));

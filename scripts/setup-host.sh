@@ -37,13 +37,22 @@ clean_npm_env() {
 }
 clean_npm_env
 
-# `--print-inner-env`: print what the inner npm would see (its user agent and node), then exit.
-# The regression test for running under an outer npm uses this; it needs the host's Node 24.
+# `--print-inner-env`: print what an install script run by the inner npm sees (its node, the
+# npm_config_user_agent code-server's postinstall checks, nodedir), then exit. The regression test
+# for running under an outer npm uses this; it needs the host's Node 24.
 if [[ "${1:-}" == "--print-inner-env" ]]; then
   [[ -x "$N24/bin/node" ]] || { echo "setup-host: Node 24 not installed yet ($N24)" >&2; exit 2; }
   export PATH="$N24/bin:$PATH"
-  printf 'node %s\nuser-agent %s\nnodedir %s\n' "$(node --version)" "$(npm config get user-agent)" "$(npm_config_nodedir="$N24" npm config get nodedir)"
-  env | grep -i '^npm_' | sed 's/=.*//' | sort | sed 's/^/inherited /' || true
+  export npm_config_nodedir="$N24"
+  env | grep -i '^npm_' | grep -v '^npm_config_nodedir=' | sed 's/=.*//' | sort | sed 's/^/inherited /' || true
+  probe="$(mktemp -d)"
+  trap 'rm -rf "$probe"' EXIT
+  printf '%s\n' '{"name":"probe","version":"0.0.0","private":true,"scripts":{"probe":"node probe.js"}}' >"$probe/package.json"
+  printf '%s\n' 'const e = process.env;' \
+    'console.log("node " + process.version);' \
+    'console.log("user-agent " + e.npm_config_user_agent);' \
+    'console.log("nodedir " + e.npm_config_nodedir);' >"$probe/probe.js"
+  (cd "$probe" && npm run --silent probe)
   exit 0
 fi
 

@@ -3,9 +3,10 @@
 //   unit         node:test over test/unit/**/*.test.ts (scripts/run-unit.mjs), counted from TAP
 //   integration  mocha inside the real VS Code extension host (test/integration/run.mjs)
 //   e2e          browser end to end against the dev folder and the installed .vsix (test/e2e/run.mjs)
+//   start        `npm start` smoke test (test/e2e/start-smoke.mjs)
 // Prints a per-suite summary and ends with exactly one plain line `N passed, N failed` (totals).
 // Exit 1 if anything failed or a suite crashed (a crash counts as at least one failure).
-// Flags: --only=unit,integration,e2e to run a subset.
+// Flags: --only=unit,integration,e2e,start to run a subset.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -98,6 +99,16 @@ async function counted(name, args) {
 
 if (want('integration')) await counted('integration', ['test/integration/run.mjs', '--no-build']);
 if (want('e2e')) await counted('e2e', ['test/e2e/run.mjs', '--no-build']);
+
+// `npm start` as a newcomer runs it (through npm, so under an outer npm's environment): the URL is
+// printed, the workbench lists "RNN: Step RNN", Ctrl+C leaves no process behind.
+if (want('start')) {
+  banner('start');
+  const t1 = Date.now();
+  const r = await run(process.execPath, ['test/e2e/start-smoke.mjs']);
+  const ok = r.status === 0 && /^start-smoke: passed$/m.test(r.out);
+  suites.push({ name: 'start', passed: ok ? 1 : 0, failed: ok ? 0 : 1, note: ok ? '' : `start-smoke exit ${r.status}`, time: secs(t1) });
+}
 
 banner('summary');
 for (const s of suites) console.log(`${s.name.padEnd(12)} ${String(s.passed).padStart(4)} passed, ${String(s.failed).padStart(3)} failed  (${s.time})${s.note ? `  ${s.note}` : ''}`);

@@ -6,19 +6,23 @@
  * Exit codes: 0 ok, 1 check failed (gradcheck), 2 bad input or usage. Messages go to stderr,
  * results to stdout; user mistakes never print a stack trace.
  */
-import { benchmark, gradcheck, randomProblem, run, setBackend, type CellType, type Dims, type Problem, type RunResult } from '../engine/index';
+import { BACKEND_CHOICES, benchmark, gradcheck, randomProblem, run, setBackend, type CellType, type Dims, type Problem } from '../engine/index';
 import { DEFAULT_MAX_MEMORY_MB, memoryRefusal } from '../engine/memory';
 import { writeExport } from '../export/caches';
-import { writeFileAtomic } from '../export/writeAtomic';
-import { FileError, fileErrorReason } from '../fixture/fileErrors';
+import { isNpzTarget, writeNpzExport } from '../export/npz';
+import { fileErrorReason } from '../fixture/fileErrors';
 import { formatDiagnostic } from '../fixture/parse';
 import { escapeControls, quoteText } from '../fixture/quote';
-import { DEFAULT_MAX_FIXTURE_BYTES, formatBytes, readFixtureFile } from '../fixture/readFile';
+import { readFixtureFile } from '../fixture/readFile';
+import { checkGenerateOptions, generateFixture, INITS, type Init } from '../fixture/generate';
+import { DEFAULT_MAX_FIXTURE_BYTES } from '../fixture/readFile';
 import { fixtureChunks } from '../fixture/write';
-import { NonFiniteScanner, nonFiniteWarning } from '../session/nonFinite';
-import { fixtureSizeEstimate, outputPath, sameFile } from './output';
+import { FIXTURE_KINDS } from '../fixture/validate';
+import type { FixtureKind } from '../engine/types';
 import { parseArgs, UsageError, type OptSpec, type ParsedArgs } from './args';
-import { USAGE } from './usage';
+import { InputError, outputPath, sameFile, warnNonFinite, writeOut } from './output';
+import { CHECK_SPECS, CHECK_USAGE, cmdCheck } from './check';
+import { DAP_USAGE, runDap } from './dap';
 
 export interface CliIO {
   /** Results (export JSON, tables). May return a promise to apply back-pressure. */
@@ -31,7 +35,105 @@ export const EXIT_OK = 0;
 export const EXIT_CHECK_FAILED = 1;
 export const EXIT_BAD_INPUT = 2;
 
-export { USAGE };
+/** Each command's `--help` text. */
+export const USAGE: Record<string, string> = {
+  dap: DAP_USAGE,
+  main: `usage: rnn-stepper <command> [options]
+
+Step-by-step RNN/LSTM math, from the command line.
+
+commands:
+  run FIXTURE [-o OUT]            forward + backward; writes the caches export (stdout without -o)
+  gradcheck FIXTURE [--eps 1e-6]  finite-difference check of every gradient
+  new --kind K [dims] [--init I]  write a reproducible fixture (rnn, lstm, rnn_cell, lstm_cell)
+  bench [FIXTURE | --kind K ...]  time forward and backward in-process
+  check IMPL.py [FIXTURE]         run your own rnn.py against the engine: first divergence, likely slip
+  dap                             the 'rnn' debug adapter on stdin/stdout (any DAP client)
+
+'rnn-stepper <command> --help' shows a command's options.
+exit codes: 0 ok, 1 check failed, 2 bad input or usage
+`,
+  run: `usage: rnn-stepper run FIXTURE [-o OUT]
+
+Runs the forward and backward pass of FIXTURE (a .rnn.json / .json fixture, or a .npz holding x, a0
+and the parameters) and writes the caches export ({"format": "rnn-stepper.caches", "version": 1,
+...}; arrays in NumPy layout, time last).
+
+options:
+  -o, --out OUT       write the export to OUT instead of stdout ('-' is stdout); OUT ending in
+                      .npz gets a NumPy archive (np.load(OUT)["a"], ["dWf"], …). A file is
+                      replaced atomically (temp file + rename, permissions kept); a symlink's
+                      target is written (the link stays); a device or FIFO is written in place;
+                      a directory is refused; OUT naming FIXTURE itself is refused without --force
+  --force             allow -o to overwrite the fixture itself
+  --max-bytes N       refuse fixtures larger than N bytes (default 536870912 = 512 MiB)
+  --max-memory MB     refuse runs whose caches need more than MB megabytes (default ${DEFAULT_MAX_MEMORY_MB})
+  -h, --help          show this help
+
+A NaN or Infinity produced by the run is reported on stderr (first step, tensor and index).
+`,
+  gradcheck: `usage: rnn-stepper gradcheck FIXTURE [--eps 1e-6] [--max-entries N] [--seed S] [--tol 1e-7]
+
+Compares every analytic gradient (dx, da0, dW*, db*; dc0 for LSTMs) with central finite
+differences of L = sum(da * a) (+ dc_next * c for LSTM cells): all entries of small arrays, a
+seeded sample of large ones. Prints a table per gradient with the max absolute and relative
+error; exits 1 when a relative error is above the tolerance (or not a number).
+
+options:
+  --eps H             finite-difference step (default 1e-6)
+  --max-entries N     probe at most N entries per gradient (default 64)
+  --seed S            seed of the sample (default 0)
+  --tol T             relative error above which the check fails (default 1e-7)
+  --max-bytes N       refuse fixtures larger than N bytes (default 512 MiB)
+  --max-memory MB     refuse runs whose caches need more than MB megabytes (default ${DEFAULT_MAX_MEMORY_MB})
+  -h, --help          show this help
+`,
+  new: `usage: rnn-stepper new --kind rnn|lstm|rnn_cell|lstm_cell [--n-x 3] [--n-a 5] [--n-y 2] [-m 10] [-T 4] [--seed 1] [--init random] [-o FILE]
+
+Writes a reproducible fixture; the same options and seed always give the same file, and run
+reads every file it writes (sizes above the 512 MiB fixture limit are refused).
+
+initialisations (--init):
+  random      x ~ N(0,1), a0 ~ 0.1 N(0,1), weights ~ N(0,1)/sqrt(fan_in), biases ~ 0.1 N(0,1), da ~ N(0,1)
+  coursera    NumPy's np.random.seed(SEED); np.random.randn(...) in the Coursera notebook's order
+              (seed 1 at the notebook's sizes gives its tensors)
+  saturated   weights 4/sqrt(fan_in), biases ±2: most units saturated
+  vanishing   recurrent weights 0.3/sqrt(n_a) (LSTM: forget bias -3): gradients shrink back in time
+  exploding   recurrent weights 2.5/sqrt(n_a), small inputs (LSTM: forget bias +3): gradients grow
+
+options:
+  --kind K            rnn, lstm, rnn_cell or lstm_cell (required)
+  --n-x N             input features (default 3)
+  --n-a N             hidden units (default 5)
+  --n-y N             output classes (default 2)
+  -m, --m N           batch size (default 10)
+  -T, --T N           time steps (default 4; the cell kinds are one step)
+  --seed S            random seed (default 1)
+  --init I            random (default), coursera, saturated, vanishing or exploding
+  --name NAME         fixture name (default derived from the options)
+  -o, --out FILE      write to FILE instead of stdout (same rules as 'run -o'; '-' is stdout)
+  -h, --help          show this help
+`,
+  bench: `usage: rnn-stepper bench [FIXTURE | --kind rnn|lstm --n-x N --n-a N --n-y N -m N -T N] [--repeat N] [--json]
+
+Times the engine's forward and backward in-process after warm-up and prints the medians (ms),
+GFLOP/s and peak memory. Without FIXTURE a random problem of the given size is used (defaults as
+in 'rnn-stepper new'). Timings on a busy machine are noisy: compare runs side by side.
+
+options:
+  --repeat N          timed repetitions (default 5)
+  --warmup N          untimed warm-up runs (default 1; 0 allowed)
+  --backend B         auto (default: wasm-fma where relaxed SIMD validates, else wasm-simd;
+                      js below 2048 multiply-adds per step), js, wasm-simd or wasm-fma
+  --json              print one JSON object (forward_ms, backward_ms, total_ms, ...)
+  --seed S            seed of the random problem (default 1)
+  --max-bytes N       refuse fixtures larger than N bytes (default 512 MiB)
+  --max-memory MB     refuse runs whose caches need more than MB megabytes (default ${DEFAULT_MAX_MEMORY_MB})
+  -h, --help          show this help
+`,
+};
+
+USAGE.check = CHECK_USAGE;
 
 const HELP: OptSpec = { name: 'help', aliases: ['-h'], type: 'flag' };
 const MAX_BYTES: OptSpec = { name: 'max-bytes', type: 'int' };
@@ -49,58 +151,26 @@ const SHAPE_OPTS: OptSpec[] = [
 /** Largest random problem `new`/`bench` will build (numbers in x, a0, weights and da). */
 const MAX_RANDOM_NUMBERS = 200_000_000;
 
-class InputError extends Error {}
-
-/** Refuses a run whose caches would not fit in the memory budget (random problems: before generating). */
-function checkMemory(problem: Problem, maxMB: number | undefined): void {
-  const why = memoryRefusal(problem.cell, problem.dims, problem.da.shape[2] ?? problem.dims.T_x, maxMB ?? DEFAULT_MAX_MEMORY_MB, '--max-memory');
-  if (why !== undefined) throw new InputError(why);
-}
-
-/** Warns (stderr) about the first NaN/Infinity the run produced. */
-function warnNonFinite(io: CliIO, cmd: string, result: RunResult): void {
-  const { problem, forward, backward } = result;
-  const hit = new NonFiniteScanner().update({ problem, forward, backward, forwardDone: problem.dims.T_x, backwardDone: backward.T_b, finished: true });
-  if (hit) io.stderr(`rnn-stepper ${cmd}: warning: ${nonFiniteWarning(hit)}\n`);
-}
-
-/** Writes to `out` by the output rules; a refusal becomes one line. */
-async function writeOut(out: string, produce: Parameters<typeof writeFileAtomic>[1]): Promise<void> {
-  try {
-    await writeFileAtomic(out, produce);
-  } catch (e) {
-    if (e instanceof FileError) throw new InputError(e.message);
-    throw e;
-  }
+/** The run's memory budget (`--max-memory`), as a check the reader asks once the dims are known. */
+function memoryCheck(o: ParsedArgs['opts']): (cell: CellType, dims: Dims, T_b: number) => string | undefined {
+  const maxMB = typeof o['max-memory'] === 'number' ? o['max-memory'] : DEFAULT_MAX_MEMORY_MB;
+  return (cell, dims, T_b) => memoryRefusal(cell, dims, T_b, maxMB, '--max-memory');
 }
 
 async function loadFixture(io: CliIO, cmd: string, path: string | undefined, o: ParsedArgs['opts']): Promise<Problem> {
   if (path === undefined) throw new UsageError('missing FIXTURE argument');
   const maxBytes = typeof o['max-bytes'] === 'number' ? o['max-bytes'] : undefined;
-  const maxMB = typeof o['max-memory'] === 'number' ? o['max-memory'] : DEFAULT_MAX_MEMORY_MB;
-  // The memory budget is checked as soon as the dims are known, before the inputs are allocated.
-  const checkRun = (cell: CellType, dims: Dims, T_b: number) => memoryRefusal(cell, dims, T_b, maxMB, '--max-memory');
-  const r = await readFixtureFile(path, { checkRun, ...(maxBytes === undefined ? {} : { maxBytes }) });
+  // The memory budget is checked before the run's inputs are allocated.
+  const r = await readFixtureFile(path, { checkRun: memoryCheck(o), ...(maxBytes === undefined ? {} : { maxBytes }) });
   if (!r.ok) {
     for (const d of r.diagnostics) io.stderr(formatDiagnostic(path, d) + '\n');
-    const n = r.errorCount;
     const shown = r.diagnostics.filter((d) => d.severity === 'error').length;
+    const n = r.errorCount ?? shown;
     const listed = n > shown ? ` (${shown} listed)` : '';
     throw new InputError(`${path}: ${n} problem${n === 1 ? '' : 's'} found${listed}; nothing was run`);
   }
   for (const w of r.warnings) io.stderr(formatDiagnostic(path, w) + '\n');
   return r.problem;
-}
-
-/** Numbers in the random problem the shape options describe (x, a0, weights, da). */
-function problemNumbers(o: ParsedArgs['opts']): number {
-  const n_x = (o['n-x'] as number | undefined) ?? 3;
-  const n_a = (o['n-a'] as number | undefined) ?? 5;
-  const n_y = (o['n-y'] as number | undefined) ?? 2;
-  const m = (o.m as number | undefined) ?? 10;
-  const T = (o.T as number | undefined) ?? 4;
-  const H = o.kind === 'lstm' ? 4 * n_a : n_a;
-  return n_x * m * T + 2 * n_a * m * T + H * (n_a + n_x + 1) + n_y * (n_a + 1);
 }
 
 function shapeProblem(o: ParsedArgs['opts'], cmd: string): Problem {
@@ -112,7 +182,8 @@ function shapeProblem(o: ParsedArgs['opts'], cmd: string): Problem {
   const m = (o.m as number | undefined) ?? 10;
   const T = (o.T as number | undefined) ?? 4;
   const seed = (o.seed as number | undefined) ?? 1;
-  const numbers = problemNumbers(o);
+  const H = kind === 'lstm' ? 4 * n_a : n_a;
+  const numbers = n_x * m * T + 2 * n_a * m * T + H * (n_a + n_x + 1) + n_y * (n_a + 1);
   if (!(numbers <= MAX_RANDOM_NUMBERS)) {
     throw new InputError(`that problem has about ${numbers.toExponential(2)} numbers, above the ${MAX_RANDOM_NUMBERS.toExponential(0)} limit`);
   }
@@ -142,7 +213,7 @@ async function cmdRun(args: ParsedArgs, io: CliIO): Promise<number> {
   const result = run(problem);
   warnNonFinite(io, 'run', result);
   if (out !== undefined) {
-    await writeOut(out, (write) => writeExport(result, write));
+    await writeOut(out, (write) => (isNpzTarget(out) ? writeNpzExport(result, write) : writeExport(result, write)));
     io.stderr(`rnn-stepper run: wrote the caches of ${quoteText(problem.name)} to ${out}\n`);
   } else {
     await writeExport(result, (chunk) => io.stdout(chunk));
@@ -197,24 +268,23 @@ async function cmdGradcheck(args: ParsedArgs, io: CliIO): Promise<number> {
 async function cmdNew(args: ParsedArgs, io: CliIO): Promise<number> {
   if (args.positionals.length > 0) throw new UsageError(`unexpected argument '${args.positionals[0]}' (use -o FILE to name the output)`);
   const o = args.opts;
-  const maxBytes = (o['max-bytes'] as number | undefined) ?? DEFAULT_MAX_FIXTURE_BYTES;
-  const tooBig = (bytes: number) =>
-    new InputError(
-      `that fixture would be about ${formatBytes(bytes)}, above the ${formatBytes(maxBytes)} that 'run' reads by default: use smaller sizes (or the same --max-bytes for 'new' and 'run')`,
-    );
-  // Before generating anything: a written number takes at least ~18 bytes (random doubles).
-  // (Above MAX_RANDOM_NUMBERS, shapeProblem's refusal says more.)
-  const numbers = problemNumbers(o);
-  if (numbers <= MAX_RANDOM_NUMBERS && 18 * numbers > maxBytes) throw tooBig(18 * numbers);
-  const problem = shapeProblem(o, 'new');
-  if (typeof o.name === 'string') problem.name = o.name;
-  const { n_x, n_a, n_y, m, T_x } = problem.dims;
-  const seed = (o.seed as number | undefined) ?? 1;
-  const description =
-    `Random ${problem.kind} fixture: rnn-stepper new --kind ${problem.kind} --n-x ${n_x} --n-a ${n_a} --n-y ${n_y} -m ${m} -T ${T_x} --seed ${seed}` +
-    ' (x ~ N(0,1), a0 ~ 0.1 N(0,1), weights ~ N(0,1)/sqrt(fan_in), biases ~ 0.1 N(0,1), da ~ N(0,1))';
-  const size = fixtureSizeEstimate(problem);
-  if (size > maxBytes) throw tooBig(size);
+  if (typeof o.kind !== 'string') throw new UsageError(`missing --kind ${FIXTURE_KINDS.join('|')}`);
+  const kind = FIXTURE_KINDS.find((k) => k === o.kind);
+  if (!kind) throw new UsageError(`--kind must be one of ${FIXTURE_KINDS.join(', ')}`);
+  const isCell = kind.endsWith('_cell');
+  const num = (k: string, d: number) => (typeof o[k] === 'number' ? o[k] : d);
+  if (isCell && o.T !== undefined && o.T !== 1) throw new UsageError(`a ${kind} fixture is one time step: leave out -T (got -T ${String(o.T)})`);
+  const init = INITS.find((i): i is Init => i === o.init) ?? 'random';
+  const opts = {
+    kind: kind as FixtureKind,
+    n_x: num('n-x', 3), n_a: num('n-a', 5), n_y: num('n-y', 2), m: num('m', 10), T: isCell ? 1 : num('T', 4),
+    seed: num('seed', 1), init,
+    ...(typeof o.name === 'string' ? { name: o.name } : {}),
+  };
+  // Never write a file run would refuse: the same limits, checked before anything is drawn.
+  const problems = checkGenerateOptions(opts, DEFAULT_MAX_FIXTURE_BYTES);
+  if (problems.length > 0) throw new InputError(problems.join('; '));
+  const { problem, description } = generateFixture(opts);
   const out = outputPath(o.out);
   if (out !== undefined) {
     await writeOut(out, async (write) => {
@@ -233,15 +303,19 @@ async function cmdBench(args: ParsedArgs, io: CliIO): Promise<number> {
   const fixture = args.positionals[0];
   const shapeGiven = SHAPE_OPTS.some((s) => s.name !== 'seed' && o[s.name] !== undefined);
   if (fixture !== undefined && shapeGiven) throw new UsageError('give either a FIXTURE or --kind and sizes, not both');
-  if (o.backend !== undefined) {
+  const backend = BACKEND_CHOICES.find((b) => b === o.backend);
+  if (backend !== undefined) {
     try {
-      setBackend(o.backend as 'auto' | 'js' | 'wasm-simd');
+      setBackend(backend);
     } catch (e) {
       throw new InputError(fileErrorReason(e));
     }
   }
   const problem = fixture !== undefined ? await loadFixture(io, 'bench', fixture, o) : shapeProblem(o, 'bench');
-  checkMemory(problem, o['max-memory'] as number | undefined);
+  if (fixture === undefined) {
+    const refusal = memoryCheck(o)(problem.cell, problem.dims, problem.da.shape[2] ?? problem.dims.T_x);
+    if (refusal !== undefined) throw new InputError(refusal);
+  }
   const r = benchmark(problem, {
     repeat: (o.repeat as number | undefined) ?? 5,
     warmup: (o.warmup as number | undefined) ?? 1,
@@ -272,6 +346,7 @@ interface Command {
 }
 
 const COMMANDS: Record<string, Command> = {
+  check: { specs: CHECK_SPECS, run: cmdCheck },
   run: {
     specs: [HELP, MAX_BYTES, MAX_MEMORY, { name: 'out', aliases: ['-o'], type: 'string' }, { name: 'force', type: 'flag' }],
     run: cmdRun,
@@ -281,7 +356,6 @@ const COMMANDS: Record<string, Command> = {
       HELP,
       MAX_BYTES,
       MAX_MEMORY,
-      { name: 'quiet', type: 'flag' },
       { name: 'eps', type: 'number' },
       { name: 'tol', type: 'number' },
       { name: 'max-entries', type: 'int' },
@@ -290,7 +364,13 @@ const COMMANDS: Record<string, Command> = {
     run: cmdGradcheck,
   },
   new: {
-    specs: [HELP, MAX_BYTES, ...SHAPE_OPTS, { name: 'name', type: 'string' }, { name: 'out', aliases: ['-o'], type: 'string' }],
+    specs: [
+      HELP,
+      ...SHAPE_OPTS.map((s) => (s.name === 'kind' ? { ...s, choices: [...FIXTURE_KINDS] } : s)),
+      { name: 'init', type: 'string', choices: [...INITS] },
+      { name: 'name', type: 'string' },
+      { name: 'out', aliases: ['-o'], type: 'string' },
+    ],
     run: cmdNew,
   },
   bench: {
@@ -302,10 +382,11 @@ const COMMANDS: Record<string, Command> = {
       { name: 'repeat', type: 'int' },
       { name: 'warmup', type: 'int', min: 0 },
       { name: 'json', type: 'flag' },
-      { name: 'backend', type: 'string', choices: ['auto', 'js', 'wasm-simd'] },
+      { name: 'backend', type: 'string', choices: [...BACKEND_CHOICES] },
     ],
     run: cmdBench,
   },
+  dap: { specs: [HELP], run: () => runDap() },
 };
 
 /** Runs the CLI on `argv` (without the node and script paths); resolves to the exit code. */
@@ -317,7 +398,8 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
   }
   if (cmd === '--help' || cmd === '-h' || cmd === 'help') {
     const topic = cmd === 'help' ? rest[0] : undefined;
-    const known = topic !== undefined && Object.prototype.hasOwnProperty.call(USAGE, topic) && Object.prototype.hasOwnProperty.call(COMMANDS, topic);
+    const own = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
+    const known = topic !== undefined && own(USAGE, topic) && own(COMMANDS, topic);
     await io.stdout(USAGE[known ? topic : 'main'] ?? '');
     return EXIT_OK;
   }

@@ -1,11 +1,34 @@
 /**
  * Where the CLI's results go: `-o` names (`-` is stdout), whether an output is the input itself,
- * and how big a fixture `new` is about to write. The write rules themselves (links, devices,
+ * refusals worded as one line, and the warning about NaN/Infinity the run produced. The write rules themselves (links, devices,
  * atomic replace) are export/writeAtomic.ts's, shared with the panel's export.
  */
 import { stat } from 'node:fs/promises';
-import type { Problem } from '../engine/types';
-import { formatNumber } from '../export/caches';
+import type { RunResult } from '../engine/types';
+import { writeFileAtomic } from '../export/writeAtomic';
+import { FileError } from '../fixture/fileErrors';
+import { NonFiniteScanner, nonFiniteWarning } from '../session/nonFinite';
+
+/** A refusal worded for the user: one line on stderr, exit 2. */
+export class InputError extends Error {}
+
+/** Writes to `out` by the output rules (export/writeAtomic.ts); a refusal becomes one line. */
+export async function writeOut(out: string, produce: Parameters<typeof writeFileAtomic>[1]): Promise<void> {
+  try {
+    await writeFileAtomic(out, produce);
+  } catch (e) {
+    if (e instanceof FileError) throw new InputError(e.message);
+    throw e;
+  }
+}
+
+/** Warns (stderr) about the first NaN/Infinity the run produced: step, tensor and index. */
+export function warnNonFinite(io: { stderr(text: string): void }, cmd: string, result: RunResult): void {
+  const { problem, forward, backward } = result;
+  const view = { problem, forward, backward, forwardDone: problem.dims.T_x, backwardDone: backward.T_b, finished: true };
+  const hit = new NonFiniteScanner().update(view);
+  if (hit) io.stderr(`rnn-stepper ${cmd}: warning: ${nonFiniteWarning(hit)}\n`);
+}
 
 /** The path `-o` names, or undefined for stdout (no `-o`, or `-o -`). */
 export function outputPath(out: unknown): string | undefined {
@@ -20,18 +43,4 @@ export async function sameFile(a: string, b: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-/**
- * Bytes of the fixture text `fixtureChunks` writes for `problem`, estimated from the length of
- * (up to) 4096 of its numbers as written: within a few per cent for random data.
- */
-export function fixtureSizeEstimate(problem: Problem): number {
-  const arrays = [problem.x, problem.a0, problem.da, ...(problem.c0 ? [problem.c0] : []), ...Object.values(problem.parameters)];
-  let numbers = 0;
-  for (const a of arrays) if (a) numbers += a.data.length;
-  const sample = problem.x.data.subarray(0, 4096);
-  let chars = 0;
-  for (const v of sample) chars += formatNumber(v).length + 1;
-  return Math.round(numbers * (sample.length > 0 ? chars / sample.length : 20));
 }

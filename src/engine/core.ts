@@ -75,22 +75,6 @@ export function buildModel(problem: Problem): Model {
   };
 }
 
-/** (n, m, T) NumPy layout → (T, n, m) step-major. */
-export function ndDataToStepMajor(data: Float64Array, n: number, m: number, T: number): Float64Array {
-  const out = new Float64Array(T * n * m);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < m; j++) {
-      const src = (i * m + j) * T, dst = i * m + j;
-      for (let t = 0; t < T; t++) out[t * n * m + dst] = data[src + t];
-    }
-  }
-  return out;
-}
-
-export function sigmoid(z: number): number {
-  return 1 / (1 + Math.exp(-z));
-}
-
 /** Softmax over the rows of each column of an (n, m) block, each column shifted by its own max. */
 export function softmaxColumns(Z: Float64Array, off: number, n: number, m: number): void {
   for (let j = 0; j < m; j++) {
@@ -347,6 +331,18 @@ function gatherBack(src: Float64Array, T: number, dst: Float64Array, rows: numbe
 }
 
 /**
+ * Where a backward pass over a window [lo, hi) of a longer run picks up (checkpoint.ts): the
+ * da_prev carried down from step hi, and the running dW (stacked (H, n_a+n_x)) and db sums of the
+ * steps above, so the window's chunks add onto them in the full run's order. dc comes in as the
+ * window problem's dcFinal.
+ */
+export interface BackwardResume {
+  carryA: Float64Array;
+  dWz: Float64Array;
+  db: Float64Array;
+}
+
+/**
  * Backpropagation through time, one step at a time from t = T_b-1 down, into preallocated caches.
  * Steps are grouped into chunks whose dW and dx products are done together by `flush()`;
  * `done` counts flushed steps (their dx is final).
@@ -400,7 +396,7 @@ export class BackwardPass {
 
   constructor(
     readonly model: Model, readonly problem: Problem, readonly fwd: ForwardCaches, kernels: Kernels,
-    readonly keepGateGrads: boolean,
+    readonly keepGateGrads: boolean, resume?: BackwardResume,
   ) {
     const { n_x, n_a, m, T_x } = model.dims;
     const H = model.H, nz = n_a + n_x;
@@ -429,6 +425,11 @@ export class BackwardPass {
     this.dWz = ws.alloc(H * nz);
     this.Ds = ws.alloc(H * m);
     this.db = ws.alloc(H);
+    if (resume) {
+      this.carryA.set(resume.carryA);
+      this.dWz.set(resume.dWz);
+      this.db.set(resume.db);
+    }
     this.G = gatherSteps(this.Tc, n_x, n_a, m);
     this.xC = new Float64Array(this.G * n_x * m);
     this.daC = new Float64Array(this.G * n_a * m);
@@ -436,6 +437,11 @@ export class BackwardPass {
 
   get stepsComputed(): number {
     return this.computed;
+  }
+
+  /** Copies of the running sums and carries, to resume below this pass's first step (checkpoint.ts). */
+  accumulators(): BackwardResume {
+    return { carryA: this.carryA.slice(), dWz: this.dWz.slice(), db: this.db.slice() };
   }
 
   get finished(): boolean {

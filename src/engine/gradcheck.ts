@@ -17,7 +17,8 @@
  * gives errors of the order of 1.
  */
 
-import { buildModel, ndDataToStepMajor, type Model } from './core';
+import { buildModel, type Model } from './core';
+import { ndToStepMajor } from './layout';
 import { Rng } from './random';
 import type { Workspace } from './kernels';
 import { kernelsFor, run } from './run';
@@ -66,8 +67,8 @@ export function gradcheck(problem: Problem, o?: GradcheckOptions): GradcheckRow[
   const base = buildModel(problem);
   const { n_x, n_a, m, T_x } = base.dims;
   const T_b = res.backward.T_b, S = n_a * m, H = base.H, lstm = base.cell === 'lstm';
-  const x0 = ndDataToStepMajor(problem.x.data, n_x, m, T_x);
-  const da = ndDataToStepMajor(problem.da.data, n_a, m, T_b);
+  const x0 = ndToStepMajor({ shape: [n_x, m, T_x], data: problem.x.data });
+  const da = ndToStepMajor({ shape: [n_a, m, T_b], data: problem.da.data });
   const dcFinal = problem.dcFinal?.data;
   const a0 = problem.a0.data, c0 = problem.c0?.data ?? new Float64Array(S);
   const fa = res.forward.a, fc = res.forward.c;

@@ -13,4 +13,8 @@ export {
 export { randomProblem, Rng, type RandomProblemOptions } from './random';
 export { gradcheck, type GradcheckOptions } from './gradcheck';
 export { benchmark, flopCount, type BenchOptions } from './bench';
-export { setBackend, wasmAvailable, type BackendName } from './backend';
+export { setBackend, wasmAvailable, wasmFmaAvailable, BACKEND_CHOICES, type BackendName, type BackendChoice } from './backend';
+export {
+  CheckpointedRun, checkpointedBytes, fullCacheBytes, spacingForBudget,
+  type CheckpointedRunOptions, type ForwardWindow, type BackwardWindow,
+} from './checkpoint';

@@ -63,8 +63,14 @@ export function jsLstmBackward(inp: Float64Array, S: number, dc: Float64Array, D
   }
 }
 
+/**
+ * `js`: plain JavaScript; `wasm-simd`: f64x2 multiply then add; `wasm-fma`: the same kernel with
+ * fused multiply-adds (relaxed SIMD). Same sum order, so the three differ in the last bits only.
+ */
+export type KernelName = 'js' | 'wasm-simd' | 'wasm-fma';
+
 export interface Kernels {
-  readonly name: 'js' | 'wasm-simd';
+  readonly name: KernelName;
   /** A workspace able to hold `doubles` float64 values (plus alignment) in `arrays` arrays. */
   workspace(doubles: number, arrays: number): Workspace;
 }
@@ -119,7 +125,26 @@ export const jsGemmNN: GemmNN = (M, N, K, A, aOff, lda, B, bOff, ldb, C, cOff, l
   }
 };
 
+/**
+ * The JavaScript workspace: its arrays are views into one buffer of the size asked for (a pass
+ * allocates ~10 of them; at S1 sizes separate Float64Arrays were ~15 % of a run's CPU time,
+ * `node --cpu-prof`), with a fresh array past the end should a pass ask for more.
+ */
+function jsWorkspace(doubles: number): Workspace {
+  const buf = new Float64Array(Math.max(0, doubles));
+  let top = 0;
+  return {
+    alloc(n: number): Float64Array {
+      if (top + n > buf.length) return new Float64Array(n);
+      const a = buf.subarray(top, top + n);
+      top += n;
+      return a;
+    },
+    gemmNN: jsGemmNN,
+  };
+}
+
 export const jsKernels: Kernels = {
   name: 'js',
-  workspace: () => ({ alloc: (n: number) => new Float64Array(n), gemmNN: jsGemmNN }),
+  workspace: jsWorkspace,
 };

@@ -4,7 +4,7 @@
  * Problem and read the caches back into NumPy layout. Caches are opaque objects here.
  */
 
-import { ndDataToStepMajor, softmaxColumns } from './core';
+import { softmaxColumns } from './core';
 import { nd, stepMajorToNd } from './layout';
 import { backward, forward } from './run';
 import type { CellType, ForwardCaches, LstmParameters, NdArray, Problem, RnnParameters } from './types';
@@ -137,5 +137,3 @@ export function lstm_backward(da: NdArray, caches: SequenceCaches): Record<strin
   return { dx: stepMajorToNd(b.dx, n_x, m, b.T_b), da0: nd([n_a, m], b.da0.slice()), ...lstmGrads(b.grads, n_a, n_a + n_x) };
 }
 
-/** Re-export for callers that want NumPy-layout x in step-major form. */
-export { ndDataToStepMajor };

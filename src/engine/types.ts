@@ -162,5 +162,6 @@ export interface BenchResult {
   /** Peak resident set size of the process in MB, when the runtime exposes it. */
   peak_rss_mb: number | null;
   repeat: number;
-  backend: 'wasm-simd' | 'js';
+  /** The kernels that ran (`wasm-fma`: relaxed-SIMD fused multiply-add, `wasm-simd`: without). */
+  backend: 'wasm-fma' | 'wasm-simd' | 'js';
 }

@@ -1,13 +1,15 @@
 /**
  * WebAssembly SIMD backend: the AssemblyScript kernels (wasm/kernels.as.ts, bytes embedded in
- * wasm/kernels.generated.ts). One shared instance over a fixed-size memory; each workspace is a
+ * wasm/kernels.generated.ts) in two builds: `wasm-simd` (f64x2 multiply then add, any runtime with
+ * SIMD) and `wasm-fma` (the products' multiply-adds fused by relaxed SIMD's `f64x2.relaxed_madd`:
+ * Node 22+/Electron, Node 20 only behind --experimental-wasm-relaxed-simd). One shared instance over a fixed-size memory; each workspace is a
  * region of it, returned to a free list when the workspace is garbage-collected. Operands outside
  * that memory (should not happen) fall back to the JavaScript kernel.
  */
 
 import { softmaxColumns } from './core';
 import { jsGemmNN, jsLstmBackward, type Kernels, type Workspace } from './kernels';
-import { KERNELS_WASM_BASE64 } from './wasm/kernels.generated';
+import { KERNELS_FMA_WASM_BASE64, KERNELS_WASM_BASE64 } from './wasm/kernels.generated';
 
 type WasmGemm = (
   M: number, N: number, K: number, pA: number, lda: number, pB: number, ldb: number,
@@ -231,9 +233,34 @@ class Arena {
   }
 }
 
-export function loadWasmKernels(): Kernels | null {
+/**
+ * A function returning `f64x2.relaxed_madd` of three zero vectors: it validates exactly where
+ * relaxed SIMD is on (checked before decoding the 15 kB FMA module).
+ */
+const RELAXED_MADD_PROBE = [
+  0, 97, 115, 109, 1, 0, 0, 0, // \0asm, version 1
+  1, 5, 1, 96, 0, 1, 123, // type section: () -> v128
+  3, 2, 1, 0, // function section: one function of type 0
+  10, 61, 1, 59, 0, // code section: one body of 59 bytes, no locals
+  253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, // v128.const 0
+  253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  253, 135, 2, 11, // f64x2.relaxed_madd (0xfd 0x107), end
+];
+
+/** Whether this runtime validates relaxed SIMD's f64x2.relaxed_madd (the FMA kernel's instruction). */
+export function relaxedSimdAvailable(): boolean {
+  return typeof WebAssembly === 'object' && typeof WebAssembly.validate === 'function' &&
+    WebAssembly.validate(new Uint8Array(RELAXED_MADD_PROBE));
+}
+
+export type WasmKernelName = 'wasm-simd' | 'wasm-fma';
+
+/** The kernels of one build, or null when this runtime cannot run it (or its smoke test fails). */
+export function loadWasmKernels(name: WasmKernelName = 'wasm-simd'): Kernels | null {
   if (typeof WebAssembly !== 'object' || typeof WebAssembly.Module !== 'function') return null;
-  const bytes = decodeBase64(KERNELS_WASM_BASE64);
+  if (name === 'wasm-fma' && !relaxedSimdAvailable()) return null;
+  const bytes = decodeBase64(name === 'wasm-fma' ? KERNELS_FMA_WASM_BASE64 : KERNELS_WASM_BASE64);
   if (!WebAssembly.validate(bytes)) return null; // no SIMD support
   const module = new WebAssembly.Module(bytes);
   const instantiate = (pages: number): Instance => {
@@ -260,5 +287,5 @@ export function loadWasmKernels(): Kernels | null {
   A.set([1, 2, 3, 4]); B.set([5, 6, 7, 8]);
   ws.gemmNN(2, 2, 2, A, 0, 2, B, 0, 2, C, 0, 2, false);
   if (C[0] !== 19 || C[1] !== 22 || C[2] !== 43 || C[3] !== 50) return null;
-  return { name: 'wasm-simd', workspace };
+  return { name, workspace };
 }

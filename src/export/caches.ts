@@ -50,7 +50,7 @@ class Chunks {
 }
 
 /** Element (i, j, t) of an `(n, m, T)` array: a step-major buffer or a computed quantity. */
-type At3 = (i: number, j: number, t: number) => number;
+export type At3 = (i: number, j: number, t: number) => number;
 
 /** `(n, m, T)` time-last: one line per `[i][j]` row of T numbers. */
 function* seq3(w: Chunks, at: At3, n: number, m: number, T: number, ind: string): Generator<string> {
@@ -127,14 +127,16 @@ function gateGrads(problem: Problem, f: ForwardCaches, b: BackwardCaches, n_a: n
   };
 }
 
-interface Entry {
+/** One array of the export: its key and how to read its numbers. */
+export interface Entry {
   key: string;
   /** Either a time-last sequence `(n, m, T)`, or a plain row-major matrix. */
   seq?: { at: At3; n: number; m: number; T: number };
   matrix?: { data: ArrayLike<number>; offset: number; rows: number; cols: number };
 }
 
-function sections(result: RunResult): { forward: Entry[]; backward: Entry[]; gradients: Entry[] } {
+/** The export's arrays by section (shared by the JSON and the .npz writers). */
+export function sections(result: RunResult): { forward: Entry[]; backward: Entry[]; gradients: Entry[] } {
   const { problem, forward: f, backward: b } = result;
   const { n_x, n_a, n_y, m, T_x } = problem.dims;
   const T_b = b.T_b;
@@ -180,7 +182,8 @@ function sections(result: RunResult): { forward: Entry[]; backward: Entry[]; gra
     bwdBuf('dx', 'dxt', b.dx, n_x),
     { key: cellKind ? 'da_prev' : 'da0', matrix: { data: b.da0, offset: 0, rows: n_a, cols: m } },
   ];
-  if (lstm && cellKind && b.dc0) gradients.push({ key: 'dc_prev', matrix: { data: b.dc0, offset: 0, rows: n_a, cols: m } });
+  // The gradient reaching c⟨0⟩ (the panel's totals and gradcheck have it): dc_prev of a cell, dc0 of a sequence.
+  if (lstm && b.dc0) gradients.push({ key: cellKind ? 'dc_prev' : 'dc0', matrix: { data: b.dc0, offset: 0, rows: n_a, cols: m } });
   const gradKeys = lstm ? ['dWf', 'dbf', 'dWi', 'dbi', 'dWc', 'dbc', 'dWo', 'dbo'] : ['dWax', 'dWaa', 'dba'];
   for (const k of gradKeys) {
     const data = b.grads[k];

@@ -22,7 +22,8 @@ import { FileError } from '../fixture/fileErrors';
 import { writeExport, type ExportOptions } from './caches';
 import type { RunResult } from '../engine/types';
 
-export type ChunkWriter = (chunk: string) => Promise<void>;
+/** Text is written as UTF-8; bytes (the .npz export) as they are. */
+export type ChunkWriter = (chunk: string | Uint8Array) => Promise<void>;
 type Produce = (write: ChunkWriter) => Promise<void> | void;
 
 /** Longest file name most file systems take (bytes). */
@@ -105,7 +106,8 @@ async function writeInPlace(path: string, produce: Produce): Promise<void> {
   const h = await open(path, fsConstants.O_WRONLY);
   try {
     await produce(async (chunk) => {
-      await h.write(chunk, null, 'utf8');
+      if (typeof chunk === 'string') await h.write(chunk, null, 'utf8');
+      else await h.write(chunk);
     });
   } finally {
     await h.close().catch(() => undefined);
@@ -121,7 +123,8 @@ async function writeReplacing(t: Extract<Target, { kind: 'new' | 'file' }>, prod
     const h = handle;
     if (t.kind === 'file') await h.chmod(t.mode);
     await produce(async (chunk) => {
-      await h.write(chunk, null, 'utf8');
+      if (typeof chunk === 'string') await h.write(chunk, null, 'utf8');
+      else await h.write(chunk);
     });
     await h.sync();
     await h.close();

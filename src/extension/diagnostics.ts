@@ -1,6 +1,6 @@
 /** The `rnn-stepper` diagnostic collection: the fixture reader's problems in the Problems panel. */
 import * as vscode from 'vscode';
-import type { WorkerDiag } from './workerProtocol';
+import type { WorkerDiag } from '../worker/protocol';
 
 export function toDiagnostic(d: WorkerDiag): vscode.Diagnostic {
   const range = new vscode.Range(d.line - 1, d.column - 1, d.endLine - 1, d.endColumn - 1);

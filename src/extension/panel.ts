@@ -16,8 +16,8 @@ import {
   type ToWebview,
 } from '../protocol/messages';
 import { log } from './log';
-import { RunWorker, type NormsEvent } from './runWorker';
-import type { WorkerDiag } from './workerProtocol';
+import { RunWorker, type NormsEvent } from '../worker/client';
+import type { WorkerDiag } from '../worker/protocol';
 
 export const VIEW_TYPE = 'rnnStepper.panel';
 
@@ -338,9 +338,12 @@ export class StepperPanel implements vscode.Disposable {
         });
         return;
       }
+      case 'painted':
+        // (a paint of a run this panel has replaced since says nothing about the current one)
+        if (this.run?.runId === msg.runId) this.run.painted();
+        return;
       case 'perf':
         this.host.recordPerf(msg.name, msg.ms);
-        if (msg.name === 'firstPaint') this.run?.painted();
         return;
     }
   }

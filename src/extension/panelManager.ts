@@ -14,8 +14,8 @@ import { FixtureDiagnostics } from './diagnostics';
 import { assetRoot, renderHtml } from './html';
 import { log } from './log';
 import { StepperPanel, VIEW_TYPE, type PanelHost } from './panel';
-import { RunWorker } from './runWorker';
-import type { WorkerDiag } from './workerProtocol';
+import { RunWorker } from '../worker/client';
+import type { WorkerDiag } from '../worker/protocol';
 
 export { VIEW_TYPE };
 
@@ -125,7 +125,7 @@ export class PanelManager implements vscode.Disposable, PanelHost {
       canSelectMany: false,
       openLabel: verb,
       title: `${verb}: choose a fixture`,
-      filters: { 'RNN fixtures': ['json'] },
+      filters: { 'RNN fixtures': ['json', 'npz'] },
     });
     return picked?.[0];
   }
@@ -253,11 +253,12 @@ export class PanelManager implements vscode.Disposable, PanelHost {
     const uri = await this.resolveFixture(arg, 'Export Caches');
     if (!uri) return undefined;
     const fixture = uri.fsPath;
-    const defaultUri = vscode.Uri.file(fixture.replace(/\.json$/i, '') + '.caches.json');
+    const defaultUri = vscode.Uri.file(fixture.replace(/\.(json|npz)$/i, '') + '.caches.json');
     const dialog = this.saveDialog ?? ((o: vscode.SaveDialogOptions) => vscode.window.showSaveDialog(o));
     const target = await dialog({
       defaultUri,
-      filters: { JSON: ['json'] },
+      // The target's extension picks the format: .npz gets a NumPy archive of the same arrays.
+      filters: { JSON: ['json'], 'NumPy archive': ['npz'] },
       saveLabel: 'Export',
       title: `Export the caches of ${path.basename(fixture)}`,
     });

@@ -157,6 +157,12 @@ export type FromWebview =
   | { type: 'export' }
   | { type: 'copyStep'; phase: Phase; t: number }
   | { type: 'openLocation'; line: number; column: number }
+  /**
+   * The panel painted run `runId`'s first step: the worker, which held still after computing it
+   * so that the paint had the cores, goes on (and a staged load starts reading da).
+   */
+  | { type: 'painted'; runId: number }
+  /** A timing from the webview (telemetry only: nothing waits for it). */
   | { type: 'perf'; name: string; ms: number };
 
 /** Upper bound for any window the webview may ask for (steps), to bound host work per message. */
@@ -215,6 +221,10 @@ export function parseFromWebview(raw: unknown): FromWebview | string {
       case 'openLocation':
         if (!hasOnly(raw, ['type', 'line', 'column'])) return 'unexpected keys in openLocation';
         if (!isInt(raw.line, 1) || !isInt(raw.column, 1)) return 'bad openLocation fields';
+        return raw as FromWebview;
+      case 'painted':
+        if (!hasOnly(raw, ['type', 'runId'])) return 'unexpected keys in painted';
+        if (!isInt(raw.runId)) return 'bad painted fields';
         return raw as FromWebview;
       case 'perf':
         if (!hasOnly(raw, ['type', 'name', 'ms'])) return 'unexpected keys in perf';

@@ -5,6 +5,7 @@
  */
 
 import type { FromWebview, Phase, ToWebview } from '../protocol/messages';
+import { RequestTracker } from '../protocol/requests';
 import { Lru } from './lru';
 
 export interface Tensor {
@@ -39,14 +40,15 @@ type StepMsg = Extract<ToWebview, { type: 'step' }>;
 type WindowMsg = Extract<ToWebview, { type: 'window' }>;
 
 export class DataClient {
-  private nextId = 1;
   private runId = -1;
   /** Step payloads: at most 32 stops and 128 MB (a big LSTM's backward stop is ~2.7 MB). */
   readonly steps = new Lru<string, StepData>(32, (s) => s.tensors.reduce((n, t) => n + t.data.byteLength, 0), 128 << 20);
   /** Window chunks: 64 steps × units of one tensor and batch column each (≤ 128 KB for n_a = 256). */
   readonly chunks = new Lru<string, WindowChunk>(160);
-  private readonly inflight = new Map<string, { id: number; at: number }>();
-  private readonly byId = new Map<number, string>();
+  /** Requests on their way, by id (what each asked for: its cache key). */
+  private readonly requests: RequestTracker<string>;
+  /** The id of the latest request for each key still on its way. */
+  private readonly inflight = new Map<string, number>();
   /**
    * Set (to the first request id sent after it) once the host said every backward step's running
    * sums can be served: a backward reply to an older request that lacks them is asked for again.
@@ -59,7 +61,9 @@ export class DataClient {
   constructor(
     private readonly post: (m: FromWebview) => void,
     private readonly now: () => number = () => Date.now(),
-  ) {}
+  ) {
+    this.requests = new RequestTracker<string>(now);
+  }
 
   /** Forget everything cached for a previous run. */
   reset(runId: number): void {
@@ -68,7 +72,7 @@ export class DataClient {
     this.steps.clear();
     this.chunks.clear();
     this.inflight.clear();
-    this.byId.clear();
+    this.requests.takeAll();
     this.sumsEpoch = 0;
   }
 
@@ -84,7 +88,7 @@ export class DataClient {
    */
   onSumsComplete(): string[] {
     if (this.sumsEpoch) return [];
-    this.sumsEpoch = this.nextId;
+    this.sumsEpoch = this.requests.nextId;
     const dropped: string[] = [];
     for (const key of this.steps.keys()) {
       const s = this.steps.peek(key);
@@ -94,10 +98,10 @@ export class DataClient {
       }
     }
     // Replies still on their way were asked for before: let the next ensureStep ask again.
-    for (const [key, f] of this.inflight) {
+    for (const [key, id] of this.inflight) {
       if (key.startsWith('s:backward:')) {
         this.inflight.delete(key);
-        this.byId.delete(f.id);
+        this.requests.drop(id);
       }
     }
     return dropped;
@@ -116,16 +120,15 @@ export class DataClient {
   }
 
   private isInflight(key: string): boolean {
-    const f = this.inflight.get(key);
-    return !!f && this.now() - f.at < RETRY_MS;
+    const id = this.inflight.get(key);
+    return id !== undefined && this.requests.age(id) < RETRY_MS;
   }
 
   private send(key: string, build: (id: number) => FromWebview): void {
-    const id = this.nextId++;
     const old = this.inflight.get(key);
-    if (old) this.byId.delete(old.id);
-    this.inflight.set(key, { id, at: this.now() });
-    this.byId.set(id, key);
+    if (old !== undefined) this.requests.drop(old); // (a late reply to it is no longer wanted)
+    const id = this.requests.begin(key);
+    this.inflight.set(key, id);
     this.post(build(id));
   }
 
@@ -139,12 +142,10 @@ export class DataClient {
 
   /** Store a step reply. Returns it, or undefined when it belongs to another run / is malformed. */
   onStep(m: StepMsg): StepData | undefined {
-    const key = this.byId.get(m.inReplyTo);
-    if (key !== undefined) {
-      this.byId.delete(m.inReplyTo);
-      const f = this.inflight.get(key);
-      if (f && this.onStepLatency) this.onStepLatency(this.now() - f.at);
-      this.inflight.delete(key);
+    const asked = this.requests.take(m.inReplyTo);
+    if (asked) {
+      this.onStepLatency?.(this.now() - asked.sentAt);
+      this.inflight.delete(asked.meta);
     }
     if (m.runId !== this.runId) return undefined;
     const tensors: Tensor[] = [];
@@ -194,11 +195,8 @@ export class DataClient {
   }
 
   onWindow(m: WindowMsg): { tensor: string; batch: number } | undefined {
-    const key = this.byId.get(m.inReplyTo);
-    if (key !== undefined) {
-      this.byId.delete(m.inReplyTo);
-      this.inflight.delete(key);
-    }
+    const asked = this.requests.take(m.inReplyTo);
+    if (asked) this.inflight.delete(asked.meta);
     if (m.runId !== this.runId) return undefined;
     const n = m.t1 - m.t0;
     if (!(n > 0) || m.data.byteLength !== m.rows * n * 8) return undefined;

@@ -76,6 +76,8 @@ function over(c: Rgba, bg: Rgba): Rgba {
 export const pack = (c: Rgba): number => ((c[3] << 24) | (c[2] << 16) | (c[1] << 8) | c[0]) >>> 0;
 
 export const css = (c: Rgba): string => `rgba(${c[0]},${c[1]},${c[2]},${(c[3] / 255).toFixed(3)})`;
+/** `c` with its alpha replaced (0-255). */
+export const rgba = (c: Rgba, alpha: number): string => css([c[0], c[1], c[2], alpha]);
 
 export function readPalette(): Palette {
   const cs = getComputedStyle(document.body);

@@ -1,8 +1,15 @@
 /** The cell's equations, per tensor of a step payload (names as in the protocol), for each phase. */
 
-import type { CellType } from '../engine/types';
+import type { CellType, FixtureKind } from '../engine/types';
 import type { Phase } from '../protocol/messages';
 type _C = CellType;
+
+/** Where a card's tensor comes from: the fixture's kind and the step (0-based t of T_b backward steps). */
+export interface DocPlace {
+  kind: FixtureKind;
+  t: number;
+  T_b: number;
+}
 
 export interface TensorDoc {
   /** Display name with the course's notation. */
@@ -35,6 +42,13 @@ const FWD_RNN: Record<string, TensorDoc> = {
   yt_pred: { label: 'ŷ⟨t⟩', eq: 'yt_pred = softmax(Wya a⟨t⟩ + by)', group: 'Outputs' },
 };
 
+/** Group of the per-step weight-gradient cards: what this step adds to each total. */
+const STEP_GRADS = 'Weight gradients: this step’s contribution';
+/** A per-step weight-gradient card; its label gets the step number in `tensorDoc`. */
+function stepGrad(name: string, rhs: string): TensorDoc {
+  return { label: name, eq: `${name}⟨t⟩ = ${rhs}   (the totals add it up: ${name} = Σ_t ${name}⟨t⟩)`, group: STEP_GRADS };
+}
+
 const DC = 'dC = dc_next + da_next ⊙ ot ⊙ (1 − tanh²c⟨t⟩)';
 
 const BWD_LSTM: Record<string, TensorDoc> = {
@@ -47,24 +61,24 @@ const BWD_LSTM: Record<string, TensorDoc> = {
   dxt: { label: 'dx⟨t⟩', eq: 'dxt = last n_x rows of Σ W*ᵀ d*', group: 'Outgoing' },
   da_prev: { label: 'da_prev', eq: 'da_prev = first n_a rows of Σ W*ᵀ d*', group: 'Outgoing' },
   dc_prev: { label: 'dc_prev', eq: 'dc_prev = dC ⊙ ft', group: 'Outgoing' },
-  dWf: { label: 'dWf (this step)', eq: `dWf += dft ${Z}ᵀ`, group: 'Weight gradients (this step)' },
-  dbf: { label: 'dbf (this step)', eq: 'dbf += Σ_batch dft', group: 'Weight gradients (this step)' },
-  dWi: { label: 'dWi (this step)', eq: `dWi += dit ${Z}ᵀ`, group: 'Weight gradients (this step)' },
-  dbi: { label: 'dbi (this step)', eq: 'dbi += Σ_batch dit', group: 'Weight gradients (this step)' },
-  dWc: { label: 'dWc (this step)', eq: `dWc += dcct ${Z}ᵀ`, group: 'Weight gradients (this step)' },
-  dbc: { label: 'dbc (this step)', eq: 'dbc += Σ_batch dcct', group: 'Weight gradients (this step)' },
-  dWo: { label: 'dWo (this step)', eq: `dWo += dot ${Z}ᵀ`, group: 'Weight gradients (this step)' },
-  dbo: { label: 'dbo (this step)', eq: 'dbo += Σ_batch dot', group: 'Weight gradients (this step)' },
+  dWf: stepGrad('dWf', `dft ${Z}ᵀ`),
+  dbf: stepGrad('dbf', 'Σ_batch dft'),
+  dWi: stepGrad('dWi', `dit ${Z}ᵀ`),
+  dbi: stepGrad('dbi', 'Σ_batch dit'),
+  dWc: stepGrad('dWc', `dcct ${Z}ᵀ`),
+  dbc: stepGrad('dbc', 'Σ_batch dcct'),
+  dWo: stepGrad('dWo', `dot ${Z}ᵀ`),
+  dbo: stepGrad('dbo', 'Σ_batch dot'),
 };
 
 const BWD_RNN: Record<string, TensorDoc> = {
   da_next: BWD_LSTM.da_next,
-  dtanh: { label: 'dtanh', eq: 'dtanh = da_next ⊙ (1 − a⟨t⟩²)', group: 'Gate gradients' },
+  dtanh: { label: 'dtanh', eq: 'dtanh = da_next ⊙ (1 − a⟨t⟩²)', group: 'Through the tanh' },
   dxt: { label: 'dx⟨t⟩', eq: 'dxt = Waxᵀ dtanh', group: 'Outgoing' },
   da_prev: { label: 'da_prev', eq: 'da_prev = Waaᵀ dtanh', group: 'Outgoing' },
-  dWax: { label: 'dWax (this step)', eq: 'dWax += dtanh x⟨t⟩ᵀ', group: 'Weight gradients (this step)' },
-  dWaa: { label: 'dWaa (this step)', eq: 'dWaa += dtanh a⟨t-1⟩ᵀ', group: 'Weight gradients (this step)' },
-  dba: { label: 'dba (this step)', eq: 'dba += Σ_batch dtanh', group: 'Weight gradients (this step)' },
+  dWax: stepGrad('dWax', 'dtanh x⟨t⟩ᵀ'),
+  dWaa: stepGrad('dWaa', 'dtanh a⟨t-1⟩ᵀ'),
+  dba: stepGrad('dba', 'Σ_batch dtanh'),
 };
 
 /** Group of the running sums, after the per-step contributions. */
@@ -83,7 +97,39 @@ const TOTALS: Record<string, TensorDoc> = {
 for (const g of ['dWax', 'dWaa', 'dba', 'dWf', 'dbf', 'dWi', 'dbi', 'dWc', 'dbc', 'dWo', 'dbo'])
   TOTALS[g] = { label: g, eq: `${g} = Σ over all back-propagated steps`, group: 'Gradients' };
 
-export function tensorDoc(cell: _C, phase: Phase, name: string): TensorDoc {
+/**
+ * The card of tensor `name`. With `at`, the equations name the step by its NumPy index next to
+ * the 1-based t of the position line (t = 3 of 4 reads da[:, :, 2]), the cell kinds' incoming
+ * gradients are the fixture's inputs, and per-step gradient labels say which step they hold.
+ */
+export function tensorDoc(cell: _C, phase: Phase, name: string, at?: DocPlace): TensorDoc {
+  const base = docOf(cell, phase, name);
+  if (!at || phase !== 'backward') return base;
+  const { t, T_b, kind } = at;
+  const cellKind = kind === 'rnn_cell' || kind === 'lstm_cell';
+  const idx = `t = ${t + 1} is index ${t}`;
+  const last = t === T_b - 1;
+  if (name === 'da_next')
+    return {
+      ...base,
+      eq: cellKind
+        ? 'da_next: the fixture’s input da_next (the gradient reaching a⟨t⟩ from above)'
+        : `da_next = da[:, :, ${t}]` + (last ? ` (the last step: nothing carried from later steps; ${idx})` : ` + da_prev of step index ${t + 1} (${idx})`),
+    };
+  if (name === 'dc_next')
+    return {
+      ...base,
+      eq: cellKind
+        ? 'dc_next: the fixture’s input dc_next (the gradient reaching c⟨t⟩ from above)'
+        : last
+          ? `dc_next = the fixture’s dc_next, or 0 when it has none (the last step; ${idx})`
+          : `dc_next = dc_prev of step index ${t + 1} (${idx})`,
+    };
+  if (base.group === STEP_GRADS) return { ...base, label: `${name}⟨t⟩: contribution of step t = ${t + 1} (index ${t})` };
+  return base;
+}
+
+function docOf(cell: _C, phase: Phase, name: string): TensorDoc {
   const table =
     phase === 'forward'
       ? cell === 'lstm'

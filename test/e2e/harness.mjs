@@ -55,9 +55,13 @@ export function e2eMode() {
   return m;
 }
 
-/** `node dist/cli.js ARGS` (the engine's own output, to compare the UI against). */
+/**
+ * `node dist/cli.js ARGS` (the engine's own output, to compare the UI against), run by the
+ * extension host's own Node (code-server's Node 24): the engine picks its kernel by runtime (the
+ * relaxed-SIMD FMA kernel there, not on Node 20), and outputs are bit-identical on the same runtime.
+ */
 export function cli(args) {
-  return execFileSync(process.execPath, [join(REPO, 'dist', 'cli.js'), ...args], {
+  return execFileSync(NODE24, [join(REPO, 'dist', 'cli.js'), ...args], {
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,
   });

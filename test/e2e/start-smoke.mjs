@@ -2,7 +2,7 @@
 // Checks `npm start` (the npm script itself) the way a newcomer uses it: start it (browser mode), open the URL it prints
 // in headless Chromium, find "RNN: Step RNN" in the command palette, press Ctrl+C (SIGINT to the
 // foreground process group) and check that no process it started survives.
-// Usage: node test/e2e/start-smoke.mjs   (not part of `npm test`: it rebuilds dist/ and takes ~1 min)
+// Usage: node test/e2e/start-smoke.mjs   (the last suite of `npm test`; it rebuilds dist/ and takes ~1 min)
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

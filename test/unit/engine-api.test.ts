@@ -164,7 +164,7 @@ test('benchmark: returns medians, flop count and backend (no timing assertions)'
   assert.equal(flopCount(p), 4000 + 6400);
   assert.equal(b.gflop, 10400 / 1e9);
   assert.equal(b.repeat, 3);
-  assert.ok(b.backend === 'js' || b.backend === 'wasm-simd');
+  assert.ok(b.backend === 'js' || b.backend === 'wasm-simd' || b.backend === 'wasm-fma');
   for (const k of ['forward_ms', 'backward_ms', 'total_ms', 'gflops'] as const) assert.ok(Number.isFinite(b[k]) && b[k] >= 0, k);
   assert.ok(b.peak_rss_mb === null || b.peak_rss_mb > 0);
 });

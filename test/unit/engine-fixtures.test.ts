@@ -12,13 +12,14 @@ import {
   type NdArray, type Problem,
 } from '../../src/engine/index';
 import { assertClose, checkAll, loadExpected, loadFixture, outputs } from './engine-helpers';
+import { testedBackends } from './kernel-helpers';
 
 const NAMES = [
   'rnn_cell_coursera', 'rnn_coursera_forward', 'rnn_coursera_backward',
   'lstm_cell_coursera', 'lstm_coursera_forward', 'lstm_coursera_backward',
 ];
 
-for (const backend of ['js', 'wasm-simd'] as const) {
+for (const backend of testedBackends()) {
   for (const name of NAMES) {
     test(`fixture ${name} [${backend}]: run() matches every expected array within 1e-10`, () => {
       setBackend(backend);

@@ -7,15 +7,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { run, setBackend, wasmAvailable } from '../../src/engine/index';
+import { run, setBackend } from '../../src/engine/index';
 import { FIXTURES, checkAll, loadExpected, loadFixture, outputs } from './engine-helpers';
+import { testedBackends } from './kernel-helpers';
 
 const DIR = join(FIXTURES, 'generated');
 const names = readdirSync(DIR).filter((f) => f.endsWith('.expected.json')).map((f) => f.replace('.expected.json', ''));
 
 test('generated reference data is present', () => assert.ok(names.length >= 5, `found ${names.length}`));
 
-for (const backend of wasmAvailable() ? (['js', 'wasm-simd'] as const) : (['js'] as const)) {
+for (const backend of testedBackends()) {
   for (const name of names) {
     test(`generated ${name} [${backend}]: every array within 1e-10`, () => {
       setBackend(backend);

@@ -136,11 +136,11 @@ export function outputs(p: Problem, f: ForwardCaches, b: BackwardCaches): Record
   return out;
 }
 
-export function checkAll(name: string, got: Record<string, NdArray>, want: Record<string, NdArray>): number {
+export function checkAll(name: string, got: Record<string, NdArray>, want: Record<string, NdArray>, tol = 1e-10): number {
   let n = 0;
   for (const [k, w] of Object.entries(want)) {
     assert.ok(k in got, `${name}: engine has no output for expected key ${k}`);
-    assertClose(`${name}.${k}`, got[k], w);
+    assertClose(`${name}.${k}`, got[k], w, tol);
     n++;
   }
   return n;

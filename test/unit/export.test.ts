@@ -84,7 +84,8 @@ function checkAgainstRun(text: string, res: RunResult): void {
   if (!cell) {
     assert.deepEqual(Object.keys(e.forward), lstm ? ['a', 'y_pred', 'c', 'ft', 'it', 'cct', 'ot'] : ['a', 'y_pred']);
     assert.deepEqual(Object.keys(e.backward), lstm ? ['da', 'dc', 'dft', 'dit', 'dcct', 'dot'] : ['da']);
-    assert.deepEqual(Object.keys(e.gradients), ['dx', 'da0', ...(lstm ? LSTM_GRADS : RNN_GRADS)]);
+    assert.deepEqual(Object.keys(e.gradients), ['dx', 'da0', ...(lstm ? ['dc0', ...LSTM_GRADS] : RNN_GRADS)]);
+    if (lstm) sameMat(e.gradients.dc0, b.dc0!, n_a, m, 'dc0');
     sameSeq(e.forward.a, f.a, n_a, m, T_x, 'a');
     sameSeq(e.forward.y_pred, f.y, n_y, m, T_x, 'y_pred');
     if (lstm) for (const k of ['c', 'ft', 'it', 'cct', 'ot'] as const) sameSeq(e.forward[k], f[k]!, n_a, m, T_x, k);

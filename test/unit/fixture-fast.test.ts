@@ -12,7 +12,7 @@ import { fastParseFixture, fastReadDa } from '../../src/fixture/fastParse';
 import { FAST_FALLBACK, readArray, readNumber } from '../../src/fixture/fastNumbers';
 import { ColumnReader, scanRows } from '../../src/fixture/lazyColumns';
 import { parseFixture } from '../../src/fixture/parse';
-import { loadFixtureStaged, type DaResult } from '../../src/extension/workerLoad';
+import { loadFixtureStaged, type DaResult } from '../../src/worker/stagedLoad';
 
 const root = join(__dirname, '..', '..');
 const enc = new TextEncoder();

@@ -16,6 +16,7 @@ const VALID: Record<string, unknown> = {
   copyStep: { type: 'copyStep', phase: 'totals', t: 0 },
   openLocation: { type: 'openLocation', line: 12, column: 5 },
   perf: { type: 'perf', name: 'paint_step', ms: 3.25 },
+  painted: { type: 'painted', runId: 3 },
 };
 
 /** For each message type: variants that must be rejected (field by field). */
@@ -64,6 +65,13 @@ const BAD: Record<string, Record<string, unknown>[]> = {
     { type: 'openLocation', line: 1 },
     { type: 'openLocation', line: 1, column: 1, file: '/etc/passwd' },
     { type: 'openLocation', line: '1', column: 1 },
+  ],
+  painted: [
+    { type: 'painted' },
+    { type: 'painted', runId: -1 },
+    { type: 'painted', runId: 1.5 },
+    { type: 'painted', runId: '1' },
+    { type: 'painted', runId: 1, ms: 4 },
   ],
   perf: [
     { type: 'perf', name: 'x', ms: -1 },

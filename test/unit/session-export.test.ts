@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { randomProblem, run } from '../../src/engine';
 import { exportToString } from '../../src/export/caches';
-import { ExportCancelled, exportRun } from '../../src/extension/workerExport';
+import { ExportCancelled, exportRun } from '../../src/worker/export';
 
 describe('worker export', () => {
   const result = run(randomProblem({ kind: 'lstm', n_x: 3, n_a: 4, n_y: 2, m: 3, T: 6, seed: 2 }), { keepGateGrads: false });

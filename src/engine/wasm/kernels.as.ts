@@ -6,6 +6,19 @@
 // loaded B pair feeds two rows, each splatted A value feeds eight columns); measured faster here
 // than 4×4, 6×4 and 3×8 blocks (the latter two spill). N = 1 (batch size 1) is a matrix–vector
 // product and is vectorised along K instead.
+//
+// Built twice (build.mjs): without and with `--enable relaxed-simd`. Every multiply-add of the
+// products goes through `madd`, which is `f64x2.relaxed_madd` (one fused multiply-add, a single
+// rounding, where the CPU has FMA) in the second build and `add(c, mul(a, b))` (two roundings) in
+// the first, so the two kernels sum in the same order and differ only in those last bits.
+// The elementwise passes below are the same in both builds.
+
+/** c + a·b: fused (relaxed_madd) when compiled with relaxed SIMD, else a multiply then an add. */
+@inline
+function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f64x2.relaxed_madd(a, b, c);
+  return f64x2.add(c, f64x2.mul(a, b));
+}
 
 export function gemmNN(
   M: i32, N: i32, K: i32,
@@ -142,13 +155,13 @@ function packedPanels(
             const a0 = v128.load64_splat(ap0);
             const a1 = v128.load64_splat(ap1);
             const b0 = v128.load(bp);
-            c00 = f64x2.add(c00, f64x2.mul(a0, b0)); c10 = f64x2.add(c10, f64x2.mul(a1, b0));
+            c00 = madd(a0, b0, c00); c10 = madd(a1, b0, c10);
             const b1 = v128.load(bp, 16);
-            c01 = f64x2.add(c01, f64x2.mul(a0, b1)); c11 = f64x2.add(c11, f64x2.mul(a1, b1));
+            c01 = madd(a0, b1, c01); c11 = madd(a1, b1, c11);
             const b2 = v128.load(bp, 32);
-            c02 = f64x2.add(c02, f64x2.mul(a0, b2)); c12 = f64x2.add(c12, f64x2.mul(a1, b2));
+            c02 = madd(a0, b2, c02); c12 = madd(a1, b2, c12);
             const b3 = v128.load(bp, 48);
-            c03 = f64x2.add(c03, f64x2.mul(a0, b3)); c13 = f64x2.add(c13, f64x2.mul(a1, b3));
+            c03 = madd(a0, b3, c03); c13 = madd(a1, b3, c13);
             bp += 64;
             ap0 += 8;
             ap1 += 8;
@@ -170,8 +183,8 @@ function packedPanels(
           let ak: usize = ap;
           do {
             const a = v128.load64_splat(ak);
-            c0 = f64x2.add(c0, f64x2.mul(a, v128.load(bp))); c1 = f64x2.add(c1, f64x2.mul(a, v128.load(bp, 16)));
-            c2 = f64x2.add(c2, f64x2.mul(a, v128.load(bp, 32))); c3 = f64x2.add(c3, f64x2.mul(a, v128.load(bp, 48)));
+            c0 = madd(a, v128.load(bp), c0); c1 = madd(a, v128.load(bp, 16), c1);
+            c2 = madd(a, v128.load(bp, 32), c2); c3 = madd(a, v128.load(bp, 48), c3);
             bp += 64;
             ak += 8;
           } while (bp < bEnd);
@@ -208,10 +221,10 @@ function gemmRest(
         const b0 = v128.load(bp), b1 = v128.load(bp, 16), b2 = v128.load(bp, 32), b3 = v128.load(bp, 48);
         const a0 = v128.load64_splat(a0p + ko);
         const a1 = v128.load64_splat(a1p + ko);
-        c00 = f64x2.add(c00, f64x2.mul(a0, b0)); c01 = f64x2.add(c01, f64x2.mul(a0, b1));
-        c02 = f64x2.add(c02, f64x2.mul(a0, b2)); c03 = f64x2.add(c03, f64x2.mul(a0, b3));
-        c10 = f64x2.add(c10, f64x2.mul(a1, b0)); c11 = f64x2.add(c11, f64x2.mul(a1, b1));
-        c12 = f64x2.add(c12, f64x2.mul(a1, b2)); c13 = f64x2.add(c13, f64x2.mul(a1, b3));
+        c00 = madd(a0, b0, c00); c01 = madd(a0, b1, c01);
+        c02 = madd(a0, b2, c02); c03 = madd(a0, b3, c03);
+        c10 = madd(a1, b0, c10); c11 = madd(a1, b1, c11);
+        c12 = madd(a1, b2, c12); c13 = madd(a1, b3, c13);
         bp += sb;
         ko += 8;
       }
@@ -226,8 +239,8 @@ function gemmRest(
       let ko: usize = 0;
       for (let k = 0; k < K; k++) {
         const b0 = v128.load(bp);
-        c0 = f64x2.add(c0, f64x2.mul(v128.load64_splat(a0p + ko), b0));
-        c1 = f64x2.add(c1, f64x2.mul(v128.load64_splat(a1p + ko), b0));
+        c0 = madd(v128.load64_splat(a0p + ko), b0, c0);
+        c1 = madd(v128.load64_splat(a1p + ko), b0, c1);
         bp += sb;
         ko += 8;
       }
@@ -260,8 +273,8 @@ function gemmRest(
       let ko: usize = 0;
       for (let k = 0; k < K; k++) {
         const a = v128.load64_splat(ap + ko);
-        c0 = f64x2.add(c0, f64x2.mul(a, v128.load(bp)));
-        c1 = f64x2.add(c1, f64x2.mul(a, v128.load(bp, 16)));
+        c0 = madd(a, v128.load(bp), c0);
+        c1 = madd(a, v128.load(bp, 16), c1);
         bp += sb;
         ko += 8;
       }
@@ -297,10 +310,10 @@ function matvec(M: i32, K: i32, pA: usize, sa: usize, px: usize, pC: usize, sc: 
     let ko: usize = 0;
     for (; k + 1 < K; k += 2) {
       const xv = v128.load(px + ko);
-      s0 = f64x2.add(s0, f64x2.mul(v128.load(a0p + ko), xv));
-      s1 = f64x2.add(s1, f64x2.mul(v128.load(a1p + ko), xv));
-      s2 = f64x2.add(s2, f64x2.mul(v128.load(a2p + ko), xv));
-      s3 = f64x2.add(s3, f64x2.mul(v128.load(a3p + ko), xv));
+      s0 = madd(v128.load(a0p + ko), xv, s0);
+      s1 = madd(v128.load(a1p + ko), xv, s1);
+      s2 = madd(v128.load(a2p + ko), xv, s2);
+      s3 = madd(v128.load(a3p + ko), xv, s3);
       ko += 16;
     }
     let r0 = f64x2.extract_lane(s0, 0) + f64x2.extract_lane(s0, 1);

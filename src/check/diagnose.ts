@@ -1,0 +1,173 @@
+/**
+ * Which known slip reproduces the user's numbers: the mismatching function is re-run as every
+ * catalogue variant that can be in it (each form of each slip; when none alone fits, pairs of
+ * slips), on the same reference inputs, and the variants whose every output allclose-matches the
+ * user's are reported, closest first. Shape-only slips (db-keepdims, no-weight-slice, dW-transposed
+ * of a non-square W) are found the same way: the variant's shapes are the user's.
+ *
+ * Budget: the variants are plain JavaScript. A cell function is re-run at its first divergent
+ * step only; a sequence forward over the steps up to its first divergence (the steps after it
+ * cannot change the ones before); a sequence backward needs every step, so it is diagnosed only
+ * when the whole re-run of all forms stays under MAX_WORK multiply-adds.
+ */
+import { worstRatio, type Tolerance } from './compare';
+import { PLANS } from './plan';
+import { cellInputs, type Reference } from './reference';
+import type { DiagnosisEntry, FunctionName, Tensor } from './types';
+import {
+  CORRECT, lstmBackward, lstmCellBackward, lstmCellForward, lstmForward, rnnBackward, rnnCellBackward, rnnCellForward,
+  rnnForward, type LstmCache, type Recipe,
+} from './variants/classic';
+import { CATALOGUE, type Variant, type VariantForm } from './variants/index';
+
+/** Multiply-adds all variant re-runs of one sequence function may cost (~ a few seconds of JS). */
+const MAX_WORK = 4e9;
+
+function need(t: Tensor | undefined, what: string): Tensor {
+  if (!t) throw new Error(`diagnose: no ${what}`);
+  return t;
+}
+
+function cacheAt(ref: Reference, t: number): LstmCache {
+  const i = cellInputs(ref, t);
+  return {
+    aNext: need(i.a_next, 'a_next'), aPrev: i.a_prev, xt: i.xt, p: i.parameters, cNext: i.c_next ?? i.a_prev,
+    cPrev: i.c_prev ?? i.a_prev, ft: i.ft ?? i.a_prev, it: i.it ?? i.a_prev, cct: i.cct ?? i.a_prev, ot: i.ot ?? i.a_prev,
+  };
+}
+
+/** Runs `fn` with recipe r on the reference inputs (step t for a cell function; `steps` for a forward). */
+export function runVariant(ref: Reference, fn: FunctionName, r: Recipe, t: number | null, steps?: number): Map<string, Tensor> {
+  const p = ref.problem;
+  const params = p.parameters;
+  const T_b = ref.result.backward.T_b;
+  const caches = (): LstmCache[] => Array.from({ length: T_b }, (_, k) => cacheAt(ref, k));
+  switch (fn) {
+    case 'rnn_cell_forward': {
+      const i = cellInputs(ref, t ?? 0);
+      return rnnCellForward(r, i.xt, i.a_prev, params);
+    }
+    case 'lstm_cell_forward': {
+      const i = cellInputs(ref, t ?? 0);
+      return lstmCellForward(r, i.xt, i.a_prev, need(i.c_prev, 'c_prev'), params);
+    }
+    case 'rnn_forward':
+      return rnnForward(r, p.x, p.a0, params, steps);
+    case 'lstm_forward':
+      return lstmForward(r, p.x, p.a0, params, steps);
+    case 'rnn_cell_backward': {
+      const i = cellInputs(ref, t ?? 0);
+      return rnnCellBackward(r, need(i.da_next, 'da_next'), cacheAt(ref, t ?? 0));
+    }
+    case 'lstm_cell_backward': {
+      const i = cellInputs(ref, t ?? 0);
+      return lstmCellBackward(r, need(i.da_next, 'da_next'), need(i.dc_next, 'dc_next'), cacheAt(ref, t ?? 0));
+    }
+    case 'rnn_backward':
+      return rnnBackward(r, p.da, caches());
+    case 'lstm_backward':
+      return lstmBackward(r, p.da, caches());
+  }
+}
+
+/** The first `k` steps of a NumPy-layout (n, m, T) tensor. */
+function firstSteps(a: Tensor, k: number): Tensor {
+  const [n, m, T] = a.shape;
+  const out = new Float64Array(n * m * k);
+  for (let q = 0; q < n * m; q++) for (let t = 0; t < k; t++) out[q * k + t] = a.data[q * T + t];
+  return { shape: [n, m, k], data: out };
+}
+
+interface Candidate {
+  id: string;
+  message: string;
+  recipe: Partial<Recipe>;
+}
+
+function candidates(fn: FunctionName): Candidate[] {
+  const out: Candidate[] = [];
+  // "<what it is> (here: <form>). Fix: <fix>": the form is said next to the slip, before the fix.
+  const say = (v: Variant, f: VariantForm) => (f.what ? v.message.replace(/\.? Fix: /, ` (here: ${f.what}). Fix: `) : v.message);
+  for (const v of CATALOGUE) {
+    if (!v.functions.includes(fn)) continue;
+    for (const f of v.forms) out.push({ id: v.id, message: say(v, f), recipe: f.recipe });
+  }
+  return out;
+}
+
+function stepWork(ref: Reference, fn: FunctionName): number {
+  const { n_x, n_a, n_y, m } = ref.problem.dims;
+  const H = ref.problem.cell === 'lstm' ? 4 * n_a : n_a;
+  return (H * (n_a + n_x) + n_y * n_a) * m * (PLANS[fn].backward ? 3 : 1);
+}
+
+export interface Diagnosis {
+  entries: DiagnosisEntry[];
+  /** Why no diagnosis was attempted (too big), if so. */
+  skipped?: string;
+}
+
+/**
+ * @param firstStep 0-based step of the first divergence (cell: the diverging call; sequence
+ *   forward: the diverging step), or null.
+ * @param mine the user's outputs (of that call for a cell function).
+ */
+export function diagnose(ref: Reference, fn: FunctionName, firstStep: number | null, mine: Map<string, Tensor>, tol: Tolerance): Diagnosis {
+  const plan = PLANS[fn];
+  const T = plan.backward ? ref.result.backward.T_b : ref.problem.dims.T_x;
+  const singles = candidates(fn);
+  let steps: number | undefined;
+  // Multiply-adds of one re-run (a cell: one step; a forward cut at its divergence: those steps).
+  let perRun = stepWork(ref, fn);
+  if (!plan.cell) {
+    perRun *= T;
+    if (plan.backward && perRun * singles.length > MAX_WORK) {
+      return { entries: [], skipped: `${fn} is too big to re-run as every known slip (${(perRun * singles.length).toExponential(1)} multiply-adds); check a smaller fixture for a diagnosis` };
+    }
+    if (!plan.backward && perRun * singles.length > MAX_WORK) {
+      steps = Math.min(T, (firstStep ?? 0) + 1);
+      perRun = stepWork(ref, fn) * steps;
+    }
+  }
+  const target = new Map<string, Tensor>();
+  for (const [k, v] of mine) target.set(k, steps !== undefined && plan.perStep.includes(k) && v.shape.length === 3 ? firstSteps(v, steps) : v);
+  const t = plan.cell ? firstStep : null;
+  const score = (recipe: Partial<Recipe>): number => {
+    let out: Map<string, Tensor>;
+    try {
+      out = runVariant(ref, fn, { ...CORRECT, ...recipe }, t, steps);
+    } catch {
+      return Infinity; // this slip cannot even run on these shapes (as it would fail in NumPy)
+    }
+    let worst = 0;
+    for (const name of plan.outputs) {
+      const a = target.get(name), b = out.get(name);
+      if (!a || !b) continue;
+      worst = Math.max(worst, worstRatio(a, b, tol));
+      if (worst > 1) break;
+    }
+    return worst;
+  };
+  const found = new Map<string, { message: string; score: number }>();
+  for (const c of singles) {
+    const s = score(c.recipe);
+    const prev = found.get(c.id);
+    if (s <= 1 && (!prev || s < prev.score)) found.set(c.id, { message: c.message, score: s });
+  }
+  const pairs = (singles.length * (singles.length - 1)) / 2;
+  if (found.size === 0 && perRun * pairs <= MAX_WORK) {
+    // Two slips in the same function: pairs of forms of different slips changing different hooks.
+    for (let i = 0; i < singles.length; i++) {
+      for (let j = i + 1; j < singles.length; j++) {
+        const a = singles[i], b = singles[j];
+        if (a.id === b.id || Object.keys(a.recipe).some((k) => k in b.recipe)) continue;
+        const id = `${a.id}+${b.id}`;
+        if (found.has(id)) continue;
+        const s = score({ ...a.recipe, ...b.recipe });
+        if (s <= 1) found.set(id, { message: `Two slips together: ${a.message} And: ${b.message}`, score: s });
+      }
+    }
+  }
+  const entries = [...found.entries()].sort((x, y) => x[1].score - y[1].score).map(([id, v]) => ({ id, message: v.message }));
+  return { entries };
+}

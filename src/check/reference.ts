@@ -1,0 +1,159 @@
+/**
+ * The reference every user output is compared with, computed by our engine (never by Python):
+ * one `run()` of the fixture gives the forward caches (cell forward at step t is step t of the
+ * sequence), the per-step da_next/dc_next reaching each step and the sequence gradients; the cell
+ * backward at step t is the engine's `*_cell_backward` on step t's classic cache. Also the arrays
+ * the harness builds the user's arguments from (`put` frames), so cell functions get reference
+ * inputs at every step and a slip is found where it is.
+ */
+import { lstm_cell_backward, rnn_cell_backward, run, stepMajorToNd, type NdArray, type Problem, type RunResult } from '../engine/index';
+import { nd } from '../engine/layout';
+import type { FunctionName, Tensor } from './types';
+
+export interface Reference {
+  problem: Problem;
+  result: RunResult;
+  /** Notes about fixture values the classic signatures cannot take. */
+  notes: string[];
+}
+
+function isZero(a: NdArray | undefined): boolean {
+  return !a || a.data.every((v) => v === 0);
+}
+
+/**
+ * The classic `lstm_forward(x, a0, parameters)` starts its cell at zeros and `lstm_backward(da,
+ * caches)` takes no dL/dc: a sequence fixture's `c0`/`dc` are set to zero for the check (and said).
+ */
+export function buildReference(problem: Problem): Reference {
+  const notes: string[] = [];
+  let p = problem;
+  if (problem.kind === 'lstm') {
+    const { n_a, m } = problem.dims;
+    if (!isZero(problem.c0)) notes.push(`${problem.name}: c0 is not zero, but lstm_forward(x, a0, parameters) starts from c = 0; checked from zeros`);
+    if (!isZero(problem.dcFinal)) notes.push(`${problem.name}: dc is not zero, but lstm_backward(da, caches) takes no dL/dc; checked without it`);
+    p = { ...problem, c0: nd([n_a, m]), dcFinal: nd([n_a, m]) };
+  }
+  return { problem: p, result: run(p), notes };
+}
+
+function slice(buf: Float64Array, t: number, rows: number, m: number): Tensor {
+  const s = rows * m;
+  return { shape: [rows, m], data: buf.slice(t * s, (t + 1) * s) };
+}
+
+function need(b: Float64Array | undefined, what: string): Float64Array {
+  if (!b) throw new Error(`reference: the LSTM run has no ${what}`);
+  return b;
+}
+
+/** The arrays the harness builds arguments from (see Store in harness.py): NumPy layout for the
+ * sequence inputs, step-major (T, n, m) for the per-step caches so step t is one contiguous block. */
+export function harnessArrays(ref: Reference): Array<[string, Tensor]> {
+  const { problem: p, result: r } = ref;
+  const { n_a, m, T_x } = p.dims;
+  const T_b = r.backward.T_b;
+  const sm = (b: Float64Array, T: number): Tensor => ({ shape: [T, n_a, m], data: b });
+  const out: Array<[string, Tensor]> = [
+    ['x', p.x], ['a0', p.a0], ['da', p.da], ['A', sm(r.forward.a, T_x)], ['DA', sm(r.backward.da, T_b)],
+  ];
+  for (const [k, v] of Object.entries(p.parameters)) out.push([`P_${k}`, v]);
+  if (p.cell === 'lstm') {
+    const f = r.forward;
+    out.push(
+      ['c0', p.c0 ?? nd([n_a, m])], ['C', sm(need(f.c, 'c'), T_x)], ['FT', sm(need(f.ft, 'ft'), T_x)],
+      ['IT', sm(need(f.it, 'it'), T_x)], ['CCT', sm(need(f.cct, 'cct'), T_x)], ['OT', sm(need(f.ot, 'ot'), T_x)],
+      ['DC', sm(need(r.backward.dc, 'dc'), T_b)],
+    );
+  }
+  return out;
+}
+
+/** The classic inputs of a cell function at 0-based step t (for the variants: same as the harness builds). */
+export interface CellInputs {
+  xt: Tensor;
+  a_prev: Tensor;
+  c_prev?: Tensor;
+  da_next?: Tensor;
+  dc_next?: Tensor;
+  /** The step's forward cache values (backward cells). */
+  a_next?: Tensor;
+  c_next?: Tensor;
+  ft?: Tensor;
+  it?: Tensor;
+  cct?: Tensor;
+  ot?: Tensor;
+  parameters: Record<string, Tensor>;
+}
+
+export function cellInputs(ref: Reference, t: number): CellInputs {
+  const { problem: p, result: r } = ref;
+  const { n_x, n_a, m, T_x } = p.dims;
+  const f = r.forward;
+  const xt = new Float64Array(n_x * m);
+  for (let q = 0; q < n_x * m; q++) xt[q] = p.x.data[q * T_x + t];
+  const prev = (buf: Float64Array, first: NdArray): Tensor => (t === 0 ? { shape: [n_a, m], data: first.data.slice() } : slice(buf, t - 1, n_a, m));
+  const inp: CellInputs = { xt: { shape: [n_x, m], data: xt }, a_prev: prev(f.a, p.a0), parameters: p.parameters, a_next: slice(f.a, t, n_a, m) };
+  if (t < r.backward.T_b) inp.da_next = slice(r.backward.da, t, n_a, m);
+  if (p.cell === 'lstm') {
+    inp.c_prev = prev(need(f.c, 'c'), p.c0 ?? nd([n_a, m]));
+    inp.c_next = slice(need(f.c, 'c'), t, n_a, m);
+    inp.ft = slice(need(f.ft, 'ft'), t, n_a, m);
+    inp.it = slice(need(f.it, 'it'), t, n_a, m);
+    inp.cct = slice(need(f.cct, 'cct'), t, n_a, m);
+    inp.ot = slice(need(f.ot, 'ot'), t, n_a, m);
+    if (t < r.backward.T_b) inp.dc_next = slice(need(r.backward.dc, 'dc'), t, n_a, m);
+  }
+  return inp;
+}
+
+/** Reference outputs of a cell function at 0-based step t, by output name. */
+export function cellReference(ref: Reference, fn: FunctionName, t: number): Map<string, Tensor> {
+  const { problem: p, result: r } = ref;
+  const { n_a, n_y, m } = p.dims;
+  const f = r.forward;
+  const out = new Map<string, Tensor>();
+  if (fn === 'rnn_cell_forward' || fn === 'lstm_cell_forward') {
+    if (fn === 'lstm_cell_forward') {
+      out.set('ft', slice(need(f.ft, 'ft'), t, n_a, m)).set('it', slice(need(f.it, 'it'), t, n_a, m));
+      out.set('cct', slice(need(f.cct, 'cct'), t, n_a, m)).set('ot', slice(need(f.ot, 'ot'), t, n_a, m));
+      out.set('c_next', slice(need(f.c, 'c'), t, n_a, m));
+    }
+    out.set('a_next', slice(f.a, t, n_a, m)).set('yt_pred', slice(f.y, t, n_y, m));
+    return out;
+  }
+  const inp = cellInputs(ref, t);
+  if (!inp.da_next) throw new Error(`reference: step ${t + 1} is not back-propagated`);
+  const grads =
+    fn === 'rnn_cell_backward'
+      ? rnn_cell_backward(inp.da_next, { a_next: inp.a_next ?? inp.a_prev, a_prev: inp.a_prev, xt: inp.xt, parameters: p.parameters })
+      : lstm_cell_backward(inp.da_next, inp.dc_next ?? nd([n_a, m]), {
+          a_next: slice(f.a, t, n_a, m), c_next: slice(need(f.c, 'c'), t, n_a, m), a_prev: inp.a_prev,
+          c_prev: inp.c_prev ?? nd([n_a, m]), ft: slice(need(f.ft, 'ft'), t, n_a, m), it: slice(need(f.it, 'it'), t, n_a, m),
+          cct: slice(need(f.cct, 'cct'), t, n_a, m), ot: slice(need(f.ot, 'ot'), t, n_a, m), xt: inp.xt, parameters: p.parameters,
+        });
+  for (const [k, v] of Object.entries(grads)) out.set(k, v);
+  return out;
+}
+
+/** Reference outputs of a sequence function, NumPy layout (sequences `(n, m, T)`), by output name. */
+export function sequenceReference(ref: Reference, fn: FunctionName): Map<string, Tensor> {
+  const { problem: p, result: r } = ref;
+  const { n_x, n_a, n_y, m, T_x } = p.dims;
+  const f = r.forward, b = r.backward;
+  const out = new Map<string, Tensor>();
+  if (fn === 'rnn_forward') {
+    out.set('a', stepMajorToNd(f.a, n_a, m, T_x)).set('y_pred', stepMajorToNd(f.y, n_y, m, T_x));
+  } else if (fn === 'lstm_forward') {
+    out.set('c', stepMajorToNd(need(f.c, 'c'), n_a, m, T_x)).set('a', stepMajorToNd(f.a, n_a, m, T_x));
+    out.set('y', stepMajorToNd(f.y, n_y, m, T_x));
+  } else {
+    out.set('dx', stepMajorToNd(b.dx, n_x, m, b.T_b)).set('da0', { shape: [n_a, m], data: b.da0.slice() });
+    for (const [k, v] of Object.entries(b.grads)) {
+      const isBias = k.startsWith('db');
+      const cols = isBias ? 1 : v.length / n_a;
+      out.set(k, { shape: [n_a, cols], data: v.slice() });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,410 @@
+/**
+ * The `rnn` debug adapter: VS Code's debugger UI (or any DAP client) over a fixture's run. It owns
+ * no stepping logic: every move goes to the session's Timeline (src/session/timeline.ts), whose
+ * `stopped` events become DAP stopped events. Runs inline in the extension host
+ * (DebugAdapterInlineImplementation) and over stdio as `rnn-stepper dap`.
+ */
+import {
+  DebugSession,
+  InitializedEvent,
+  OutputEvent,
+  Scope,
+  Source,
+  StackFrame,
+  StoppedEvent,
+  TerminatedEvent,
+  Thread,
+} from '@vscode/debugadapter';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import { basename } from 'node:path';
+import {
+  BACKWARD_LSTM, BACKWARD_RNN, BACKWARD_SUMS_LSTM, BACKWARD_SUMS_RNN,
+  FORWARD_LSTM, FORWARD_RNN, TOTALS_LSTM, TOTALS_RNN,
+} from '../session/steps';
+import { Timeline, type StopEvent } from '../session/timeline';
+import { indexOf, type Cursor, type Phase } from '../session/timelineIndex';
+import { DebugRun, type Tensor } from './debugRun';
+import { NOT_AT_THIS_STEP } from './evalProtocol';
+import { EvalError, EvalSandbox } from './evalSandbox';
+import { scopeLookup, truthy } from './scope';
+import { VariableStore } from './variables';
+
+const THREAD = 1;
+/** Every tensor name some stop of some run has (conditions may name another phase's tensors). */
+const STOP_TENSOR_NAMES = new Set<string>([
+  ...FORWARD_LSTM, ...FORWARD_RNN, ...BACKWARD_LSTM, ...BACKWARD_RNN,
+  ...BACKWARD_SUMS_LSTM, ...BACKWARD_SUMS_RNN, ...TOTALS_LSTM, ...TOTALS_RNN,
+]);
+export const NONFINITE_FILTER = 'nonfinite';
+
+export interface LaunchArgs extends DebugProtocol.LaunchRequestArguments {
+  /** Path of the fixture file. */
+  fixture?: string;
+  /** Stop at forward t = 1 before running (default true). */
+  stopOnEntry?: boolean;
+  /** Where to start: the first step of this phase (default forward). */
+  phase?: Phase;
+}
+
+export interface AdapterDeps {
+  /** Path of the bundled evalWorker.js. */
+  evalWorkerPath: string;
+  /**
+   * The timeline to drive, given the fixture and its lengths: the extension passes the Step RNN
+   * panel's, so both move together; alone, a new one.
+   */
+  timelineFor?: (fixture: string, span: { T_x: number; T_b: number }) => Timeline;
+}
+
+export class RnnDebugSession extends DebugSession {
+  private run: DebugRun | undefined;
+  private timeline: Timeline | undefined;
+  private readonly vars = new VariableStore();
+  private readonly sandbox: EvalSandbox;
+  private unsubscribe: (() => void)[] = [];
+  private configured!: Promise<void>;
+  private configuredDone: () => void = () => {};
+  private lastException: string | undefined;
+  private args: LaunchArgs = {};
+  private breakOnNonFinite = false;
+  private conditionSpecs: DebugProtocol.FunctionBreakpoint[] = [];
+
+  constructor(private readonly deps: AdapterDeps) {
+    super();
+    this.sandbox = new EvalSandbox({ workerPath: deps.evalWorkerPath, tensorNames: STOP_TENSOR_NAMES });
+    this.configured = new Promise((r) => (this.configuredDone = r));
+    this.setDebuggerLinesStartAt1(true);
+    this.setDebuggerColumnsStartAt1(true);
+  }
+
+  protected override initializeRequest(response: DebugProtocol.InitializeResponse): void {
+    response.body = {
+      supportsConfigurationDoneRequest: true,
+      supportsStepBack: true,
+      supportsRestartRequest: true,
+      supportsGotoTargetsRequest: true,
+      supportsFunctionBreakpoints: true,
+      supportsConditionalBreakpoints: true,
+      supportsHitConditionalBreakpoints: true,
+      supportsEvaluateForHovers: true,
+      supportsExceptionInfoRequest: true,
+      supportsTerminateRequest: true,
+      supportsDelayedStackTraceLoading: false,
+      exceptionBreakpointFilters: [
+        {
+          filter: NONFINITE_FILTER,
+          label: 'NaN or Infinity produced',
+          description: 'Stop at the first step whose tensors contain a NaN or ±Infinity',
+          default: false,
+        },
+      ],
+    };
+    this.sendResponse(response);
+    this.sandbox.warm();
+    this.sendEvent(new InitializedEvent());
+  }
+
+  protected override configurationDoneRequest(response: DebugProtocol.ConfigurationDoneResponse): void {
+    this.configuredDone();
+    this.sendResponse(response);
+  }
+
+  protected override async launchRequest(response: DebugProtocol.LaunchResponse, args: LaunchArgs): Promise<void> {
+    this.args = args;
+    if (typeof args.fixture !== 'string' || args.fixture === '') {
+      return this.sendErrorResponse(response, 3001, "launch needs 'fixture': the path of a fixture file (*.rnn.json)");
+    }
+    const loaded = await DebugRun.load(args.fixture);
+    if (!loaded.ok) return this.sendErrorResponse(response, 3002, loaded.errors.slice(0, 20).join('\n'));
+    // Breakpoints arrive between initialized and configurationDone: wait for them before moving.
+    await Promise.race([this.configured, new Promise((r) => setTimeout(r, 1000))]);
+    this.attach(loaded.run);
+    this.sendResponse(response);
+    const tl = this.timeline;
+    if (!tl) return;
+    const phase = args.phase ?? 'forward';
+    const start = indexOf(tl.shape, { phase, t: phase === 'backward' ? tl.shape.T_b - 1 : 0 });
+    if (args.stopOnEntry === false) void tl.continue();
+    else if (start === 0) void tl.entry();
+    else void tl.seek(start);
+  }
+
+  /** Put a loaded run under the timeline (first launch, or a restart after an edit). */
+  private attach(run: DebugRun): void {
+    this.run?.dispose();
+    for (const u of this.unsubscribe) u();
+    this.run = run;
+    const span = { T_x: run.problem.dims.T_x, T_b: run.T_b };
+    let tl = this.timeline;
+    if (!tl) tl = this.deps.timelineFor?.(run.path, span) ?? new Timeline(span);
+    else tl.reset(span);
+    this.timeline = tl;
+    tl.setPredicate((cond, at) => this.decide(cond, at));
+    tl.breakOnNonFinite = this.breakOnNonFinite;
+    this.unsubscribe = [tl.on('stopped', (e) => this.onStopped(e))];
+    this.applyConditions();
+    run.start(tl);
+    for (const w of run.problem.warnings) this.sendEvent(new OutputEvent(`${w}\n`, 'console'));
+  }
+
+  private onStopped(e: StopEvent): void {
+    this.vars.reset();
+    const reason = e.reason === 'end' ? 'step' : e.reason;
+    this.lastException = e.reason === 'exception' ? e.description : undefined;
+    const ev: DebugProtocol.StoppedEvent = new StoppedEvent(reason, THREAD);
+    ev.body.allThreadsStopped = true;
+    if (e.description) ev.body.description = e.description;
+    if (e.reason === 'exception' && e.description) ev.body.text = e.description;
+    if (e.breakpointIds) ev.body.hitBreakpointIds = e.breakpointIds;
+    this.sendEvent(ev);
+  }
+
+  private async decide(condition: string, at: Cursor): Promise<boolean> {
+    if (!this.run) return false;
+    try {
+      return truthy(await this.sandbox.evaluate(condition, scopeLookup(this.run, at)), condition);
+    } catch (e) {
+      // `max(ft) > 0.99` at a backward step: ft belongs to another phase, so the condition is
+      // simply false here. A name no phase has (a typo) still stops, with the error.
+      if (e instanceof EvalError && e.message.startsWith(NOT_AT_THIS_STEP)) return false;
+      throw e;
+    }
+  }
+
+  // --- breakpoints ---------------------------------------------------------------------------
+
+  protected override setBreakPointsRequest(response: DebugProtocol.SetBreakpointsResponse, args: DebugProtocol.SetBreakpointsArguments): void {
+    // Lines of a fixture are data, not steps: breakpoints are conditions (function breakpoints)
+    // or the Step RNN panel's step breakpoints.
+    response.body = {
+      breakpoints: (args.breakpoints ?? []).map((b) => ({
+        verified: false,
+        line: b.line,
+        message: 'Use a function breakpoint with a condition (e.g. t == 3, max(ft) > 0.99) or the panel\'s step breakpoints (F9).',
+      })),
+    };
+    this.sendResponse(response);
+  }
+
+  protected override setFunctionBreakPointsRequest(
+    response: DebugProtocol.SetFunctionBreakpointsResponse,
+    args: DebugProtocol.SetFunctionBreakpointsArguments,
+  ): void {
+    this.conditionSpecs = args.breakpoints;
+    const made = this.applyConditions();
+    response.body = {
+      breakpoints: made.map((b) => ({ id: b.id, verified: b.verified, ...(b.message ? { message: b.message } : {}) })),
+    };
+    this.sendResponse(response);
+  }
+
+  /** A function breakpoint's name is a mathjs condition; its own `condition`, if any, must hold too. */
+  private applyConditions() {
+    const specs = this.conditionSpecs.map((b) => ({
+      condition: b.condition ? `(${b.name}) and (${b.condition})` : b.name,
+      ...(b.hitCondition ? { hitCondition: b.hitCondition } : {}),
+    }));
+    if (!this.timeline) return specs.map((_, i) => ({ id: -(i + 1), verified: true, message: undefined }));
+    return this.timeline.setConditionBreakpoints(specs);
+  }
+
+  protected override setExceptionBreakPointsRequest(
+    response: DebugProtocol.SetExceptionBreakpointsResponse,
+    args: DebugProtocol.SetExceptionBreakpointsArguments,
+  ): void {
+    this.breakOnNonFinite = args.filters.includes(NONFINITE_FILTER);
+    if (this.timeline) this.timeline.breakOnNonFinite = this.breakOnNonFinite;
+    this.sendResponse(response);
+  }
+
+  protected override exceptionInfoRequest(response: DebugProtocol.ExceptionInfoResponse): void {
+    response.body = {
+      exceptionId: this.lastException?.startsWith('NaN') ? NONFINITE_FILTER : 'error',
+      description: this.lastException ?? 'No exception at this stop.',
+      breakMode: 'always',
+    };
+    this.sendResponse(response);
+  }
+
+  // --- moves ---------------------------------------------------------------------------------
+
+  private move(response: DebugProtocol.Response, go: (tl: Timeline) => Promise<unknown>): void {
+    const tl = this.timeline;
+    if (!tl) return this.sendErrorResponse(response, 3003, 'No fixture is loaded.');
+    this.sendResponse(response);
+    void go(tl);
+  }
+
+  protected override continueRequest(response: DebugProtocol.ContinueResponse): void {
+    response.body = { allThreadsContinued: true };
+    this.move(response, (tl) => tl.continue());
+  }
+  protected override reverseContinueRequest(response: DebugProtocol.ReverseContinueResponse): void {
+    this.move(response, (tl) => tl.continue(true));
+  }
+  protected override nextRequest(response: DebugProtocol.NextResponse): void {
+    this.move(response, (tl) => tl.step());
+  }
+  protected override stepBackRequest(response: DebugProtocol.StepBackResponse): void {
+    this.move(response, (tl) => tl.step(true));
+  }
+  protected override stepInRequest(response: DebugProtocol.StepInResponse): void {
+    this.move(response, (tl) => tl.stepPhase());
+  }
+  protected override stepOutRequest(response: DebugProtocol.StepOutResponse): void {
+    this.move(response, (tl) => tl.stepPhase(true));
+  }
+  protected override pauseRequest(response: DebugProtocol.PauseResponse): void {
+    this.move(response, (tl) => tl.pause());
+  }
+
+  protected override gotoTargetsRequest(response: DebugProtocol.GotoTargetsResponse, args: DebugProtocol.GotoTargetsArguments): void {
+    const tl = this.timeline;
+    const run = this.run;
+    if (!tl || !run) return this.sendErrorResponse(response, 3003, 'No fixture is loaded.');
+    // A line of the fixture names a phase: `da` → the backward pass, `parameters` → the totals,
+    // anything else → the forward pass. The current stop is always a target too.
+    const s = tl.shape;
+    const daLine = run.lineOf('da');
+    const pLine = run.lineOf('parameters');
+    const want: Cursor =
+      daLine > 1 && args.line >= daLine && (pLine <= daLine || args.line < pLine)
+        ? { phase: 'backward', t: s.T_b - 1 }
+        : pLine > 1 && args.line >= pLine && (daLine <= pLine || args.line < daLine)
+          ? { phase: 'totals', t: 0 }
+          : { phase: 'forward', t: 0 };
+    const targets = [want, tl.cursor].map((c) => ({ id: indexOf(s, c) + 1, label: this.frameName(c), line: args.line }));
+    response.body = { targets: targets.filter((t, i) => targets.findIndex((u) => u.id === t.id) === i) };
+    this.sendResponse(response);
+  }
+
+  protected override gotoRequest(response: DebugProtocol.GotoResponse, args: DebugProtocol.GotoArguments): void {
+    this.move(response, (tl) => tl.seek(args.targetId - 1));
+  }
+
+  /** `rnnGoTo` {index} or {phase, t} (0-based): the extension's "Go to Step…" and the panel. */
+  protected override customRequest(command: string, response: DebugProtocol.Response, args: unknown): void {
+    if (command !== 'rnnGoTo' || typeof args !== 'object' || args === null)
+      return this.sendErrorResponse(response, 1014, `unknown request ${command}`);
+    const a: { index?: unknown; phase?: unknown; t?: unknown } = args;
+    const index = a.index;
+    if (typeof index === 'number') return this.move(response, (tl) => tl.seek(index));
+    if ((a.phase === 'forward' || a.phase === 'backward' || a.phase === 'totals') && typeof a.t === 'number') {
+      const c: Cursor = { phase: a.phase, t: a.t };
+      return this.move(response, (tl) => tl.seek(c));
+    }
+    this.sendErrorResponse(response, 3004, 'rnnGoTo needs {index} or {phase, t}');
+  }
+
+  protected override async restartRequest(response: DebugProtocol.RestartResponse): Promise<void> {
+    const path = this.run?.path ?? this.args.fixture;
+    if (!path) return this.sendErrorResponse(response, 3003, 'No fixture is loaded.');
+    const loaded = await DebugRun.load(path);
+    this.sendResponse(response);
+    if (!loaded.ok) {
+      // The session lives on the last good run; the errors say what to fix before restarting again.
+      const text = loaded.errors.slice(0, 20).join('\n');
+      this.sendEvent(new OutputEvent(`${text}\n`, 'stderr'));
+      this.onStopped({ reason: 'exception', cursor: this.timeline?.cursor ?? { phase: 'forward', t: 0 }, index: this.timeline?.position ?? 0, description: `The fixture has errors (the last good run is shown):\n${text}` });
+      return;
+    }
+    this.attach(loaded.run);
+    void this.timeline?.restart();
+  }
+
+  // --- what is shown -------------------------------------------------------------------------
+
+  protected override threadsRequest(response: DebugProtocol.ThreadsResponse): void {
+    response.body = { threads: [new Thread(THREAD, this.run ? `${this.run.problem.kind} ${this.run.problem.name}` : 'RNN run')] };
+    this.sendResponse(response);
+  }
+
+  private frameName(c: Cursor): string {
+    const cell = this.run?.problem.kind ?? 'rnn';
+    if (c.phase === 'totals') return `${cell}_backward totals`;
+    return `${cell}_${c.phase} t=${c.t + 1}`;
+  }
+
+  protected override stackTraceRequest(response: DebugProtocol.StackTraceResponse): void {
+    const run = this.run;
+    const tl = this.timeline;
+    if (!run || !tl) return this.sendErrorResponse(response, 3003, 'No fixture is loaded.');
+    const c = tl.cursor;
+    const cellKind = run.problem.kind.endsWith('_cell');
+    const key = c.phase === 'forward' ? (cellKind ? 'xt' : 'x') : c.phase === 'backward' ? (cellKind ? 'da_next' : 'da') : 'parameters';
+    const line = run.lineOf(key) > 1 || key === 'parameters' ? run.lineOf(key) : run.lineOf('parameters');
+    const frame = new StackFrame(tl.position + 1, this.frameName(c), new Source(basename(run.path), run.path), line, 1);
+    response.body = { stackFrames: [frame], totalFrames: 1 };
+    this.sendResponse(response);
+  }
+
+  protected override scopesRequest(response: DebugProtocol.ScopesResponse): void {
+    const run = this.run;
+    const tl = this.timeline;
+    if (!run || !tl) return this.sendErrorResponse(response, 3003, 'No fixture is loaded.');
+    const c = tl.cursor;
+    const at = (): Tensor[] => {
+      const ts = run.tensorsAt(c);
+      return typeof ts === 'string' ? [] : ts;
+    };
+    const isSum = (t: Tensor) => t.name.startsWith('sum_');
+    const stepTensors = () => (c.phase === 'totals' ? [] : at().filter((t) => !isSum(t)));
+    const gradTensors = () => (c.phase === 'totals' ? at() : at().filter(isSum));
+    const position = (): DebugProtocol.Variable[] => [
+      { name: 'phase', value: JSON.stringify(c.phase), variablesReference: 0, evaluateName: 'phase' },
+      { name: 't', value: String(c.t + 1), type: '1-based', variablesReference: 0, evaluateName: 't' },
+    ];
+    const scopes: DebugProtocol.Scope[] = [
+      new Scope(c.phase === 'totals' ? 'Step' : `Step (${c.phase} t=${c.t + 1})`, this.vars.create({ kind: 'list', items: stepTensors, extras: position }), false),
+      new Scope(c.phase === 'totals' ? 'Gradients (totals)' : c.phase === 'backward' ? 'Gradients (running sums, steps ≥ t)' : 'Gradients', this.vars.create({ kind: 'list', items: gradTensors }), false),
+      new Scope('Parameters', this.vars.create({ kind: 'list', items: () => run.parameters() }), true),
+    ];
+    response.body = { scopes };
+    this.sendResponse(response);
+  }
+
+  protected override variablesRequest(response: DebugProtocol.VariablesResponse, args: DebugProtocol.VariablesArguments): void {
+    const vars = this.vars.children(args.variablesReference, args.start ?? 0, args.count ?? 0);
+    if (!vars) return this.sendErrorResponse(response, 3005, 'These variables belong to an earlier stop.');
+    response.body = { variables: vars };
+    this.sendResponse(response);
+  }
+
+  protected override async evaluateRequest(response: DebugProtocol.EvaluateResponse, args: DebugProtocol.EvaluateArguments): Promise<void> {
+    const run = this.run;
+    const tl = this.timeline;
+    if (!run || !tl) return this.sendErrorResponse(response, 3003, 'No fixture is loaded.');
+    try {
+      const v = await this.sandbox.evaluate(args.expression, scopeLookup(run, tl.cursor));
+      if (v.kind === 'number') response.body = { result: String(v.value), type: 'float64', variablesReference: 0 };
+      else if (v.kind === 'text') response.body = { result: v.text, variablesReference: 0 };
+      else {
+        const tv = this.vars.tensorVariable({ name: args.expression.slice(0, 80), rows: v.rows, cols: v.cols, data: v.data });
+        response.body = { result: tv.value, type: tv.type, variablesReference: tv.variablesReference, indexedVariables: v.rows };
+      }
+      this.sendResponse(response);
+    } catch (e) {
+      const msg = e instanceof EvalError || e instanceof Error ? e.message : String(e);
+      // A hover over a word that is not a name stays silent; Watch and the console get the reason.
+      this.sendErrorResponse(response, { id: 3010, format: msg, showUser: args.context === 'repl' });
+    }
+  }
+
+  protected override terminateRequest(response: DebugProtocol.TerminateResponse): void {
+    this.sendResponse(response);
+    this.sendEvent(new TerminatedEvent());
+  }
+
+  protected override disconnectRequest(response: DebugProtocol.DisconnectResponse): void {
+    this.dispose();
+    this.sendResponse(response);
+  }
+
+  override dispose(): void {
+    this.run?.dispose();
+    this.sandbox.dispose();
+    for (const u of this.unsubscribe) u();
+    this.unsubscribe = [];
+    super.dispose();
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * The thread that evaluates Watch / Debug Console / hover expressions and breakpoint conditions
+ * with mathjs, sandboxed as mathjs's security guide says: a private `evaluate` is kept, then the
+ * functions that reach the parser or change the instance are replaced by ones that refuse
+ * (`import`, `createUnit`, `reviver`, `evaluate`, `parse`, `simplify`, `derivative`, `resolve`),
+ * and the functions that allocate by a size the expression chooses refuse sizes above a cell limit.
+ * The host (evalSandbox.ts) kills this thread when it runs too long or out of memory.
+ */
+import { parentPort } from 'node:worker_threads';
+import { all, create, type MathJsInstance } from 'mathjs';
+import { MAX_RESULT_CELLS, MAX_RESULT_TEXT, NOT_AT_THIS_STEP, type EvalReply, type EvalRequest, type EvalValue, type ScopeTensor } from './evalProtocol';
+
+const math: MathJsInstance = create(all, {});
+const limitedEvaluate = math.evaluate;
+const privateParse = math.parse;
+
+function refuse(name: string) {
+  return () => {
+    throw new Error(`${name} is disabled in RNN Stepper expressions`);
+  };
+}
+
+/** Number of cells a size argument list asks for (numbers, arrays or matrices of numbers). */
+function cellsAsked(args: unknown[]): number {
+  const dims: number[] = [];
+  const add = (v: unknown) => {
+    if (typeof v === 'number') dims.push(v);
+    else if (Array.isArray(v)) v.forEach(add);
+    else if (math.isMatrix(v)) add(v.toArray());
+    else if (math.isBigNumber(v)) dims.push(v.toNumber());
+  };
+  args.forEach(add);
+  return dims.reduce((p, d) => p * Math.max(0, d), 1);
+}
+
+function bounded(name: 'zeros' | 'ones' | 'identity' | 'random' | 'randomInt' | 'resize') {
+  const original = math[name];
+  return (...args: unknown[]): unknown => {
+    // random(min, max) and randomInt(min, max) take plain numbers as bounds, not a size.
+    const sizeArgs = name === 'random' || name === 'randomInt' ? args.filter((a) => typeof a !== 'number') : name === 'resize' ? args.slice(1, 2) : args;
+    const n = cellsAsked(sizeArgs);
+    if (!(n <= MAX_RESULT_CELLS)) throw new Error(`${name} would make ${n.toExponential(2)} cells; the limit is ${MAX_RESULT_CELLS}`);
+    return Reflect.apply(original, math, args);
+  };
+}
+
+function boundedRange() {
+  const original = math.range;
+  return (...args: unknown[]): unknown => {
+    const nums = args.filter((a): a is number => typeof a === 'number');
+    if (nums.length >= 2) {
+      const step = Math.abs(nums[2] ?? 1) || 1;
+      const n = Math.abs((nums[1] ?? 0) - (nums[0] ?? 0)) / step;
+      if (!(n <= MAX_RESULT_CELLS)) throw new Error(`range would make ${n.toExponential(2)} cells; the limit is ${MAX_RESULT_CELLS}`);
+    }
+    if (args.some((a) => typeof a === 'string')) throw new Error('range with a string is disabled; use range(start, end[, step])');
+    return Reflect.apply(original, math, args);
+  };
+}
+
+// `phase == "backward"`: mathjs compares strings as numbers; give == and != the text meaning
+// (typed-function signatures merge with the built-in ones).
+math.import({
+  equal: math.typed('equal', { 'string, string': (a: string, b: string) => a === b }),
+  unequal: math.typed('unequal', { 'string, string': (a: string, b: string) => a !== b }),
+});
+
+math.import(
+  {
+    import: refuse('import'),
+    createUnit: refuse('createUnit'),
+    reviver: refuse('reviver'),
+    evaluate: refuse('evaluate'),
+    parse: refuse('parse'),
+    simplify: refuse('simplify'),
+    derivative: refuse('derivative'),
+    resolve: refuse('resolve'),
+    zeros: bounded('zeros'),
+    ones: bounded('ones'),
+    identity: bounded('identity'),
+    random: bounded('random'),
+    randomInt: bounded('randomInt'),
+    resize: bounded('resize'),
+    range: boundedRange(),
+  },
+  { override: true },
+);
+
+function toMatrix(t: ScopeTensor) {
+  const rows: number[][] = [];
+  for (let i = 0; i < t.rows; i++) rows.push(Array.from(t.data.subarray(i * t.cols, (i + 1) * t.cols)));
+  return math.matrix(rows);
+}
+
+/** Size of a nested array (mathjs's size() also accepts matrices, so its type is wider). */
+function arraySize(a: unknown): number[] {
+  const out: number[] = [];
+  for (let x = a; Array.isArray(x); x = x[0]) out.push(x.length);
+  return out;
+}
+
+function toValue(v: unknown): EvalValue {
+  if (typeof v === 'number') return { kind: 'number', value: v };
+  if (typeof v === 'boolean') return { kind: 'text', text: String(v) };
+  if (typeof v === 'string') {
+    if (v.length > MAX_RESULT_TEXT) throw new Error(`the result is a string of ${v.length} characters; the limit is ${MAX_RESULT_TEXT}`);
+    return { kind: 'text', text: JSON.stringify(v) };
+  }
+  if (math.isMatrix(v) || Array.isArray(v)) {
+    const arr = math.isMatrix(v) ? v.toArray() : v;
+    const size: number[] = math.isMatrix(v) ? v.size() : arraySize(arr);
+    const cells = size.reduce((p, d) => p * d, 1);
+    if (cells > MAX_RESULT_CELLS) throw new Error(`the result has ${cells} cells; the limit is ${MAX_RESULT_CELLS}`);
+    const flat: unknown[] = math.flatten(arr);
+    if (size.length <= 2 && flat.every((x) => typeof x === 'number')) {
+      const rows = size.length === 2 ? (size[0] ?? 0) : 1;
+      const cols = size.length === 2 ? (size[1] ?? 0) : (size[0] ?? 0);
+      return { kind: 'tensor', rows, cols, data: Float64Array.from(flat, Number) };
+    }
+  }
+  if (v === undefined || v === null) return { kind: 'text', text: String(v) };
+  if (typeof v === 'function') return { kind: 'text', text: `function ${v.name || ''}`.trim() };
+  const text = math.format(v, { precision: 17 });
+  if (text.length > MAX_RESULT_TEXT) throw new Error(`the result is ${text.length} characters long; the limit is ${MAX_RESULT_TEXT}`);
+  return { kind: 'text', text };
+}
+
+function run(req: EvalRequest): EvalReply {
+  try {
+    const scope: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(req.scope)) scope[k] = typeof v === 'object' ? toMatrix(v) : v;
+    if (req.absent.length > 0) {
+      // A symbol used as a value (not as a function name: `dot(a, b)` is mathjs's dot).
+      privateParse(req.expression).traverse((node, path, parent) => {
+        if (math.isSymbolNode(node) && req.absent.includes(node.name) && !(math.isFunctionNode(parent) && path === 'fn'))
+          throw new Error(`${NOT_AT_THIS_STEP} ${node.name} belongs to another phase of the run`);
+      });
+    }
+    let result = limitedEvaluate(req.expression, scope);
+    // A multi-line expression gives a ResultSet: its last value is what the user asked for.
+    if (result && typeof result === 'object' && 'entries' in result && Array.isArray(result.entries)) result = result.entries.at(-1);
+    return { id: req.id, ok: true, value: toValue(result) };
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    return { id: req.id, ok: false, error: msg.length > 500 ? `${msg.slice(0, 500)}…` : msg };
+  }
+}
+
+parentPort?.on('message', (req: EvalRequest) => {
+  parentPort?.postMessage(run(req));
+});
+// mathjs is loaded: the host starts its clocks from here, not from a cold start.
+parentPort?.postMessage({ ready: true });

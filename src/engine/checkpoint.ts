@@ -1,0 +1,315 @@
+/**
+ * Checkpointed runs: memory that does not grow with T. Instead of every step's a, c, gates and
+ * their gradients (O(T) caches), a run keeps the recurrent state every `spacing` steps
+ * (a⟨t-1⟩, c⟨t-1⟩ going into step t, and the da/dc carried down into step t-1 in the backward)
+ * and recomputes one window of steps on demand: stepping needs a window, not the whole cache.
+ *
+ * Bit-identical to the full-cache `run()` with the same kernels: every window is a sub-run of the
+ * engine's own passes whose chunks (the batched products, see core.ts) fall exactly where the full
+ * run's do: forward windows start at multiples of the spacing (a multiple of the chunk length,
+ * counted from step 0) and end at a chunk boundary or T_x; backward windows end at T_b − j·spacing
+ * (backward chunks are counted from T_b down) and resume the full run's running dW/db sums and
+ * carries, so even the parameter gradients add up in the same order.
+ *
+ * Cost: the forward runs twice (once for the checkpoints, once window by window under the
+ * backward), and a window shown later is recomputed (≤ 2·spacing forward steps + spacing backward).
+ */
+
+import { BackwardPass, ForwardPass, chunkSteps, type BackwardResume, type Model } from './core';
+import { kernelsFor, modelOf } from './run';
+import type { BackwardCaches, Dims, ForwardCaches, NdArray, Problem } from './types';
+
+/** Steps per chunk that a spacing must be a multiple of (the engine's batch of ~128 columns). */
+function chunkBase(m: number): number {
+  return chunkSteps(m, Number.MAX_SAFE_INTEGER);
+}
+
+/** Bytes of the forward caches of one step (a, y, and c + the 4 gates of an LSTM). */
+function forwardStepBytes(cell: 'rnn' | 'lstm', d: Dims): number {
+  return 8 * d.m * (d.n_y + (cell === 'lstm' ? 6 : 1) * d.n_a);
+}
+
+/** Bytes of the backward caches of one step (da, dx, and dc + the 4 gate gradients of an LSTM). */
+function backwardStepBytes(cell: 'rnn' | 'lstm', d: Dims): number {
+  return 8 * d.m * (d.n_x + (cell === 'lstm' ? 6 : 1) * d.n_a);
+}
+
+/** What a full-cache run of `problem` holds in caches, in bytes (what checkpointing saves). */
+export function fullCacheBytes(problem: Problem): number {
+  const T_b = problem.da.shape[2];
+  return problem.dims.T_x * forwardStepBytes(problem.cell, problem.dims) + T_b * backwardStepBytes(problem.cell, problem.dims);
+}
+
+/**
+ * Bytes a checkpointed run with this spacing holds at most: the checkpoints (2 state vectors per
+ * spacing steps, each way), one forward window (≤ 2·spacing + one chunk steps, the backward
+ * window's forward included) and one backward window (spacing steps).
+ */
+export function checkpointedBytes(problem: Problem, spacing: number): number {
+  const { n_a, m, T_x } = problem.dims;
+  const T_b = problem.da.shape[2];
+  const state = 8 * n_a * m * (problem.cell === 'lstm' ? 2 : 1);
+  const checkpoints = (Math.ceil(T_x / spacing) + Math.ceil(T_b / spacing)) * state;
+  const fwdSteps = Math.min(T_x, 2 * spacing + chunkBase(m));
+  return checkpoints + fwdSteps * forwardStepBytes(problem.cell, problem.dims) +
+    Math.min(T_b, spacing) * backwardStepBytes(problem.cell, problem.dims);
+}
+
+/**
+ * The spacing for a memory budget: the largest multiple of the chunk length whose checkpointed run
+ * fits in `budgetBytes` (bigger windows: fewer recomputations when stepping), at least one chunk.
+ * A budget that holds the whole run gives a spacing ≥ T (one window: nothing recomputed).
+ */
+export function spacingForBudget(problem: Problem, budgetBytes: number): number {
+  const base = chunkBase(problem.dims.m);
+  const T = Math.max(problem.dims.T_x, problem.da.shape[2]);
+  const whole = Math.ceil(T / base) * base;
+  if (checkpointedBytes(problem, whole) <= budgetBytes) return whole;
+  let lo = 1, hi = Math.ceil(T / base); // in chunks
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (checkpointedBytes(problem, mid * base) <= budgetBytes) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo * base;
+}
+
+/** Steps [t0, t1) of an (n, m, T) NumPy-layout array, as an (n, m, t1 − t0) array. */
+function sliceSteps(a: NdArray, t0: number, t1: number): NdArray {
+  const [n, m, T] = a.shape;
+  const L = t1 - t0, rows = n * m;
+  const data = new Float64Array(rows * L);
+  for (let r = 0; r < rows; r++) data.set(a.data.subarray(r * T + t0, r * T + t1), r * L);
+  return { shape: [n, m, L], data };
+}
+
+/** A window of forward caches: steps [start, end) at local indices (step t at (t − start)·rows·m). */
+export interface ForwardWindow {
+  start: number;
+  end: number;
+  caches: ForwardCaches;
+}
+
+/** A window of backward caches: steps [start, end) at local indices; gradients are the run's. */
+export interface BackwardWindow {
+  start: number;
+  end: number;
+  caches: BackwardCaches;
+}
+
+interface StateCheckpoint {
+  a: Float64Array;
+  c: Float64Array | null;
+}
+
+export interface CheckpointedRunOptions {
+  /** Steps between checkpoints (rounded up to a multiple of the chunk length). */
+  spacing?: number;
+  /** Or: the memory the run may hold for its caches, in bytes (see `spacingForBudget`). */
+  budgetBytes?: number;
+}
+
+/**
+ * A run that holds checkpoints instead of caches, computed window by window by `advance()` (or
+ * all at once by `CheckpointedRun.run`). Once `finished`, `grads`, `da0`, `dc0` are the run's
+ * (bit-identical to `run()`); `forwardWindow(t)` (once the forward reached t's window) and
+ * `backwardWindow(t)` (once finished) recompute the window of step t (the last one of each is
+ * kept, so stepping inside a window costs nothing).
+ */
+export class CheckpointedRun {
+  readonly spacing: number;
+  readonly T_b: number;
+  /** The run's results, set when the last backward window is done (`finished`). */
+  private result: { grads: Record<string, Float64Array>; da0: Float64Array; dc0: Float64Array | undefined } | null = null;
+  /** Forward steps whose checkpoints are taken; backward steps done (from T_b down). */
+  private fwdDone = 0;
+  private bwdDone = 0;
+  private resume: BackwardResume;
+  private dcDown: Float64Array | null;
+  private readonly model: Model;
+  /** fwdCk[i]: state going into step i·spacing (i ≥ 1; step 0 starts from a0/c0). */
+  private readonly fwdCk: StateCheckpoint[] = [];
+  /** bwdCk[j]: carries going down into step hi − 1 for the window ending at hi = T_b − j·spacing. */
+  private readonly bwdCk: { carryA: Float64Array; dc: Float64Array | null }[] = [];
+  private lastFwd: ForwardWindow | null = null;
+  private lastBwd: BackwardWindow | null = null;
+
+  constructor(readonly problem: Problem, opts: CheckpointedRunOptions = {}) {
+    const base = chunkBase(problem.dims.m);
+    const want = opts.spacing ?? (opts.budgetBytes !== undefined ? spacingForBudget(problem, opts.budgetBytes) : 8 * base);
+    if (!(want >= 1)) throw new Error(`checkpoint spacing must be at least 1, got ${want}`);
+    this.spacing = Math.ceil(want / base) * base;
+    this.T_b = problem.da.shape[2];
+    if (!(this.T_b >= 1 && this.T_b <= problem.dims.T_x)) {
+      throw new Error(`da must have 1 <= T_b <= T_x = ${problem.dims.T_x} steps; got ${this.T_b}`);
+    }
+    this.model = modelOf(problem);
+    const { n_x, n_a, m } = problem.dims, H = this.model.H;
+    this.resume = { carryA: new Float64Array(n_a * m), dWz: new Float64Array(H * (n_a + n_x)), db: new Float64Array(H) };
+    this.dcDown = problem.cell === 'lstm' ? (problem.dcFinal?.data.slice() ?? new Float64Array(n_a * m)) : null;
+  }
+
+  /** `new CheckpointedRun(problem, opts)` computed to the end. */
+  static run(problem: Problem, opts: CheckpointedRunOptions = {}): CheckpointedRun {
+    const r = new CheckpointedRun(problem, opts);
+    r.advance(Infinity);
+    return r;
+  }
+
+  get forwardDone(): number {
+    return this.fwdDone;
+  }
+  get backwardDone(): number {
+    return this.bwdDone;
+  }
+  get finished(): boolean {
+    return this.result !== null;
+  }
+  private done(): { grads: Record<string, Float64Array>; da0: Float64Array; dc0: Float64Array | undefined } {
+    if (!this.result) throw new Error('the checkpointed run is not finished (advance() it first)');
+    return this.result;
+  }
+  /** Parameter gradients (NumPy layout, as `BackwardCaches.grads`); throws before `finished`. */
+  get grads(): Record<string, Float64Array> {
+    return this.done().grads;
+  }
+  get da0(): Float64Array {
+    return this.done().da0;
+  }
+  get dc0(): Float64Array | undefined {
+    return this.done().dc0;
+  }
+
+  /**
+   * Computes whole windows (first the forward's, then the backward's from the top) until about
+   * `budgetMs` has passed; returns `finished`. A window is the unit: one may run past the budget.
+   */
+  advance(budgetMs: number): boolean {
+    const t0 = Date.now();
+    while (!this.result) {
+      if (this.fwdDone < this.problem.dims.T_x) this.forwardStep();
+      else this.backwardStep();
+      if (Date.now() - t0 >= budgetMs) break;
+    }
+    return this.result !== null;
+  }
+
+  /** Window [lo, hi) of the forward as a sub-run from the checkpoint at lo (a multiple of the spacing). */
+  private forwardRange(lo: number, hi: number): ForwardCaches {
+    const p = this.problem, { n_a, m } = p.dims;
+    const ck = lo === 0 ? null : this.fwdCk[lo / this.spacing];
+    const sub: Problem = {
+      ...p,
+      dims: { ...p.dims, T_x: hi - lo },
+      x: sliceSteps(p.x, lo, hi),
+      a0: ck ? { shape: [n_a, m], data: ck.a } : p.a0,
+      da: { shape: [n_a, m, 1], data: new Float64Array(n_a * m) }, // not used by the forward
+    };
+    if (p.cell === 'lstm') sub.c0 = ck?.c ? { shape: [n_a, m], data: ck.c } : p.c0;
+    const model: Model = { ...this.model, dims: sub.dims };
+    const fp = new ForwardPass(model, sub, kernelsFor(model));
+    while (!fp.finished) fp.step();
+    return fp.fwd;
+  }
+
+  /** First pass, one window: the forward of [fwdDone, +k), keeping the state at its end. */
+  private forwardStep(): void {
+    const { n_a, m, T_x } = this.problem.dims, S = n_a * m, k = this.spacing;
+    const lo = this.fwdDone, hi = Math.min(T_x, lo + k);
+    // a window's only use here is its last state (the checkpoint for the next one)
+    const f = this.forwardRange(lo, hi);
+    const e = (hi - lo - 1) * S;
+    if (hi < T_x) this.fwdCk[hi / k] = { a: f.a.slice(e, e + S), c: f.c ? f.c.slice(e, e + S) : null };
+    this.fwdDone = hi;
+  }
+
+  /**
+   * The forward caches of steps [lo, hi) viewed at local indices, recomputed from the checkpoint at
+   * or below lo−1 (the backward needs a⟨lo−1⟩, c⟨lo−1⟩) up to a chunk boundary at or past hi.
+   */
+  private forwardCover(lo: number, hi: number): ForwardCaches {
+    const { n_a, n_y, m, T_x } = this.problem.dims, S = n_a * m, k = this.spacing;
+    const from = Math.floor(Math.max(0, lo - 1) / k) * k;
+    const base = chunkBase(m);
+    const to = Math.min(T_x, from + Math.ceil((hi - from) / base) * base);
+    const f = this.forwardRange(from, to);
+    const off = lo - from, n = hi - lo;
+    const view = (arr: Float64Array | undefined, rows: number): Float64Array | undefined =>
+      arr?.subarray(off * rows * m, (off + n) * rows * m);
+    const out: ForwardCaches = { cell: f.cell, dims: { ...f.dims, T_x: n }, a: f.a.subarray(off * S, (off + n) * S), y: f.y.subarray(off * n_y * m, (off + n) * n_y * m) };
+    if (f.c) {
+      out.c = view(f.c, n_a); out.ft = view(f.ft, n_a); out.it = view(f.it, n_a); out.cct = view(f.cct, n_a); out.ot = view(f.ot, n_a);
+    }
+    if (lo > 0) {
+      // state going into step lo, for the window problem's a0/c0
+      const pa = (off - 1) * S;
+      this.coverState = { a: f.a.slice(pa, pa + S), c: f.c ? f.c.slice(pa, pa + S) : null };
+    } else this.coverState = null;
+    return out;
+  }
+  private coverState: StateCheckpoint | null = null;
+
+  /** The backward over [lo, hi) as a sub-run resuming `resume`, with dc coming down from hi. */
+  private backwardRange(lo: number, hi: number, dcTop: Float64Array | null, resume: BackwardResume): BackwardPass {
+    const p = this.problem, { n_a, m } = p.dims;
+    const fwd = this.forwardCover(lo, hi);
+    const st = this.coverState;
+    const sub: Problem = {
+      ...p,
+      dims: { ...p.dims, T_x: hi - lo },
+      x: sliceSteps(p.x, lo, hi),
+      a0: st ? { shape: [n_a, m], data: st.a } : p.a0,
+      da: sliceSteps(p.da, lo, hi),
+    };
+    if (p.cell === 'lstm') {
+      sub.c0 = st?.c ? { shape: [n_a, m], data: st.c } : p.c0;
+      sub.dcFinal = dcTop ? { shape: [n_a, m], data: dcTop } : undefined;
+    }
+    const model: Model = { ...this.model, dims: sub.dims };
+    const bp = new BackwardPass(model, sub, fwd, kernelsFor(this.model), true, resume);
+    while (!bp.finished) bp.step();
+    return bp;
+  }
+
+  /** Second pass, one window from the top: its backward, keeping the carries at its top. */
+  private backwardStep(): void {
+    const j = this.bwdCk.length, hi = this.T_b - this.bwdDone, lo = Math.max(0, hi - this.spacing);
+    this.bwdCk[j] = { carryA: this.resume.carryA.slice(), dc: this.dcDown ? this.dcDown.slice() : null };
+    const bp = this.backwardRange(lo, hi, this.dcDown, this.resume);
+    this.resume = bp.accumulators();
+    this.dcDown = bp.bwd.dc0 ? bp.bwd.dc0.slice() : null;
+    this.bwdDone = this.T_b - lo;
+    // the bottom window's finalize turned the resumed sums into the run's gradients
+    if (lo === 0) this.result = { grads: bp.bwd.grads, da0: bp.bwd.da0, dc0: bp.bwd.dc0 };
+  }
+
+  /** The forward window holding step t (recomputed unless it is the last one asked for). */
+  forwardWindow(t: number): ForwardWindow {
+    const T_x = this.problem.dims.T_x, k = this.spacing;
+    if (!Number.isInteger(t) || t < 0 || t >= T_x) throw new Error(`forwardWindow: step ${t} is outside 0..${T_x - 1}`);
+    if (Math.floor(t / k) * k > this.fwdDone) throw new Error(`forwardWindow: step ${t} is not reached yet (${this.fwdDone} steps checkpointed)`);
+    const w = this.lastFwd;
+    if (w && t >= w.start && t < w.end) return w;
+    const start = Math.floor(t / k) * k, end = Math.min(T_x, start + k);
+    this.lastFwd = { start, end, caches: this.forwardRange(start, end) };
+    return this.lastFwd;
+  }
+
+  /** The backward window holding step t (< T_b), with the forward it used at `forward`. */
+  backwardWindow(t: number): BackwardWindow {
+    const k = this.spacing;
+    if (!Number.isInteger(t) || t < 0 || t >= this.T_b) throw new Error(`backwardWindow: step ${t} is outside 0..${this.T_b - 1}`);
+    if (!this.result) throw new Error('backwardWindow: the checkpointed run is not finished (advance() it first)');
+    const w = this.lastBwd;
+    if (w && t >= w.start && t < w.end) return w;
+    const j = Math.floor((this.T_b - 1 - t) / k);
+    const hi = this.T_b - j * k, lo = Math.max(0, hi - k);
+    const ck = this.bwdCk[j];
+    const { n_x, n_a } = this.problem.dims, H = this.model.H;
+    // gradients of a re-shown window are not needed: resume from zero sums, only the carries matter
+    const bp = this.backwardRange(lo, hi, ck.dc, { carryA: ck.carryA, dWz: new Float64Array(H * (n_a + n_x)), db: new Float64Array(H) });
+    const caches: BackwardCaches = { ...bp.bwd, grads: this.grads, da0: this.da0, dc0: this.dc0 };
+    this.lastBwd = { start: lo, end: hi, caches };
+    return this.lastBwd;
+  }
+}

@@ -1,0 +1,300 @@
+/**
+ * The tensors of the current step as cards grouped under headings (inputs, gates, outputs, …):
+ * a heatmap (or the table view), its equation, its colour legend and its non-finite count.
+ */
+
+import type { StepData, Tensor } from '../client';
+import { clear, h, setText, show } from '../dom';
+import { tensorDoc } from '../equations';
+import { full, shapeText, short } from '../format';
+import { cellSize, ctx2d, paintGrid, setCssSize, stats, type Stats } from '../heatmap';
+import type { RunInfo } from '../../protocol/messages';
+import type { State } from '../store';
+import type { ViewDeps } from './deps';
+import { attachGridKeys, place, placeFocus } from './gridKeys';
+import { explainLines, showLines } from './explainLine';
+import { attachTableKeys, renderTable, type TableCard } from './tablePager';
+
+interface Card extends TableCard {
+  el: HTMLElement;
+  /** Title and equation: they name the step, so they change as the cursor moves. */
+  title: HTMLElement;
+  eq: HTMLElement;
+  /** The selected element's equation with its numbers (explainLine.ts); shown once an element is selected. */
+  explain: HTMLElement;
+  selected: boolean;
+  canvas: HTMLCanvasElement;
+  legend: HTMLElement;
+  nonFinite: HTMLElement;
+  /** CSS pixels per cell (hover maths) and canvas pixels per cell (1 when CSS scales it up). */
+  cellW: number;
+  cellH: number;
+  colMark: HTMLElement;
+  focusMark: HTMLElement;
+  focus: { i: number; j: number };
+}
+
+export interface StepCardsView {
+  /** Paint the cursor's step if its payload is here (true), otherwise keep the old one (false). */
+  render(s: State): boolean;
+  /** Rebuild the cards at the next paint (width or theme changed). */
+  invalidate(): void;
+  /** The step on screen. */
+  readonly shown: StepData | undefined;
+  /** A step the expansions read arrived (the forward values of a backward step). */
+  refreshExplanations(): void;
+}
+
+/** Width available to one heatmap: cards sit in a responsive grid of ≥ 300px columns. */
+function cardInnerWidth(W: number): number {
+  const cols = Math.max(1, Math.floor((W + 12) / (320 + 12)));
+  return Math.floor((W - 12 * (cols - 1)) / cols) - 20;
+}
+
+export function create(stepEl: HTMLElement, deps: ViewDeps): StepCardsView {
+  const { store, tooltip } = deps;
+  let cards = new Map<string, Card>();
+  let cardsKey = '';
+  let shown: StepData | undefined;
+
+  attachTableKeys(
+    stepEl,
+    (name) => cards.get(name),
+    () => store.state,
+    (text, x, y) => {
+      tooltip.say(text);
+      tooltip.show(text, x, y);
+    },
+    () => tooltip.hide(),
+  );
+
+  const docFor = (run: RunInfo, step: StepData, name: string) =>
+    tensorDoc(run.cell, step.phase, name, { kind: run.kind, t: step.t, T_b: run.T_b });
+
+  function build(step: StepData, run: RunInfo): void {
+    clear(stepEl);
+    cards = new Map();
+    const groups = new Map<string, HTMLElement>();
+    for (const t of step.tensors) {
+      const doc = docFor(run, step, t.name);
+      let g = groups.get(doc.group);
+      if (!g) {
+        g = h('div', { class: 'cards' });
+        stepEl.append(h('div', { class: 'group' }, h('h2', { text: doc.group }), g));
+        groups.set(doc.group, g);
+      }
+      const canvas = h('canvas', { class: 'hm', tabindex: 0, 'aria-label': `${t.name} heatmap ${t.rows} by ${t.cols}. Arrow keys read values.` });
+      const legend = h('div', { class: 'legend' });
+      const nonFinite = h('div', { class: 'nonfinite' });
+      const tableWrap = h('div', { class: 'table-wrap' });
+      const colMark = h('div', { class: 'mark-col', hidden: true });
+      const focusMark = h('div', { class: 'mark-focus', hidden: true });
+      const title = h('span', { class: 'tname', text: doc.label });
+      const eq = h('div', { class: 'eq', text: doc.eq });
+      const explain = h('div', { class: 'explain', hidden: true });
+      const el = h(
+        'section',
+        { class: 'tensor', 'data-tensor': t.name, 'aria-label': `${t.name} ${shapeText(t.rows, t.cols)} float64` },
+        h('header', {}, title, ' ', h('span', { class: 'shape', text: `${shapeText(t.rows, t.cols)} float64` })),
+        eq,
+        h('div', { class: 'hm-wrap' }, canvas, colMark, focusMark),
+        explain,
+        legend,
+        nonFinite,
+        tableWrap,
+      );
+      g.append(el);
+      const card: Card = {
+        name: t.name,
+        el,
+        title,
+        eq,
+        explain,
+        selected: false,
+        canvas,
+        legend,
+        nonFinite,
+        tableWrap,
+        cellW: 1,
+        cellH: 1,
+        colMark,
+        focusMark,
+        tableRow0: 0,
+        focus: { i: 0, j: 0 },
+        perExample: !/^(sum_)?d[Wb]/.test(t.name) && !(step.phase === 'totals' && t.name !== 'da0' && t.name !== 'dc0'),
+      };
+      attachCanvasEvents(card);
+      cards.set(t.name, card);
+    }
+  }
+
+  function attachCanvasEvents(card: Card): void {
+    const cellAt = (e: MouseEvent) => {
+      const t = card.tensor;
+      if (!t) return undefined;
+      const i = Math.floor(e.offsetY / card.cellH);
+      const j = Math.floor(e.offsetX / card.cellW);
+      return i >= 0 && j >= 0 && i < t.rows && j < t.cols ? { i, j, v: t.data[i * t.cols + j] } : undefined;
+    };
+    card.canvas.addEventListener('mousemove', (e) => {
+      const c = cellAt(e);
+      if (!c) return tooltip.hide();
+      tooltip.show(`${card.name}[${c.i}, ${c.j}] = ${full(c.v)}`, e.clientX, e.clientY);
+    });
+    card.canvas.addEventListener('mouseleave', () => tooltip.hide());
+    card.canvas.addEventListener('click', (e) => {
+      const c = cellAt(e);
+      if (!c) return;
+      card.focus = { i: c.i, j: c.j };
+      if (card.perExample) deps.act({ type: 'setBatch', batch: c.j });
+      announceCell(card);
+    });
+    card.canvas.addEventListener('focus', () => {
+      announceCell(card);
+      drawOverlay(card);
+    });
+    card.canvas.addEventListener('blur', () => {
+      drawOverlay(card);
+      tooltip.hide();
+    });
+    attachGridKeys(card.canvas, {
+      shape: () => (card.tensor ? { rows: card.tensor.rows, cols: card.tensor.cols } : undefined),
+      pos: () => card.focus,
+      moveTo: (p) => {
+        card.focus = p;
+        announceCell(card);
+        drawOverlay(card);
+      },
+    });
+  }
+
+  function announceCell(card: Card): void {
+    const t = card.tensor;
+    if (!t) return;
+    const { i, j } = card.focus;
+    if (i >= t.rows || j >= t.cols) card.focus = { i: 0, j: 0 };
+    const v = t.data[card.focus.i * t.cols + card.focus.j];
+    card.selected = true;
+    explainCell(card);
+    const r = card.canvas.getBoundingClientRect();
+    tooltip.announce(
+      card.canvas,
+      `${card.name}[${card.focus.i}, ${card.focus.j}] = ${full(v)}`,
+      r.left + (card.focus.j + 1) * card.cellW,
+      r.top + (card.focus.i + 1) * card.cellH,
+    );
+  }
+
+  /** The selected element's expanded equation, for the step on screen. */
+  function explainCell(card: Card): void {
+    const run = store.state.run;
+    const lines = run && shown && card.selected ? explainLines(run, shown, deps.data, card.name, card.focus.i, card.focus.j) : undefined;
+    showLines(card.explain, lines);
+  }
+
+  /** Selected batch column and keyboard-focus outlines: two positioned boxes over the canvas. */
+  function drawOverlay(card: Card): void {
+    const t = card.tensor;
+    if (!t) return;
+    const batch = store.state.batch;
+    const showCol = card.perExample && t.cols > 1 && batch < t.cols;
+    show(card.colMark, showCol);
+    if (showCol) place(card.colMark, batch * card.cellW, 0, card.cellW, t.rows * card.cellH);
+    const focused = document.activeElement === card.canvas;
+    show(card.focusMark, focused);
+    if (focused) placeFocus(card.focusMark, card.focus.j * card.cellW, card.focus.i * card.cellH, card.cellW, card.cellH, 1);
+  }
+
+  function paint(card: Card, t: Tensor, s: State): void {
+    card.tensor = t;
+    const st = stats(t.data);
+    const W = deps.layout.content;
+    // A wide panel (over ~1000 px) gets bigger cells and taller maps, not just more empty card.
+    const grow = Math.min(2, Math.max(1, W / 1000));
+    const { w, h: hh } = cellSize(t.rows, t.cols, cardInnerWidth(W), (t.rows > 64 ? 300 : 220) * grow, Math.round(26 * grow));
+    card.cellW = w;
+    card.cellH = hh;
+    // Hatching for NaN/±∞ needs ≥ 3×3 pixels per cell; below that paint 1 pixel per cell and let
+    // CSS scale the canvas up (pixelated): far fewer pixels to write for big tensors.
+    const hatchable = w >= 3 && hh >= 3;
+    paintGrid(card.canvas, t.data, t.rows, t.cols, hatchable ? w : 1, hatchable ? hh : 1, st.maxAbs, deps.theme.palette);
+    setCssSize(card.canvas, t.cols * w, t.rows * hh);
+    drawOverlay(card);
+    renderLegend(card.legend, st);
+    const nf: string[] = [];
+    if (st.nan) nf.push(`${st.nan} NaN`);
+    if (st.posInf) nf.push(`${st.posInf} +∞`);
+    if (st.negInf) nf.push(`${st.negInf} −∞`);
+    setText(card.nonFinite, nf.length ? `Non-finite: ${nf.join(', ')} (hatched: NaN yellow, +∞ purple, −∞ green)` : '');
+    show(card.nonFinite, nf.length > 0);
+    if (s.table) renderTable(card, t, s);
+    else if (card.tableWrap.firstChild) clear(card.tableWrap);
+  }
+
+  const legendParts = new WeakMap<HTMLElement, { lo: HTMLElement; hi: HTMLElement; range: HTMLElement; bar: HTMLCanvasElement; pv: number }>();
+
+  /** Legend: −max … +max colour bar and the finite range. Built once per card, then only its text changes. */
+  function renderLegend(el: HTMLElement, st: Stats): void {
+    let p = legendParts.get(el);
+    if (!p) {
+      const bar = h('canvas', { class: 'legend-bar', width: 96, height: 8, 'aria-hidden': 'true' });
+      p = { lo: h('span', { class: 'lg-num' }), hi: h('span', { class: 'lg-num' }), range: h('span', { class: 'muted lg-range' }), bar, pv: -1 };
+      el.append(p.lo, bar, p.hi, p.range);
+      legendParts.set(el, p);
+    }
+    if (p.pv !== deps.theme.version) {
+      const ctx = ctx2d(p.bar);
+      if (ctx) {
+        const img = ctx.createImageData(96, 8);
+        const px = new Uint32Array(img.data.buffer);
+        const lut = deps.theme.palette.lut;
+        for (let x = 0; x < 96; x++) for (let y = 0; y < 8; y++) px[y * 96 + x] = lut[Math.round((x / 95) * 255)];
+        ctx.putImageData(img, 0, 0);
+      }
+      p.pv = deps.theme.version;
+    }
+    setText(p.lo, short(-st.maxAbs));
+    setText(p.hi, short(st.maxAbs));
+    setText(p.range, Number.isFinite(st.min) ? `min ${short(st.min)} · max ${short(st.max)}` : 'no finite values');
+  }
+
+  function render(s: State): boolean {
+    const run = s.run;
+    if (!run) return false;
+    const step = deps.data.getStep(s.cursor.phase, s.cursor.t);
+    if (!step) {
+      stepEl.setAttribute('aria-busy', 'true');
+      return false;
+    }
+    stepEl.removeAttribute('aria-busy');
+    const key = `${run.runId}|${step.phase}|${step.tensors.map((t) => `${t.name}:${t.rows}x${t.cols}`).join(',')}`;
+    if (key !== cardsKey) {
+      build(step, run);
+      cardsKey = key;
+    }
+    for (const t of step.tensors) {
+      const c = cards.get(t.name);
+      if (!c) continue;
+      const doc = docFor(run, step, t.name);
+      setText(c.title, doc.label);
+      setText(c.eq, doc.eq);
+      paint(c, t, s);
+    }
+    shown = step;
+    for (const c of cards.values()) if (c.selected) explainCell(c);
+    return true;
+  }
+
+  return {
+    render,
+    invalidate: () => {
+      cardsKey = '';
+    },
+    get shown() {
+      return shown;
+    },
+    refreshExplanations() {
+      for (const c of cards.values()) if (c.selected) explainCell(c);
+    },
+  };
+}

@@ -1,0 +1,351 @@
+/**
+ * One run in the worker: loads the fixture through the loader it is given, computes the run in
+ * short `advance()` slices and answers step/window/norm/export requests between slices, so the
+ * extension host's main thread never does the math. Everything it says goes through the `post`
+ * it is given (tensor payloads transferred), so a test drives a session in plain Node.
+ */
+import { basename } from 'node:path';
+import type { Problem } from '../engine/types';
+import { NonFiniteScanner } from '../session/nonFinite';
+import { runningSumsFor } from '../session/runningSums';
+import { nextSlice } from '../session/slicing';
+import { gradientNorms, stepPayload, windowOf } from '../session/steps';
+import { exportRun } from './export';
+import { LiveRun, type SessionRun } from './liveRun';
+import { MemoryMeter } from './memory';
+import type { FromWorker, ToWorker } from './protocol';
+import { StagedInputs } from './stagedInputs';
+import type { DaResult, LoadResult } from './stagedLoad';
+
+/** Where a session gets its fixture from (the thread-side one is threads.ts's `threadLoader`). */
+export interface FixtureLoader {
+  /**
+   * Read and check a fixture. A staged load answers before da's numbers are read (`daPending`):
+   * they come to `onDa`, read once `daAfter` settles.
+   */
+  load(path: string, maxBytes: number, onDa: (r: DaResult) => void, daAfter: Promise<unknown>): Promise<LoadResult>;
+  /** The positioned reader over the whole file (when x, read lazily, turns out not plain numbers). */
+  loadWhole(path: string, maxBytes: number): Promise<LoadResult>;
+}
+
+export type Post = (msg: FromWorker, transfer?: ArrayBuffer[]) => void;
+
+export interface RunSessionOptions {
+  /** Length of one compute slice: requests wait at most about this long. */
+  sliceMs?: number;
+  /** How long the run holds after its first step when no `painted` comes. */
+  paintWaitMs?: number;
+  memory?: MemoryMeter;
+}
+
+/** Progress is posted at most this often (plus at phase changes and the end). */
+const PROGRESS_MS = 60;
+/** Background reading of x per slice (ms). */
+const X_FILL_MS = 6;
+
+/** A message the worker answers by id. */
+type Request = Extract<ToWorker, { id: number }>;
+
+export class RunSession {
+  private problem: Problem | undefined;
+  private run: SessionRun | undefined;
+  private inputs: StagedInputs | undefined;
+  /** The running sums' checkpoints are all built (said in the progress after the run). */
+  private sumsComplete = false;
+  private gateGradLimitBytes = 0;
+  private lastProgress = 0;
+  private lastPhaseForward = true;
+  private readonly scanner = new NonFiniteScanner();
+  /**
+   * After the first step the run holds still until the panel has painted it (or `paintWaitMs`
+   * after it was computed, or the run could not start): the first step's transfer and painting
+   * get the cores (two, on small machines) to themselves. Then the forward goes on and a staged
+   * load starts its da thread (`firstStep` settles).
+   */
+  private readonly firstStep: Promise<void>;
+  private resolveFirstStep: () => void = () => undefined;
+  private firstStepSettled = false;
+  private firstStepTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly whenFinished: (() => void)[] = [];
+  /** Export requests waiting for the run to finish, by id: resolved with true to go, or a reason. */
+  private readonly waitingExports = new Map<number, (go: true | string) => void>();
+  /** Export ids whose cancel arrived (checked between written chunks). */
+  private readonly cancelledExports = new Set<number>();
+  private readonly sliceMs: number;
+  private readonly paintWaitMs: number;
+  private readonly memory: MemoryMeter;
+  private disposed = false;
+
+  constructor(
+    private readonly post: Post,
+    private readonly loader: FixtureLoader,
+    opts: RunSessionOptions = {},
+  ) {
+    this.sliceMs = opts.sliceMs ?? 12;
+    this.paintWaitMs = opts.paintWaitMs ?? 1500;
+    this.memory = opts.memory ?? new MemoryMeter();
+    this.firstStep = new Promise<void>((res) => {
+      this.resolveFirstStep = res;
+    });
+  }
+
+  /** Handle one message from the host. Never throws: a failure is answered (by id) or posted. */
+  async receive(msg: ToWorker): Promise<void> {
+    try {
+      await this.handle(msg);
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      if ('id' in msg) this.post({ type: 'reply', id: msg.id, error: message });
+      else this.post({ type: 'invalid', diagnostics: [], message });
+    }
+  }
+
+  /** Stop computing (the thread is about to end, or a test is done with the session). */
+  dispose(): void {
+    this.disposed = true;
+    if (this.firstStepTimer) clearTimeout(this.firstStepTimer);
+    this.failWaiting('the run was stopped');
+  }
+
+  private async handle(msg: ToWorker): Promise<void> {
+    switch (msg.type) {
+      case 'load':
+        return this.load(msg.path, msg.maxBytes, msg.gateGradLimitBytes);
+      case 'start':
+        return this.start();
+      case 'painted':
+        return this.firstStepDone();
+      case 'cancel':
+        this.cancelledExports.add(msg.target);
+        this.waitingExports.get(msg.target)?.('export cancelled');
+        return;
+      default:
+        return this.answer(msg);
+    }
+  }
+
+  private async load(path: string, maxBytes: number, gateGradLimitBytes: number): Promise<void> {
+    this.gateGradLimitBytes = gateGradLimitBytes;
+    const res = await this.loader.load(path, maxBytes, (r) => this.inputs?.daArrived(r), this.firstStep);
+    this.memory.sample();
+    if (!res.ok) {
+      this.post({ type: 'invalid', diagnostics: res.diagnostics, message: res.message });
+      return;
+    }
+    const problem = res.problem;
+    this.problem = problem;
+    this.inputs = new StagedInputs({
+      problem,
+      daPending: res.daPending === true,
+      lazyX: res.lazyX,
+      path,
+      loadWhole: () => this.loader.loadWhole(path, maxBytes),
+      forwardDone: () => this.run?.forwardDone ?? 0,
+      events: {
+        lateLoaded: (warnings, warningDiags) => this.post({ type: 'daLoaded', warnings, warningDiags }),
+        lateInvalid: (diagnostics, message, reason) => {
+          this.post({ type: 'daInvalid', diagnostics, message });
+          this.postProgress();
+          this.failWaiting(reason);
+        },
+        resume: () => this.schedulePump(),
+      },
+    });
+    const d = problem.dims;
+    this.post({
+      type: 'loaded',
+      run: {
+        fileName: basename(path),
+        filePath: path,
+        name: problem.name,
+        kind: problem.kind,
+        cell: problem.cell,
+        dims: { n_x: d.n_x, n_a: d.n_a, n_y: d.n_y, m: d.m, T_x: d.T_x },
+        T_b: problem.da.shape[2] ?? 1,
+        daDefaulted: problem.daDefaulted,
+        warnings: res.warnings,
+      },
+      warnings: res.warningDiags,
+    });
+  }
+
+  /** Allocate the caches and start computing (the host has accepted the load). */
+  private start(): void {
+    const problem = this.problem;
+    if (!problem || !this.inputs || this.run) return;
+    const { n_a, m } = problem.dims;
+    const T_b = problem.da.shape[2] ?? 1;
+    const gateBytes = problem.cell === 'lstm' ? 4 * T_b * n_a * m * 8 : 0;
+    this.inputs.bind(problem);
+    try {
+      this.run = LiveRun.start(problem, { keepGateGrads: gateBytes <= this.gateGradLimitBytes });
+    } catch (e) {
+      this.postProgress(`The engine cannot run this fixture: ${e instanceof Error ? e.message : String(e)}`);
+      this.firstStepDone();
+      return;
+    }
+    // The runner reads da (NumPy layout) chunk-wise during the backward; nothing else reads
+    // problem.da after this point (steps, windows and the export use the caches).
+    problem.da = { shape: problem.da.shape, data: new Float64Array(0) };
+    this.schedulePump();
+  }
+
+  private schedulePump(): void {
+    setImmediate(() => this.pump());
+  }
+
+  private firstStepDone(): void {
+    if (this.firstStepSettled) return;
+    this.firstStepSettled = true;
+    this.resolveFirstStep();
+    this.schedulePump();
+  }
+
+  /** One slice of the run, then the next one after the requests that came meanwhile. */
+  private pump(): void {
+    const r = this.run;
+    const inputs = this.inputs;
+    if (this.disposed || !r || !inputs || r.finished) return;
+    const T_x = r.problem.dims.T_x;
+    const forwardLeft = T_x - r.forwardDone;
+    const room = inputs.room(r.forwardDone, T_x, r.problem.dims.m);
+    if (room <= 0) return; // waiting for da (resumed when it comes), or x is being read, or invalid
+    // (see nextSlice: forward slices stop at the backward, backward slices are whole chunks)
+    const slice = nextSlice(r, this.sliceMs);
+    try {
+      r.advance(slice.budgetMs, Math.min(slice.cap, room));
+    } catch (e) {
+      const reason = `The engine failed: ${e instanceof Error ? e.message : String(e)}`;
+      this.postProgress(reason);
+      this.failWaiting(reason);
+      this.run = undefined;
+      return;
+    }
+    if (this.firstStepSettled) inputs.fillX(X_FILL_MS);
+    // No panel says it painted (none open, or hidden): the run goes on a little later anyway.
+    if (r.forwardDone > 0 && !this.firstStepTimer) this.firstStepTimer = setTimeout(() => this.firstStepDone(), this.paintWaitMs);
+    const now = Date.now();
+    const forwardPhase = r.forwardDone < T_x;
+    const phaseChanged = forwardPhase !== this.lastPhaseForward;
+    this.lastPhaseForward = forwardPhase;
+    const forwardEnded = r.forwardDone === T_x && forwardLeft > 0;
+    if (r.finished || phaseChanged || forwardEnded || r.forwardDone === 1 || now - this.lastProgress >= PROGRESS_MS) {
+      this.lastProgress = now;
+      this.postProgress();
+      if (!forwardPhase) this.postNorms();
+    }
+    if (r.finished) {
+      for (const f of this.whenFinished.splice(0)) f();
+      setImmediate(() => this.buildSums());
+      return;
+    }
+    if (!this.firstStepSettled) return; // held after the first step (firstStepDone resumes)
+    this.schedulePump();
+  }
+
+  /** After the run: the running sums' checkpoints, in short slices between requests. */
+  private buildSums(): void {
+    const r = this.run;
+    if (this.disposed || !r || !r.finished) return;
+    if (!runningSumsFor(r).build(this.sliceMs)) return void setImmediate(() => this.buildSums());
+    this.sumsComplete = true;
+    this.postProgress();
+  }
+
+  private postProgress(error: string | undefined = this.inputs?.failure): void {
+    const r = this.run;
+    const hit = r ? this.scanner.update(r) : undefined;
+    this.post({
+      type: 'progress',
+      progress: {
+        forwardDone: r?.forwardDone ?? 0,
+        backwardDone: r?.backwardDone ?? 0,
+        finished: r?.finished ?? false,
+        ...(hit ? { firstNonFinite: hit } : {}),
+        ...(this.sumsComplete ? { sumsComplete: true } : {}),
+        ...(error ? { error } : {}),
+      },
+      memory: this.memory.sample(),
+    });
+  }
+
+  private postNorms(): void {
+    if (!this.run) return;
+    const n = gradientNorms(this.run);
+    this.post({ type: 'norms', ...normsBuffers(n) }, transferOf(n));
+  }
+
+  /** The run cannot finish: every waiting export is answered with the reason. */
+  private failWaiting(reason: string): void {
+    for (const res of [...this.waitingExports.values()]) res(reason);
+  }
+
+  /** A request answered by id. */
+  private async answer(msg: Request): Promise<void> {
+    const id = msg.id;
+    if (msg.type === 'memory') {
+      this.post({ type: 'reply', id, kind: 'memory', memory: this.memory.sample(), peak: this.memory.peak });
+      return;
+    }
+    const r = this.run;
+    if (!r) return this.post({ type: 'reply', id, error: msg.type === 'export' ? 'no run to export' : 'no run' });
+    switch (msg.type) {
+      case 'step': {
+        const p = stepPayload(r, msg.phase, msg.t);
+        if (typeof p === 'string') return this.post({ type: 'reply', id, error: p });
+        this.post({ type: 'reply', id, kind: 'step', phase: msg.phase, t: msg.t, tensors: p }, p.map((x) => x.data));
+        return;
+      }
+      case 'window': {
+        const w = windowOf(r, msg.tensor, msg.batch, msg.t0, msg.t1);
+        if (typeof w === 'string') return this.post({ type: 'reply', id, error: w });
+        const data = bufferOf(w.data);
+        this.post({ type: 'reply', id, kind: 'window', tensor: w.tensor, batch: w.batch, t0: w.t0, t1: w.t1, rows: w.rows, data }, [data]);
+        return;
+      }
+      case 'norms': {
+        const n = gradientNorms(r);
+        this.post({ type: 'reply', id, kind: 'norms', ...normsBuffers(n) }, transferOf(n));
+        return;
+      }
+      case 'export':
+        return this.export(r, id, msg.path);
+    }
+  }
+
+  /** Write the export once the run has finished (or answer why it cannot). */
+  private async export(r: SessionRun, id: number, path: string): Promise<void> {
+    const failure = this.inputs?.failure;
+    if (failure !== undefined) return this.post({ type: 'reply', id, error: failure });
+    if (!r.finished) {
+      const go = await new Promise<true | string>((res) => {
+        this.waitingExports.set(id, res);
+        this.whenFinished.push(() => res(true));
+      });
+      this.waitingExports.delete(id);
+      if (go !== true) return this.post({ type: 'reply', id, error: go });
+    }
+    let bytes: number;
+    try {
+      bytes = await exportRun({ problem: r.problem, forward: r.forward, backward: r.backward }, path, () => this.cancelledExports.has(id));
+    } finally {
+      this.cancelledExports.delete(id);
+    }
+    this.memory.sample();
+    this.post({ type: 'reply', id, kind: 'export', bytes });
+  }
+}
+
+/** The fresh (transferable) buffer of an array the session made for one message. */
+function bufferOf(a: Float64Array): ArrayBuffer {
+  const b = a.buffer;
+  return b instanceof ArrayBuffer ? b : a.slice().buffer;
+}
+
+function normsBuffers(n: { da: Float64Array; dc?: Float64Array; from: number }): { da: ArrayBuffer; dc?: ArrayBuffer; from: number } {
+  return { da: bufferOf(n.da), ...(n.dc ? { dc: bufferOf(n.dc) } : {}), from: n.from };
+}
+
+function transferOf(n: { da: Float64Array; dc?: Float64Array }): ArrayBuffer[] {
+  return n.dc ? [bufferOf(n.da), bufferOf(n.dc)] : [bufferOf(n.da)];
+}
