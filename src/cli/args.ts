@@ -1,4 +1,5 @@
 /** A small, strict command-line option parser (no dependency): `--opt value`, `--opt=value`, `-o value`. */
+import { quoteText } from '../fixture/quote';
 
 export class UsageError extends Error {}
 
@@ -22,16 +23,16 @@ export interface ParsedArgs {
 function parseValue(spec: OptSpec, flag: string, raw: string): string | number {
   if (spec.type === 'string') {
     if (spec.choices && !spec.choices.includes(raw)) {
-      throw new UsageError(`${flag} must be one of ${spec.choices.join(', ')}, got '${raw}'`);
+      throw new UsageError(`${flag} must be one of ${spec.choices.join(', ')}, got ${quoteText(raw)}`);
     }
     return raw;
   }
   const v = raw.trim() === '' ? NaN : Number(raw);
-  if (!Number.isFinite(v)) throw new UsageError(`${flag} expects a number, got '${raw}'`);
+  if (!Number.isFinite(v)) throw new UsageError(`${flag} expects a number, got ${quoteText(raw)}`);
   if (spec.type === 'int') {
     const min = spec.min ?? 1;
     if (!Number.isInteger(v) || v < min || v > Number.MAX_SAFE_INTEGER) {
-      throw new UsageError(`${flag} expects an integer ≥ ${min}, got '${raw}'`);
+      throw new UsageError(`${flag} expects an integer ≥ ${min}, got ${quoteText(raw)}`);
     }
   }
   return v;
@@ -60,7 +61,7 @@ export function parseArgs(argv: readonly string[], specs: readonly OptSpec[]): P
     const spec = byFlag.get(flag);
     if (!spec) {
       const known = [...byFlag.keys()].filter((k) => k.startsWith('--'));
-      throw new UsageError(`unknown option '${flag}'${known.length ? ` (options: ${known.join(', ')})` : ''}`);
+      throw new UsageError(`unknown option ${quoteText(flag)}${known.length ? ` (options: ${known.join(', ')})` : ''}`);
     }
     if (spec.type === 'flag') {
       if (eq >= 0) throw new UsageError(`${flag} takes no value`);

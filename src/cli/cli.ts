@@ -6,11 +6,13 @@
  * Exit codes: 0 ok, 1 check failed (gradcheck), 2 bad input or usage. Messages go to stderr,
  * results to stdout; user mistakes never print a stack trace.
  */
-import { BACKEND_CHOICES, benchmark, gradcheck, randomProblem, run, setBackend, type CellType, type Problem } from '../engine/index';
+import { BACKEND_CHOICES, benchmark, gradcheck, randomProblem, run, setBackend, type CellType, type Dims, type Problem } from '../engine/index';
+import { DEFAULT_MAX_MEMORY_MB, memoryRefusal } from '../engine/memory';
 import { writeExport } from '../export/caches';
 import { isNpzTarget, writeNpzExport } from '../export/npz';
-import { writeExportFile, writeFileAtomic } from '../export/writeAtomic';
+import { fileErrorReason } from '../fixture/fileErrors';
 import { formatDiagnostic } from '../fixture/parse';
+import { escapeControls, quoteText } from '../fixture/quote';
 import { readFixtureFile } from '../fixture/readFile';
 import { checkGenerateOptions, generateFixture, INITS, type Init } from '../fixture/generate';
 import { DEFAULT_MAX_FIXTURE_BYTES } from '../fixture/readFile';
@@ -18,6 +20,7 @@ import { fixtureChunks } from '../fixture/write';
 import { FIXTURE_KINDS } from '../fixture/validate';
 import type { FixtureKind } from '../engine/types';
 import { parseArgs, UsageError, type OptSpec, type ParsedArgs } from './args';
+import { InputError, outputPath, sameFile, warnNonFinite, writeOut } from './output';
 import { CHECK_SPECS, CHECK_USAGE, cmdCheck } from './check';
 import { DAP_USAGE, runDap } from './dap';
 
@@ -57,10 +60,17 @@ and the parameters) and writes the caches export ({"format": "rnn-stepper.caches
 ...}; arrays in NumPy layout, time last).
 
 options:
-  -o, --out OUT       write the export to OUT (atomically: temp file + rename) instead of stdout;
-                      OUT ending in .npz gets a NumPy archive (np.load(OUT)["a"], ["dWf"], …)
+  -o, --out OUT       write the export to OUT instead of stdout ('-' is stdout); OUT ending in
+                      .npz gets a NumPy archive (np.load(OUT)["a"], ["dWf"], …). A file is
+                      replaced atomically (temp file + rename, permissions kept); a symlink's
+                      target is written (the link stays); a device or FIFO is written in place;
+                      a directory is refused; OUT naming FIXTURE itself is refused without --force
+  --force             allow -o to overwrite the fixture itself
   --max-bytes N       refuse fixtures larger than N bytes (default 536870912 = 512 MiB)
+  --max-memory MB     refuse runs whose caches need more than MB megabytes (default ${DEFAULT_MAX_MEMORY_MB})
   -h, --help          show this help
+
+A NaN or Infinity produced by the run is reported on stderr (first step, tensor and index).
 `,
   gradcheck: `usage: rnn-stepper gradcheck FIXTURE [--eps 1e-6] [--samples N] [--seed S] [--tol 1e-7]
 
@@ -78,6 +88,7 @@ options:
   --seed S            seed of the sample (default 0)
   --tol T             relative error above which the check fails (default 1e-7)
   --max-bytes N       refuse fixtures larger than N bytes (default 512 MiB)
+  --max-memory MB     refuse runs whose caches need more than MB megabytes (default ${DEFAULT_MAX_MEMORY_MB})
   -h, --help          show this help
 `,
   new: `usage: rnn-stepper new --kind rnn|lstm|rnn_cell|lstm_cell [--n-x 3] [--n-a 5] [--n-y 2] [-m 10] [-T 4] [--seed 1] [--init random] [-o FILE]
@@ -103,7 +114,7 @@ options:
   --seed S            random seed (default 1)
   --init I            random (default), coursera, saturated, vanishing or exploding
   --name NAME         fixture name (default derived from the options)
-  -o, --out FILE      write to FILE (atomically) instead of stdout
+  -o, --out FILE      write to FILE instead of stdout (same rules as 'run -o'; '-' is stdout)
   -h, --help          show this help
 `,
   bench: `usage: rnn-stepper bench [FIXTURE | --kind rnn|lstm --n-x N --n-a N --n-y N -m N -T N] [--repeat N] [--json]
@@ -120,6 +131,7 @@ options:
   --json              print one JSON object (forward_ms, backward_ms, total_ms, ...)
   --seed S            seed of the random problem (default 1)
   --max-bytes N       refuse fixtures larger than N bytes (default 512 MiB)
+  --max-memory MB     refuse runs whose caches need more than MB megabytes (default ${DEFAULT_MAX_MEMORY_MB})
   -h, --help          show this help
 `,
 };
@@ -128,6 +140,7 @@ USAGE.check = CHECK_USAGE;
 
 const HELP: OptSpec = { name: 'help', aliases: ['-h'], type: 'flag' };
 const MAX_BYTES: OptSpec = { name: 'max-bytes', type: 'int' };
+const MAX_MEMORY: OptSpec = { name: 'max-memory', type: 'int' };
 const SHAPE_OPTS: OptSpec[] = [
   { name: 'kind', type: 'string', choices: ['rnn', 'lstm'] },
   { name: 'n-x', type: 'int' },
@@ -141,32 +154,23 @@ const SHAPE_OPTS: OptSpec[] = [
 /** Largest random problem `new`/`bench` will build (numbers in x, a0, weights and da). */
 const MAX_RANDOM_NUMBERS = 200_000_000;
 
-class InputError extends Error {}
-
-function reason(e: unknown): string {
-  const err = e as { code?: string; message?: string } | null;
-  switch (err?.code) {
-    case 'ENOENT':
-      return 'no such file or directory';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'EISDIR':
-      return 'is a directory';
-    case 'ENOSPC':
-      return 'no space left on the device';
-    default:
-      return err?.message ?? String(e);
-  }
+/** The run's memory budget (`--max-memory`), as a check the reader asks once the dims are known. */
+function memoryCheck(o: ParsedArgs['opts']): (cell: CellType, dims: Dims, T_b: number) => string | undefined {
+  const maxMB = typeof o['max-memory'] === 'number' ? o['max-memory'] : DEFAULT_MAX_MEMORY_MB;
+  return (cell, dims, T_b) => memoryRefusal(cell, dims, T_b, maxMB, '--max-memory');
 }
 
-async function loadFixture(io: CliIO, cmd: string, path: string | undefined, maxBytes: number | undefined): Promise<Problem> {
+async function loadFixture(io: CliIO, cmd: string, path: string | undefined, o: ParsedArgs['opts']): Promise<Problem> {
   if (path === undefined) throw new UsageError('missing FIXTURE argument');
-  const r = await readFixtureFile(path, maxBytes === undefined ? {} : { maxBytes });
+  const maxBytes = typeof o['max-bytes'] === 'number' ? o['max-bytes'] : undefined;
+  // The memory budget is checked before the run's inputs are allocated.
+  const r = await readFixtureFile(path, { checkRun: memoryCheck(o), ...(maxBytes === undefined ? {} : { maxBytes }) });
   if (!r.ok) {
     for (const d of r.diagnostics) io.stderr(formatDiagnostic(path, d) + '\n');
-    const n = r.diagnostics.filter((d) => d.severity === 'error').length;
-    throw new InputError(`${path}: ${n} problem${n === 1 ? '' : 's'} found; nothing was run`);
+    const shown = r.diagnostics.filter((d) => d.severity === 'error').length;
+    const n = r.errorCount ?? shown;
+    const listed = n > shown ? ` (${shown} listed)` : '';
+    throw new InputError(`${path}: ${n} problem${n === 1 ? '' : 's'} found${listed}; nothing was run`);
   }
   for (const w of r.warnings) io.stderr(formatDiagnostic(path, w) + '\n');
   return r.problem;
@@ -203,17 +207,17 @@ function sci(v: number): string {
 
 async function cmdRun(args: ParsedArgs, io: CliIO): Promise<number> {
   if (args.positionals.length > 1) throw new UsageError(`expected one FIXTURE, got ${args.positionals.length} arguments`);
-  const problem = await loadFixture(io, 'run', args.positionals[0], args.opts['max-bytes'] as number | undefined);
+  const input = args.positionals[0];
+  const out = outputPath(args.opts.out);
+  if (out !== undefined && input !== undefined && !args.opts.force && (await sameFile(input, out))) {
+    throw new InputError(`-o ${out} is the fixture itself: refusing to overwrite it (give another file, or --force)`);
+  }
+  const problem = await loadFixture(io, 'run', input, args.opts);
   const result = run(problem);
-  const out = args.opts.out as string | undefined;
+  warnNonFinite(io, 'run', result);
   if (out !== undefined) {
-    try {
-      if (isNpzTarget(out)) await writeFileAtomic(out, (write) => writeNpzExport(result, write));
-      else await writeExportFile(result, out);
-    } catch (e) {
-      throw new InputError(`cannot write ${out}: ${reason(e)}`);
-    }
-    io.stderr(`rnn-stepper run: wrote the caches of '${problem.name}' to ${out}\n`);
+    await writeOut(out, (write) => (isNpzTarget(out) ? writeNpzExport(result, write) : writeExport(result, write)));
+    io.stderr(`rnn-stepper run: wrote the caches of ${quoteText(problem.name)} to ${out}\n`);
   } else {
     await writeExport(result, (chunk) => io.stdout(chunk));
   }
@@ -222,7 +226,7 @@ async function cmdRun(args: ParsedArgs, io: CliIO): Promise<number> {
 
 async function cmdGradcheck(args: ParsedArgs, io: CliIO): Promise<number> {
   if (args.positionals.length > 1) throw new UsageError(`expected one FIXTURE, got ${args.positionals.length} arguments`);
-  const problem = await loadFixture(io, 'gradcheck', args.positionals[0], args.opts['max-bytes'] as number | undefined);
+  const problem = await loadFixture(io, 'gradcheck', args.positionals[0], args.opts);
   const { n_x: gx, n_a: ga, m: gm } = problem.dims;
   const gTb = problem.da.shape[2] ?? 1;
   // The round-off of Σ da⊙(a⁺−a⁻)/2h grows with the number of terms: past 1e5 of them (S3: 1.6e6)
@@ -259,7 +263,7 @@ async function cmdGradcheck(args: ParsedArgs, io: CliIO): Promise<number> {
   const { n_x, n_a, n_y, m, T_x } = problem.dims;
   const lines: string[] = [];
   lines.push(
-    `gradcheck ${problem.name} (${problem.kind}; n_x=${n_x} n_a=${n_a} n_y=${n_y} m=${m} T_x=${T_x}; T_b=${problem.da.shape[2]})`,
+    `gradcheck ${quoteText(problem.name)} (${problem.kind}; n_x=${n_x} n_a=${n_a} n_y=${n_y} m=${m} T_x=${T_x}; T_b=${problem.da.shape[2]})`,
     `central differences, h = ${eps.toExponential()}; L = sum(da * a)${problem.cell === 'lstm' && problem.dcFinal ? ' + sum(dc_next * c)' : ''}${problem.daDefaulted ? ' with da = ones' : ''}; tolerance ${tol.toExponential()}`,
     rows.some((r) => r.checked < r.total)
       ? `sample: at most ${samples} entries per gradient, seed ${seed} (--samples, --seed); all entries of the smaller ones`
@@ -313,15 +317,11 @@ async function cmdNew(args: ParsedArgs, io: CliIO): Promise<number> {
   const problems = checkGenerateOptions(opts, DEFAULT_MAX_FIXTURE_BYTES);
   if (problems.length > 0) throw new InputError(problems.join('; '));
   const { problem, description } = generateFixture(opts);
-  const out = o.out as string | undefined;
+  const out = outputPath(o.out);
   if (out !== undefined) {
-    try {
-      await writeFileAtomic(out, async (write) => {
-        for (const chunk of fixtureChunks(problem, { description })) await write(chunk);
-      });
-    } catch (e) {
-      throw new InputError(`cannot write ${out}: ${reason(e)}`);
-    }
+    await writeOut(out, async (write) => {
+      for (const chunk of fixtureChunks(problem, { description })) await write(chunk);
+    });
     io.stderr(`rnn-stepper new: wrote ${out}\n`);
   } else {
     for (const chunk of fixtureChunks(problem, { description })) await io.stdout(chunk);
@@ -340,10 +340,14 @@ async function cmdBench(args: ParsedArgs, io: CliIO): Promise<number> {
     try {
       setBackend(backend);
     } catch (e) {
-      throw new InputError(reason(e));
+      throw new InputError(fileErrorReason(e));
     }
   }
-  const problem = fixture !== undefined ? await loadFixture(io, 'bench', fixture, o['max-bytes'] as number | undefined) : shapeProblem(o, 'bench');
+  const problem = fixture !== undefined ? await loadFixture(io, 'bench', fixture, o) : shapeProblem(o, 'bench');
+  if (fixture === undefined) {
+    const refusal = memoryCheck(o)(problem.cell, problem.dims, problem.da.shape[2] ?? problem.dims.T_x);
+    if (refusal !== undefined) throw new InputError(refusal);
+  }
   const r = benchmark(problem, {
     repeat: (o.repeat as number | undefined) ?? 5,
     warmup: (o.warmup as number | undefined) ?? 1,
@@ -356,7 +360,7 @@ async function cmdBench(args: ParsedArgs, io: CliIO): Promise<number> {
     const ms = (v: number) => (v < 10 ? v.toFixed(3) : v.toFixed(1));
     await io.stdout(
       [
-        `bench ${problem.name} (${problem.kind}; n_x=${n_x} n_a=${n_a} n_y=${n_y} m=${m} T_x=${T_x}), backend ${r.backend}, median of ${r.repeat}`,
+        `bench ${quoteText(problem.name)} (${problem.kind}; n_x=${n_x} n_a=${n_a} n_y=${n_y} m=${m} T_x=${T_x}), backend ${r.backend}, median of ${r.repeat}`,
         `  forward   ${ms(r.forward_ms)} ms`,
         `  backward  ${ms(r.backward_ms)} ms`,
         `  total     ${ms(r.total_ms)} ms   ${r.gflops.toFixed(2)} GFLOP/s (${r.gflop.toPrecision(3)} GFLOP)`,
@@ -375,11 +379,15 @@ interface Command {
 
 const COMMANDS: Record<string, Command> = {
   check: { specs: CHECK_SPECS, run: cmdCheck },
-  run: { specs: [HELP, MAX_BYTES, { name: 'out', aliases: ['-o'], type: 'string' }], run: cmdRun },
+  run: {
+    specs: [HELP, MAX_BYTES, MAX_MEMORY, { name: 'out', aliases: ['-o'], type: 'string' }, { name: 'force', type: 'flag' }],
+    run: cmdRun,
+  },
   gradcheck: {
     specs: [
       HELP,
       MAX_BYTES,
+      MAX_MEMORY,
       { name: 'eps', type: 'number' },
       { name: 'tol', type: 'number' },
       { name: 'samples', type: 'int' },
@@ -402,6 +410,7 @@ const COMMANDS: Record<string, Command> = {
     specs: [
       HELP,
       MAX_BYTES,
+      MAX_MEMORY,
       ...SHAPE_OPTS,
       { name: 'repeat', type: 'int' },
       { name: 'warmup', type: 'int', min: 0 },
@@ -422,7 +431,9 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
   }
   if (cmd === '--help' || cmd === '-h' || cmd === 'help') {
     const topic = cmd === 'help' ? rest[0] : undefined;
-    await io.stdout(USAGE[topic && COMMANDS[topic] ? topic : 'main']!);
+    const own = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
+    const known = topic !== undefined && own(USAGE, topic) && own(COMMANDS, topic);
+    await io.stdout(USAGE[known ? topic : 'main'] ?? '');
     return EXIT_OK;
   }
   if (cmd === '--version' || cmd === '-V') {
@@ -431,7 +442,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
   }
   const command = Object.prototype.hasOwnProperty.call(COMMANDS, cmd) ? COMMANDS[cmd] : undefined;
   if (!command) {
-    io.stderr(`rnn-stepper: unknown command '${cmd}'\n\n${USAGE.main}`);
+    io.stderr(`rnn-stepper: unknown command ${quoteText(cmd)}\n\n${USAGE.main}`);
     return EXIT_BAD_INPUT;
   }
   try {
@@ -452,7 +463,7 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     }
     // Not a user mistake: say what happened; the stack only on request.
     const debug = typeof process !== 'undefined' && process.env?.RNN_STEPPER_DEBUG;
-    io.stderr(`rnn-stepper ${cmd}: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+    io.stderr(`rnn-stepper ${cmd}: internal error: ${escapeControls(e instanceof Error ? e.message : String(e))}\n`);
     if (debug && e instanceof Error && e.stack) io.stderr(e.stack + '\n');
     else io.stderr('(set RNN_STEPPER_DEBUG=1 for the stack trace, and please report it)\n');
     return EXIT_BAD_INPUT;

@@ -371,7 +371,7 @@ test('readFixtureFile: files above the size limit are refused before reading', a
 
 test('readFixtureFile: missing file and directory give one clear message', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'rnn-fixture-'));
-  assert.equal(errors(await readFixtureFile(join(dir, 'nope.json')))[0]!.message, 'cannot read the fixture: no such file');
+  assert.equal(errors(await readFixtureFile(join(dir, 'nope.json')))[0]!.message, 'cannot read the fixture: no such file or directory');
   mkdirSync(join(dir, 'sub.json'));
   assert.match(errors(await readFixtureFile(join(dir, 'sub.json')))[0]!.message, /is a directory/);
 });

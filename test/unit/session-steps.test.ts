@@ -11,7 +11,7 @@ import { cellBackwardAt, createRunner, randomProblem } from '../../src/engine';
 import type { Problem } from '../../src/engine/types';
 import { parseFixture } from '../../src/fixture/parse';
 import type { TensorPayload } from '../../src/protocol/messages';
-import { NonFiniteScanner } from '../../src/session/nonFinite';
+import { NonFiniteScanner, nonFiniteWarning } from '../../src/session/nonFinite';
 import { RunningSums } from '../../src/session/runningSums';
 import { parseStepInput } from '../../src/session/stepInput';
 import {
@@ -260,7 +260,13 @@ describe('payload helpers', () => {
     const { n_a, m } = problem.dims;
     run.forward.a[2 * n_a * m + 3] = Infinity; // step 2
     run.forward.a[3 * n_a * m] = NaN; // step 3 (later: must not win)
-    assert.deepEqual(new NonFiniteScanner().update(run), { phase: 'forward', t: 2, tensor: 'a' });
+    // index 3 of step 2's (n_a, m) slice: unit floor(3/m), column 3 % m
+    const hit = new NonFiniteScanner().update(run);
+    assert.deepEqual(hit, { phase: 'forward', t: 2, tensor: 'a', row: Math.floor(3 / m), col: 3 % m, value: Infinity });
+    assert.equal(
+      nonFiniteWarning(hit!),
+      `the run produced a non-finite value: a[${Math.floor(3 / m)}, ${3 % m}, 2] = Infinity at forward step t=2 (the first one; later values it feeds are not meaningful): look for overflowing weights or inputs`,
+    );
   });
 
   it('parseStepInput reads 1-based steps of the panel', () => {
