@@ -3,7 +3,7 @@
  * test API of the extension contract. The work is done by the modules imported here.
  */
 import * as vscode from 'vscode';
-import { registerDebugger } from '../debug/register';
+import { registerDebugger } from './debugRegister';
 import { CheckCodeLensProvider, PYTHON_SELECTOR } from './check/codeLens';
 import { CheckController, type CheckTestApi } from './check/controller';
 import { FIXTURE_SELECTOR, FixtureCodeLensProvider } from './codeLens';

@@ -6,8 +6,8 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { PanelManager } from '../extension/panelManager';
-import { GO_TO_REQUEST, RnnDebugSession, STOPPED_AT_EVENT } from './adapter';
+import type { PanelManager } from './panelManager';
+import { GO_TO_REQUEST, RnnDebugSession, STOPPED_AT_EVENT } from '../debug/adapter';
 
 export const DEBUG_TYPE = 'rnn';
 
