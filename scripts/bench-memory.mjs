@@ -42,7 +42,7 @@ if (opt('--child', null)) {
   const t0 = cpuMs();
   const out = { mode, T, base_mb: base };
   if (mode === 'full') {
-    const r = engine.run(p);
+    engine.run(p);
     out.run_ms = cpuMs() - t0;
   } else {
     const spacing = opt('--spacing', null);

@@ -30,6 +30,8 @@ const builds = [
   { ...node, entryPoints: ['src/worker/main.ts'], outfile: 'dist/worker.js' },
   // The debug adapter's expression thread (mathjs, sandboxed), next to extension.js and cli.js.
   { ...node, entryPoints: ['src/debug/evalWorker.ts'], outfile: 'dist/evalWorker.js' },
+  // "Check my implementation" runs off the host's main thread (reference, variants, the Python child).
+  { ...node, entryPoints: ['src/extension/check/worker.ts'], outfile: 'dist/checkWorker.js' },
   {
     ...node,
     entryPoints: ['src/cli/main.ts'],

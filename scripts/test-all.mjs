@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // `npm test`: build, then every suite, even when an earlier one fails:
+//   lint         ESLint over src, test and scripts (1 passed or 1 failed)
 //   unit         node:test over test/unit/**/*.test.ts (scripts/run-unit.mjs), counted from TAP
 //   integration  mocha inside the real VS Code extension host (test/integration/run.mjs)
 //   e2e          browser end to end against the dev folder and the installed .vsix (test/e2e/run.mjs)
 //   start        `npm start` smoke test (test/e2e/start-smoke.mjs)
 // Prints a per-suite summary and ends with exactly one plain line `N passed, N failed` (totals).
 // Exit 1 if anything failed or a suite crashed (a crash counts as at least one failure).
-// Flags: --only=unit,integration,e2e,start to run a subset.
+// Flags: --only=lint,unit,integration,e2e,start to run a subset.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -56,6 +57,15 @@ banner('build');
 t = Date.now();
 const build = await run(process.execPath, ['scripts/build.mjs']);
 if (build.status !== 0) suites.push({ name: 'build', passed: 0, failed: 1, note: `build failed (exit ${build.status})`, time: secs(t) });
+
+// ESLint over src, test and scripts (eslint.config.mjs: the layer graph of src/README.md as import
+// rules): one check, counted as 1 passed or 1 failed.
+if (want('lint')) {
+  banner('lint');
+  t = Date.now();
+  const r = await run(process.execPath, ['node_modules/eslint/bin/eslint.js', '--max-warnings', '0', 'src', 'test', 'scripts']);
+  suites.push({ name: 'lint', passed: r.status === 0 ? 1 : 0, failed: r.status === 0 ? 0 : 1, note: r.status === 0 ? '' : `eslint exit ${r.status}`, time: secs(t) });
+}
 
 if (want('unit')) {
   banner('unit');

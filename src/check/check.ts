@@ -147,6 +147,7 @@ async function checkFunctionOnce(
   const cells = new CellComparison(plan, tol);
   let seqMine: Map<string, Tensor> | null = null;
   progress({ function: fn, done, total, message: `${fn}${steps ? `, step 1 of ${total}` : ''}` });
+  let ahead: { t: number; outputs: Map<string, Tensor> } | null = null;
   // The slowest wait between two steps' answers: what one call of the user's cell costs here.
   let last = Date.now();
   let slowestStepMs = 0;
@@ -161,7 +162,15 @@ async function checkFunctionOnce(
       return;
     }
     if (f.header.op !== 'result') return;
-    if (t !== null) cells.add(t, tensorsOf(f), cellReference(ref, fn, t));
+    if (t !== null) {
+      const ours = ahead?.t === t ? ahead.outputs : cellReference(ref, fn, t);
+      cells.add(t, tensorsOf(f), ours);
+      // Our next reference is computed now, while Python computes its next step (a big cell
+      // backward costs both sides ~20 ms a step: overlapped, not one after the other).
+      const k = steps?.indexOf(t) ?? -1;
+      const nextT = k >= 0 ? steps?.[k + 1] : undefined;
+      ahead = nextT === undefined ? null : { t: nextT, outputs: cellReference(ref, fn, nextT) };
+    }
     else seqMine = tensorsOf(f);
     done++;
     progress({ function: fn, done, total, message: `${fn}${steps ? `, step ${Math.min(done + 1, total)} of ${total}` : ''}` });
@@ -185,17 +194,19 @@ async function checkFunctionOnce(
     return { report: report(fn, 'error', { error: { ...e, message: e.message + at } }), detail: null };
   }
   let outcome: Outcome;
-  let mine: Map<string, Tensor> | null;
+  // The user's outputs the diagnosis re-runs: divergent steps of a cell function, or the one call.
+  let mine: Map<number | null, Map<string, Tensor>>;
   if (steps) {
     outcome = cells.result();
-    mine = cells.mineAtFirst;
+    mine = cells.mineAt;
   } else {
-    mine = seqMine;
-    if (!mine) return { report: report(fn, 'error', { error: { message: `${fn} returned nothing`, file: null, line: null } }), detail: null };
-    outcome = compareSequence(plan, mine, sequenceReference(ref, fn), tol, stepOrder(plan.backward, T));
+    const whole: Map<string, Tensor> | null = seqMine;
+    if (!whole) return { report: report(fn, 'error', { error: { message: `${fn} returned nothing`, file: null, line: null } }), detail: null };
+    mine = new Map([[null, whole]]);
+    outcome = compareSequence(plan, whole, sequenceReference(ref, fn), tol, stepOrder(plan.backward, T));
   }
   if (!outcome.first) return { report: report(fn, 'match'), detail: null, slowestStepMs };
   progress({ function: fn, done, total, message: `${fn}: looking for the slip` });
-  const d = mine ? diagnose(ref, fn, outcome.firstStep, mine, tol) : { entries: [] };
+  const d = diagnose(ref, fn, outcome.firstStep, mine, tol);
   return { report: report(fn, 'mismatch', { first_divergence: outcome.first, diagnosis: d.entries }), detail: outcome.detail, note: d.skipped, slowestStepMs };
 }

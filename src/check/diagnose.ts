@@ -6,7 +6,7 @@
  * of a non-square W) are found the same way: the variant's shapes are the user's.
  *
  * Budget: the variants are plain JavaScript. A cell function is re-run at its first divergent
- * step only; a sequence forward over the steps up to its first divergence (the steps after it
+ * steps (up to three); a sequence forward over the steps up to its first divergence (the steps after it
  * cannot change the ones before); a sequence backward needs every step, so it is diagnosed only
  * when the whole re-run of all forms stays under MAX_WORK multiply-adds.
  */
@@ -108,11 +108,13 @@ export interface Diagnosis {
 }
 
 /**
- * @param firstStep 0-based step of the first divergence (cell: the diverging call; sequence
- *   forward: the diverging step), or null.
- * @param mine the user's outputs (of that call for a cell function).
+ * @param firstStep 0-based step of the first divergence (sequence forward: where to cut), or null.
+ * @param mine the user's outputs by 0-based step (a cell function's first divergent calls; all
+ *   must be reproduced), or under null the one call of a sequence function.
  */
-export function diagnose(ref: Reference, fn: FunctionName, firstStep: number | null, mine: Map<string, Tensor>, tol: Tolerance): Diagnosis {
+export function diagnose(
+  ref: Reference, fn: FunctionName, firstStep: number | null, mine: ReadonlyMap<number | null, Map<string, Tensor>>, tol: Tolerance,
+): Diagnosis {
   const plan = PLANS[fn];
   const T = plan.backward ? ref.result.backward.T_b : ref.problem.dims.T_x;
   const singles = candidates(fn);
@@ -129,22 +131,28 @@ export function diagnose(ref: Reference, fn: FunctionName, firstStep: number | n
       perRun = stepWork(ref, fn) * steps;
     }
   }
-  const target = new Map<string, Tensor>();
-  for (const [k, v] of mine) target.set(k, steps !== undefined && plan.perStep.includes(k) && v.shape.length === 3 ? firstSteps(v, steps) : v);
-  const t = plan.cell ? firstStep : null;
+  // (step or null, the user's outputs there), a sequence forward's cut to the steps re-run.
+  const targets = [...mine].map(([t, outputs]) => {
+    const cut = new Map<string, Tensor>();
+    for (const [k, v] of outputs) cut.set(k, steps !== undefined && plan.perStep.includes(k) && v.shape.length === 3 ? firstSteps(v, steps) : v);
+    return { t: plan.cell ? t : null, outputs: cut };
+  });
+  perRun *= Math.max(1, targets.length);
   const score = (recipe: Partial<Recipe>): number => {
-    let out: Map<string, Tensor>;
-    try {
-      out = runVariant(ref, fn, { ...CORRECT, ...recipe }, t, steps);
-    } catch {
-      return Infinity; // this slip cannot even run on these shapes (as it would fail in NumPy)
-    }
     let worst = 0;
-    for (const name of plan.outputs) {
-      const a = target.get(name), b = out.get(name);
-      if (!a || !b) continue;
-      worst = Math.max(worst, worstRatio(a, b, tol));
-      if (worst > 1) break;
+    for (const { t, outputs } of targets) {
+      let out: Map<string, Tensor>;
+      try {
+        out = runVariant(ref, fn, { ...CORRECT, ...recipe }, t, steps);
+      } catch {
+        return Infinity; // this slip cannot even run on these shapes (as it would fail in NumPy)
+      }
+      for (const name of plan.outputs) {
+        const a = outputs.get(name), b = out.get(name);
+        if (!a || !b) continue;
+        worst = Math.max(worst, worstRatio(a, b, tol));
+        if (worst > 1) return worst;
+      }
     }
     return worst;
   };

@@ -8,6 +8,9 @@ import { close, mismatches, sameShape, shapeDivergence, stepSlice, unravel, valu
 import type { FunctionPlan } from './plan';
 import type { DivergenceDetail, FirstDivergence, FunctionName, Tensor } from './types';
 
+/** How many divergent steps of a cell function the diagnosis re-runs. */
+const DIAGNOSED_STEPS = 3;
+
 export interface Outcome {
   first: FirstDivergence | null;
   detail: DivergenceDetail | null;
@@ -55,8 +58,12 @@ function compareOutputs(
 export class CellComparison {
   private outcome: Outcome = { first: null, detail: null, firstStep: null };
   private readonly steps: number[] = [];
-  /** The user's outputs at the first divergent step (the diagnosis re-runs that step). */
-  mineAtFirst: Map<string, Tensor> | null = null;
+  /**
+   * The user's outputs at the first few divergent steps (0-based step → outputs): the diagnosis
+   * re-runs those steps, since one step may not tell slips apart (the last BPTT step of a sequence
+   * has dc_next = 0, where dcct-errata's dc_next term vanishes).
+   */
+  readonly mineAt = new Map<number, Map<string, Tensor>>();
 
   constructor(private readonly plan: FunctionPlan, private readonly tol: Tolerance) {}
 
@@ -65,10 +72,8 @@ export class CellComparison {
     const d = compareOutputs(this.plan, t + 1, mine, ref, this.tol);
     if (!d) return;
     this.steps.push(t + 1);
-    if (!this.outcome.first) {
-      this.outcome = { first: d.first, detail: d.detail, firstStep: t };
-      this.mineAtFirst = mine;
-    }
+    if (!this.outcome.first) this.outcome = { first: d.first, detail: d.detail, firstStep: t };
+    if (this.mineAt.size < DIAGNOSED_STEPS) this.mineAt.set(t, mine);
   }
 
   result(): Outcome {

@@ -72,16 +72,19 @@ options:
 
 A NaN or Infinity produced by the run is reported on stderr (first step, tensor and index).
 `,
-  gradcheck: `usage: rnn-stepper gradcheck FIXTURE [--eps 1e-6] [--max-entries N] [--seed S] [--tol 1e-7]
+  gradcheck: `usage: rnn-stepper gradcheck FIXTURE [--eps 1e-6] [--samples N] [--seed S] [--tol 1e-7]
 
 Compares every analytic gradient (dx, da0, dW*, db*; dc0 for LSTMs) with central finite
 differences of L = sum(da * a) (+ dc_next * c for LSTM cells): all entries of small arrays, a
-seeded sample of large ones. Prints a table per gradient with the max absolute and relative
-error; exits 1 when a relative error is above the tolerance (or not a number).
+seeded sample of large ones (the report says how many of how many, and where the worst one is).
+Prints a table per gradient with the max absolute and relative error; exits 1 when a relative
+error is above the tolerance (or not a number). Progress goes to stderr.
 
 options:
-  --eps H             finite-difference step (default 1e-6)
-  --max-entries N     probe at most N entries per gradient (default 64)
+  --eps H             finite-difference step (default 1e-6; 1e-5 when the loss sums over more than
+                      1e5 terms, where round-off dominates)
+  --samples N         probe at most N entries per gradient (default 64, fewer when one probe is
+                      expensive: about a minute of CPU in all; S3's LSTM gets 4; alias --max-entries)
   --seed S            seed of the sample (default 0)
   --tol T             relative error above which the check fails (default 1e-7)
   --max-bytes N       refuse fixtures larger than N bytes (default 512 MiB)
@@ -224,23 +227,50 @@ async function cmdRun(args: ParsedArgs, io: CliIO): Promise<number> {
 async function cmdGradcheck(args: ParsedArgs, io: CliIO): Promise<number> {
   if (args.positionals.length > 1) throw new UsageError(`expected one FIXTURE, got ${args.positionals.length} arguments`);
   const problem = await loadFixture(io, 'gradcheck', args.positionals[0], args.opts);
-  const eps = (args.opts.eps as number | undefined) ?? 1e-6;
+  const { n_x: gx, n_a: ga, m: gm } = problem.dims;
+  const gTb = problem.da.shape[2] ?? 1;
+  // The round-off of Σ da⊙(a⁺−a⁻)/2h grows with the number of terms: past 1e5 of them (S3: 1.6e6)
+  // h = 1e-6 leaves ~1e-7 of noise, so the default step is 1e-5 there (truncation stays ~1e-10).
+  const eps = (args.opts.eps as number | undefined) ?? (ga * gm * gTb > 1e5 ? 1e-5 : 1e-6);
   const tol = (args.opts.tol as number | undefined) ?? 1e-7;
   if (!(eps > 0)) throw new UsageError(`--eps must be positive, got ${eps}`);
   if (!(tol > 0)) throw new UsageError(`--tol must be positive, got ${tol}`);
+  if (args.opts.samples !== undefined && args.opts['max-entries'] !== undefined) throw new UsageError('give --samples or --max-entries, not both');
+  // Default: 64 entries per gradient, fewer when a parameter probe (two forwards over the whole
+  // batch and time) is expensive, so the parameter probes stay within ~400 GFLOP (a minute of CPU
+  // here): S3's LSTM gets 4 per gradient. x/a0/c0 probes run on one batch column (m times cheaper).
+  const H = problem.cell === 'lstm' ? 4 * ga : ga;
+  const probeFlops = 2 * gTb * 2 * H * gm * (ga + gx);
+  const paramRows = problem.cell === 'lstm' ? 8 : 3;
+  const budgeted = Math.max(2, Math.min(64, Math.floor(400e9 / (paramRows * probeFlops))));
+  const samples = (args.opts.samples as number | undefined) ?? (args.opts['max-entries'] as number | undefined) ?? budgeted;
+  const seed = (args.opts.seed as number | undefined) ?? 0;
+  const started = Date.now();
+  let shown = started;
   const rows = gradcheck(problem, {
     eps,
-    maxEntries: (args.opts['max-entries'] as number | undefined) ?? 64,
-    seed: (args.opts.seed as number | undefined) ?? 0,
+    maxEntries: samples,
+    seed,
+    // A line at most every 2 s, so a long check is visibly alive (and says how long it has left).
+    onProgress: (done, total, name) => {
+      const now = Date.now();
+      if (now - shown < 2000 || done === total) return;
+      shown = now;
+      const left = ((now - started) / done) * (total - done);
+      io.stderr(`rnn-stepper gradcheck: ${done}/${total} entries probed (${name}), about ${Math.ceil(left / 1000)} s left\n`);
+    },
   });
   const { n_x, n_a, n_y, m, T_x } = problem.dims;
   const lines: string[] = [];
   lines.push(
     `gradcheck ${quoteText(problem.name)} (${problem.kind}; n_x=${n_x} n_a=${n_a} n_y=${n_y} m=${m} T_x=${T_x}; T_b=${problem.da.shape[2]})`,
     `central differences, h = ${eps.toExponential()}; L = sum(da * a)${problem.cell === 'lstm' && problem.dcFinal ? ' + sum(dc_next * c)' : ''}${problem.daDefaulted ? ' with da = ones' : ''}; tolerance ${tol.toExponential()}`,
+    rows.some((r) => r.checked < r.total)
+      ? `sample: at most ${samples} entries per gradient, seed ${seed} (--samples, --seed); all entries of the smaller ones`
+      : 'every entry of every gradient checked',
     '',
   );
-  const head = ['gradient', 'shape', 'checked', 'max |grad|', 'max abs err', 'max rel err', ''];
+  const head = ['gradient', 'shape', 'checked', 'max |grad|', 'max abs err', 'max rel err', 'worst at', ''];
   const body = rows.map((r) => [
     r.name,
     fmtShape(r.shape),
@@ -248,6 +278,7 @@ async function cmdGradcheck(args: ParsedArgs, io: CliIO): Promise<number> {
     sci(r.maxAbsGrad),
     sci(r.maxAbsErr),
     sci(r.maxRelErr),
+    `[${r.worst.join(', ')}]`,
     r.maxRelErr <= tol ? 'ok' : 'FAIL',
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
@@ -255,7 +286,8 @@ async function cmdGradcheck(args: ParsedArgs, io: CliIO): Promise<number> {
   lines.push(fmtRow(head), ...body.map(fmtRow));
   const failed = rows.filter((r) => !(r.maxRelErr <= tol));
   const worst = rows.reduce((w, r) => (r.maxRelErr > w || r.maxRelErr !== r.maxRelErr ? r.maxRelErr : w), 0);
-  lines.push('');
+  const secs = ((Date.now() - started) / 1000).toFixed(1);
+  lines.push('', `${rows.reduce((n, r) => n + r.checked, 0)} entries probed in ${secs} s`);
   if (failed.length === 0) {
     lines.push(`PASS: ${rows.length} gradients, max relative error ${sci(worst)} <= ${tol}`);
   } else {
@@ -358,6 +390,7 @@ const COMMANDS: Record<string, Command> = {
       MAX_MEMORY,
       { name: 'eps', type: 'number' },
       { name: 'tol', type: 'number' },
+      { name: 'samples', type: 'int' },
       { name: 'max-entries', type: 'int' },
       { name: 'seed', type: 'int', min: 0 },
     ],

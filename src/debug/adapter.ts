@@ -6,6 +6,7 @@
  */
 import {
   DebugSession,
+  Event,
   InitializedEvent,
   OutputEvent,
   Scope,
@@ -36,6 +37,10 @@ const STOP_TENSOR_NAMES = new Set<string>([
   ...BACKWARD_SUMS_LSTM, ...BACKWARD_SUMS_RNN, ...TOTALS_LSTM, ...TOTALS_RNN,
 ]);
 export const NONFINITE_FILTER = 'nonfinite';
+/** Custom event after every stop: `{ fixture, phase, t }` (t 0-based). */
+export const STOPPED_AT_EVENT = 'rnnStoppedAt';
+/** Custom request moving the cursor: `{ index }` or `{ phase, t }` (t 0-based). */
+export const GO_TO_REQUEST = 'rnnGoTo';
 
 export interface LaunchArgs extends DebugProtocol.LaunchRequestArguments {
   /** Path of the fixture file. */
@@ -157,6 +162,8 @@ export class RnnDebugSession extends DebugSession {
     if (e.reason === 'exception' && e.description) ev.body.text = e.description;
     if (e.breakpointIds) ev.body.hitBreakpointIds = e.breakpointIds;
     this.sendEvent(ev);
+    // For the Step RNN panel of the same fixture (other DAP clients ignore unknown events).
+    if (this.run) this.sendEvent(new Event(STOPPED_AT_EVENT, { fixture: this.run.path, phase: e.cursor.phase, t: e.cursor.t }));
   }
 
   private async decide(condition: string, at: Cursor): Promise<boolean> {
@@ -284,14 +291,20 @@ export class RnnDebugSession extends DebugSession {
 
   /** `rnnGoTo` {index} or {phase, t} (0-based): the extension's "Go to Step…" and the panel. */
   protected override customRequest(command: string, response: DebugProtocol.Response, args: unknown): void {
-    if (command !== 'rnnGoTo' || typeof args !== 'object' || args === null)
+    if (command !== GO_TO_REQUEST || typeof args !== 'object' || args === null)
       return this.sendErrorResponse(response, 1014, `unknown request ${command}`);
     const a: { index?: unknown; phase?: unknown; t?: unknown } = args;
-    const index = a.index;
-    if (typeof index === 'number') return this.move(response, (tl) => tl.seek(index));
-    if ((a.phase === 'forward' || a.phase === 'backward' || a.phase === 'totals') && typeof a.t === 'number') {
-      const c: Cursor = { phase: a.phase, t: a.t };
-      return this.move(response, (tl) => tl.seek(c));
+    const tl = this.timeline;
+    const index =
+      typeof a.index === 'number'
+        ? a.index
+        : (a.phase === 'forward' || a.phase === 'backward' || a.phase === 'totals') && typeof a.t === 'number' && tl
+          ? indexOf(tl.shape, { phase: a.phase, t: a.t })
+          : undefined;
+    if (index !== undefined) {
+      // Already there (the panel echoing a stop it was sent): no second stop.
+      if (tl && index === tl.position) return this.sendResponse(response);
+      return this.move(response, (t) => t.seek(index));
     }
     this.sendErrorResponse(response, 3004, 'rnnGoTo needs {index} or {phase, t}');
   }

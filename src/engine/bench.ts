@@ -2,9 +2,8 @@
 
 import { backward, forward, kernelsFor, modelOf } from './run';
 import type { BenchResult, Problem } from './types';
+import { now } from './hostGlobals';
 
-const now: () => number =
-  typeof globalThis.performance?.now === 'function' ? () => globalThis.performance.now() : () => Date.now();
 
 type Proc = { cpuUsage?: () => { user: number; system: number } };
 /** Process CPU time in ms where the runtime exposes it (Node), else null. */

@@ -9,6 +9,10 @@
  * The forward used here is a separate, simple one-step-at-a-time loop (no chunking, its own
  * activations), on the engine's matmul kernel.
  *
+ * Entries of x, a0 and c0 in batch column j only move column j (the columns of a batch never
+ * mix), so they are probed on the one-column problem of column j: m times less work per probe,
+ * which is what makes the check usable at S3 sizes (n_a = 256, m = 32, T = 200).
+ *
  * Relative error of an entry: |a−n| / max(|a|+|n|, G, 1e-8), where G is the largest |analytic|
  * gradient over the probed entries of the array. Entries much smaller than the array's scale are
  * judged against that scale instead of their own: the numeric derivative carries a round-off of
@@ -22,7 +26,7 @@ import { ndToStepMajor } from './layout';
 import { Rng } from './random';
 import type { Workspace } from './kernels';
 import { kernelsFor, run } from './run';
-import type { GradcheckRow, Problem } from './types';
+import type { GradcheckRow, NdArray, Problem, RunResult } from './types';
 
 export interface GradcheckOptions {
   /** Step h of the central difference (default 1e-6). */
@@ -30,6 +34,8 @@ export interface GradcheckOptions {
   /** Probe at most this many entries per array, chosen with `seed` (default 64). */
   maxEntries?: number;
   seed?: number;
+  /** Called after each probed entry: probes done, probes in all, the gradient being probed. */
+  onProgress?: (done: number, total: number, name: string) => void;
 }
 
 interface State { a: Float64Array; c: Float64Array; g: Float64Array }
@@ -59,10 +65,36 @@ function cellStep(ws: Workspace, xt: Float64Array, model: Model, x: Float64Array
   }
 }
 
-export function gradcheck(problem: Problem, o?: GradcheckOptions): GradcheckRow[] {
-  const h = o?.eps ?? 1e-6;
-  const maxEntries = o?.maxEntries ?? 64;
-  const rng = new Rng(o?.seed ?? 0);
+/** Batch column j of a problem, as a problem of its own (m = 1). */
+function columnProblem(p: Problem, j: number): Problem {
+  const { m } = p.dims;
+  const col3 = (a: NdArray): NdArray => {
+    const [n, , T] = a.shape as [number, number, number];
+    const data = new Float64Array(n * T);
+    for (let i = 0; i < n; i++) for (let t = 0; t < T; t++) data[i * T + t] = a.data[(i * m + j) * T + t]!;
+    return { shape: [n, 1, T], data };
+  };
+  const col2 = (a: NdArray): NdArray => {
+    const n = a.shape[0]!;
+    const data = new Float64Array(n);
+    for (let i = 0; i < n; i++) data[i] = a.data[i * m + j]!;
+    return { shape: [n, 1], data };
+  };
+  const q: Problem = { ...p, dims: { ...p.dims, m: 1 }, x: col3(p.x), a0: col2(p.a0), da: col3(p.da) };
+  if (p.c0) q.c0 = col2(p.c0);
+  if (p.dcFinal) q.dcFinal = col2(p.dcFinal);
+  return q;
+}
+
+/** Numeric derivatives of the loss of one problem, entry by entry. */
+interface Prober {
+  dx(i: number, j: number, t: number): number;
+  da0(i: number, j: number): number;
+  dc0(i: number, j: number): number;
+  param(arr: 'Wa' | 'Wx' | 'b', q: number): number;
+}
+
+function makeProber(problem: Problem, h: number): { prober: Prober; res: RunResult } {
   const res = run(problem);
   const base = buildModel(problem);
   const { n_x, n_a, m, T_x } = base.dims;
@@ -105,6 +137,68 @@ export function gradcheck(problem: Problem, o?: GradcheckOptions): GradcheckRow[
     return acc;
   };
 
+  const xp = x0.slice(), xm = x0.slice();
+  const zeroA = new Float64Array(S);
+  const a0p = a0.slice(), a0m = a0.slice();
+  const c0p = c0.slice(), c0m = c0.slice();
+  const mp = wsModel(base), mm = wsModel(base);
+  const prober: Prober = {
+    dx(i, j, t) {
+      const q = t * n_x * m + i * m + j, v = x0[q];
+      xp[q] = v + h; xm[q] = v - h;
+      const aStart = t === 0 ? a0 : fa.subarray((t - 1) * S, t * S);
+      const cStart = !lstm ? zeroA : t === 0 ? c0 : fc!.subarray((t - 1) * S, t * S);
+      const d = lossDiff(baseW, baseW, xp, xm, t, aStart, aStart, cStart, cStart);
+      xp[q] = v; xm[q] = v;
+      return d / (2 * h);
+    },
+    da0(i, j) {
+      const e = i * m + j;
+      a0p[e] = a0[e] + h; a0m[e] = a0[e] - h;
+      const d = lossDiff(baseW, baseW, x0, x0, 0, a0p, a0m, c0, c0);
+      a0p[e] = a0[e]; a0m[e] = a0[e];
+      return d / (2 * h);
+    },
+    dc0(i, j) {
+      const e = i * m + j;
+      c0p[e] = c0[e] + h; c0m[e] = c0[e] - h;
+      const d = lossDiff(baseW, baseW, x0, x0, 0, a0, a0, c0p, c0m);
+      c0p[e] = c0[e]; c0m[e] = c0[e];
+      return d / (2 * h);
+    },
+    param(arr, q) {
+      const v = base[arr][q];
+      mp[arr][q] = v + h; mm[arr][q] = v - h;
+      const d = lossDiff(mp, mm, x0, x0, 0, a0, a0, c0, c0);
+      mp[arr][q] = v; mm[arr][q] = v;
+      return d / (2 * h);
+    },
+  };
+  return { prober, res };
+}
+
+export function gradcheck(problem: Problem, o?: GradcheckOptions): GradcheckRow[] {
+  const h = o?.eps ?? 1e-6;
+  const maxEntries = o?.maxEntries ?? 64;
+  const rng = new Rng(o?.seed ?? 0);
+  const { prober: full, res } = makeProber(problem, h);
+  const { n_x, n_a, m } = problem.dims;
+  const T_b = res.backward.T_b, lstm = problem.cell === 'lstm';
+  // One-column probers, made when first needed (x, a0, c0 entries of column j); a few are kept
+  // (each holds a copy of the weights: ~10 MB at S3), the probes come sorted by column mostly.
+  const columns = new Map<number, Prober>();
+  const column = (j: number): Prober => {
+    if (m === 1) return full;
+    let p = columns.get(j);
+    if (!p) {
+      const oldest = columns.keys().next();
+      if (columns.size >= 4 && !oldest.done) columns.delete(oldest.value);
+      p = makeProber(columnProblem(problem, j), h).prober;
+      columns.set(j, p);
+    }
+    return p;
+  };
+
   const pick = (total: number): number[] => {
     if (total <= maxEntries) return Array.from({ length: total }, (_, i) => i);
     const seen = new Set<number>();
@@ -112,81 +206,72 @@ export function gradcheck(problem: Problem, o?: GradcheckOptions): GradcheckRow[
     return [...seen].sort((p, q) => p - q);
   };
 
-  const rows: GradcheckRow[] = [];
-  const report = (name: string, shape: number[], analytic: (i: number) => number, numeric: (i: number) => number): void => {
-    const total = shape.reduce((p, d) => p * d, 1);
-    const idx = pick(total);
-    const an = idx.map(analytic), nu = idx.map(numeric);
-    let G = 0;
-    for (const v of an) G = Math.max(G, Math.abs(v));
-    const floor = Math.max(G, 1e-8);
-    let maxAbsErr = 0, maxRelErr = 0;
-    for (let k = 0; k < idx.length; k++) {
-      const e = Math.abs(an[k] - nu[k]);
-      const rel = e / Math.max(Math.abs(an[k]) + Math.abs(nu[k]), floor);
-      // NaN errors must surface, not vanish in Math.max
-      maxAbsErr = e > maxAbsErr || e !== e ? e : maxAbsErr;
-      maxRelErr = rel > maxRelErr || rel !== rel ? rel : maxRelErr;
-    }
-    rows.push({ name, shape, checked: idx.length, total, maxAbsErr, maxRelErr, maxAbsGrad: G });
+  interface Plan { name: string; shape: number[]; analytic: (i: number) => number; numeric: (i: number) => number; idx: number[] }
+  const plans: Plan[] = [];
+  const plan = (name: string, shape: number[], analytic: (i: number) => number, numeric: (i: number) => number): void => {
+    plans.push({ name, shape, analytic, numeric, idx: pick(shape.reduce((p, d) => p * d, 1)) });
   };
 
-  const xp = x0.slice(), xm = x0.slice();
-  const zeroA = new Float64Array(S);
   // dx (n_x, m, T_b): entry (i, j, t)
-  report('dx', [n_x, m, T_b], (e) => {
+  plan('dx', [n_x, m, T_b], (e) => {
     const i = Math.floor(e / (m * T_b)), j = Math.floor(e / T_b) % m, t = e % T_b;
     return res.backward.dx[t * n_x * m + i * m + j];
   }, (e) => {
     const i = Math.floor(e / (m * T_b)), j = Math.floor(e / T_b) % m, t = e % T_b;
-    const q = t * n_x * m + i * m + j, v = x0[q];
-    xp[q] = v + h; xm[q] = v - h;
-    const aStart = t === 0 ? a0 : fa.subarray((t - 1) * S, t * S);
-    const cStart = !lstm ? zeroA : t === 0 ? c0 : fc!.subarray((t - 1) * S, t * S);
-    const d = lossDiff(baseW, baseW, xp, xm, t, aStart, aStart, cStart, cStart);
-    xp[q] = v; xm[q] = v;
-    return d / (2 * h);
+    return column(j).dx(i, 0, t);
   });
-  const a0p = a0.slice(), a0m = a0.slice();
-  report('da0', [n_a, m], (e) => res.backward.da0[e], (e) => {
-    a0p[e] = a0[e] + h; a0m[e] = a0[e] - h;
-    const d = lossDiff(baseW, baseW, x0, x0, 0, a0p, a0m, c0, c0);
-    a0p[e] = a0[e]; a0m[e] = a0[e];
-    return d / (2 * h);
-  });
-  if (lstm) {
-    const c0p = c0.slice(), c0m = c0.slice();
-    report('dc0', [n_a, m], (e) => res.backward.dc0![e], (e) => {
-      c0p[e] = c0[e] + h; c0m[e] = c0[e] - h;
-      const d = lossDiff(baseW, baseW, x0, x0, 0, a0, a0, c0p, c0m);
-      c0p[e] = c0[e]; c0m[e] = c0[e];
-      return d / (2 * h);
-    });
-  }
-  // parameters: perturb the matching entry of the stacked model
-  const mp = wsModel(base), mm = wsModel(base);
-  const probeModel = (arr: 'Wa' | 'Wx' | 'b', q: number): number => {
-    const v = base[arr][q];
-    mp[arr][q] = v + h; mm[arr][q] = v - h;
-    const d = lossDiff(mp, mm, x0, x0, 0, a0, a0, c0, c0);
-    mp[arr][q] = v; mm[arr][q] = v;
-    return d / (2 * h);
-  };
+  plan('da0', [n_a, m], (e) => res.backward.da0[e], (e) => column(e % m).da0(Math.floor(e / m), 0));
+  if (lstm) plan('dc0', [n_a, m], (e) => res.backward.dc0![e], (e) => column(e % m).dc0(Math.floor(e / m), 0));
   const grads = res.backward.grads;
   const gates = lstm ? (['f', 'i', 'c', 'o'] as const) : ([''] as const);
   gates.forEach((g, gi) => {
     if (lstm) {
       const nz = n_a + n_x;
-      report(`dW${g}`, [n_a, nz], (e) => grads[`dW${g}`][e], (e) => {
+      plan(`dW${g}`, [n_a, nz], (e) => grads[`dW${g}`][e], (e) => {
         const r = Math.floor(e / nz), k = e % nz, row = gi * n_a + r;
-        return k < n_a ? probeModel('Wa', row * n_a + k) : probeModel('Wx', row * n_x + k - n_a);
+        return k < n_a ? full.param('Wa', row * n_a + k) : full.param('Wx', row * n_x + k - n_a);
       });
-      report(`db${g}`, [n_a, 1], (e) => grads[`db${g}`][e], (e) => probeModel('b', gi * n_a + e));
+      plan(`db${g}`, [n_a, 1], (e) => grads[`db${g}`][e], (e) => full.param('b', gi * n_a + e));
     } else {
-      report('dWax', [n_a, n_x], (e) => grads.dWax[e], (e) => probeModel('Wx', e));
-      report('dWaa', [n_a, n_a], (e) => grads.dWaa[e], (e) => probeModel('Wa', e));
-      report('dba', [n_a, 1], (e) => grads.dba[e], (e) => probeModel('b', e));
+      plan('dWax', [n_a, n_x], (e) => grads.dWax[e], (e) => full.param('Wx', e));
+      plan('dWaa', [n_a, n_a], (e) => grads.dWaa[e], (e) => full.param('Wa', e));
+      plan('dba', [n_a, 1], (e) => grads.dba[e], (e) => full.param('b', e));
     }
   });
-  return rows;
+
+  const total = plans.reduce((n, p) => n + p.idx.length, 0);
+  let done = 0;
+  return plans.map(({ name, shape, analytic, numeric, idx }): GradcheckRow => {
+    const an = idx.map(analytic);
+    const nu = idx.map((e) => {
+      const v = numeric(e);
+      o?.onProgress?.(++done, total, name);
+      return v;
+    });
+    let G = 0;
+    for (const v of an) G = Math.max(G, Math.abs(v));
+    const floor = Math.max(G, 1e-8);
+    let maxAbsErr = 0, maxRelErr = 0, worst = idx[0] ?? 0;
+    for (let k = 0; k < idx.length; k++) {
+      const e = Math.abs(an[k] - nu[k]);
+      const rel = e / Math.max(Math.abs(an[k]) + Math.abs(nu[k]), floor);
+      // NaN errors must surface, not vanish in Math.max
+      maxAbsErr = e > maxAbsErr || e !== e ? e : maxAbsErr;
+      if (rel > maxRelErr || rel !== rel) {
+        if (maxRelErr === maxRelErr) worst = idx[k];
+        maxRelErr = rel;
+      }
+    }
+    return { name, shape, checked: idx.length, total: shape.reduce((p, d) => p * d, 1), maxAbsErr, maxRelErr, maxAbsGrad: G, worst: unravel(worst, shape) };
+  });
+}
+
+/** The NumPy index of flat (C-order) entry e of an array of `shape`. */
+function unravel(e: number, shape: number[]): number[] {
+  const out = new Array<number>(shape.length);
+  for (let d = shape.length - 1; d >= 0; d--) {
+    out[d] = e % shape[d];
+    e = Math.floor(e / shape[d]);
+  }
+  return out;
 }

@@ -7,6 +7,7 @@ import { BackwardPass, ForwardPass, buildModel, type Model } from './core';
 import { getKernels } from './backend';
 import { jsGemmNN, type Kernels } from './kernels';
 import type { BackwardCaches, ForwardCaches, Problem, RunResult } from './types';
+import { now } from './hostGlobals';
 
 export interface Runner {
   /** Preallocated; steps < forwardDone are valid. */
@@ -50,8 +51,6 @@ export function kernelsFor(model: Model): Kernels {
   return getKernels(model.H * (n_a + n_x) * m);
 }
 
-const now: () => number =
-  typeof globalThis.performance?.now === 'function' ? () => globalThis.performance.now() : () => Date.now();
 
 class StreamingRunner implements Runner {
   private readonly fp: ForwardPass;

@@ -144,6 +144,8 @@ export interface GradcheckRow {
   maxRelErr: number;
   /** max |analytic| over the probed entries. */
   maxAbsGrad: number;
+  /** NumPy index of the probed entry with the largest relative error. */
+  worst: number[];
 }
 
 /** Medians of `benchmark()`. */

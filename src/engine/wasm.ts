@@ -10,18 +10,13 @@
 import { softmaxColumns } from './core';
 import { jsGemmNN, jsLstmBackward, type Kernels, type Workspace } from './kernels';
 import { KERNELS_FMA_WASM_BASE64, KERNELS_WASM_BASE64 } from './wasm/kernels.generated';
+import { decodeBase64, wasmApi, type WasmMemory } from './hostGlobals';
 
 type WasmGemm = (
   M: number, N: number, K: number, pA: number, lda: number, pB: number, ldb: number,
   pC: number, ldc: number, accumulate: number,
 ) => void;
 
-function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
-  const bin = atob(b64);
-  const out = new Uint8Array(new ArrayBuffer(bin.length));
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
 
 const PAGE = 65536;
 /** Bytes [64, BASE) of every instance's memory are the kernel's packing scratch (SCRATCH, KC×NC in kernels.as.ts). */
@@ -45,7 +40,7 @@ type Exports = {
  */
 class Instance {
   readonly buf: ArrayBuffer;
-  constructor(readonly ex: Exports, memory: WebAssembly.Memory) {
+  constructor(readonly ex: Exports, memory: WasmMemory) {
     this.buf = memory.buffer;
   }
   gemmNN(
@@ -250,15 +245,15 @@ const RELAXED_MADD_PROBE = [
 
 /** Whether this runtime validates relaxed SIMD's f64x2.relaxed_madd (the FMA kernel's instruction). */
 export function relaxedSimdAvailable(): boolean {
-  return typeof WebAssembly === 'object' && typeof WebAssembly.validate === 'function' &&
-    WebAssembly.validate(new Uint8Array(RELAXED_MADD_PROBE));
+  return wasmApi()?.validate(new Uint8Array(RELAXED_MADD_PROBE)) === true;
 }
 
 export type WasmKernelName = 'wasm-simd' | 'wasm-fma';
 
 /** The kernels of one build, or null when this runtime cannot run it (or its smoke test fails). */
 export function loadWasmKernels(name: WasmKernelName = 'wasm-simd'): Kernels | null {
-  if (typeof WebAssembly !== 'object' || typeof WebAssembly.Module !== 'function') return null;
+  const WebAssembly = wasmApi();
+  if (!WebAssembly) return null;
   if (name === 'wasm-fma' && !relaxedSimdAvailable()) return null;
   const bytes = decodeBase64(name === 'wasm-fma' ? KERNELS_FMA_WASM_BASE64 : KERNELS_WASM_BASE64);
   if (!WebAssembly.validate(bytes)) return null; // no SIMD support

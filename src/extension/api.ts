@@ -1,4 +1,5 @@
 import type * as vscode from 'vscode';
+import type { NewFixtureUi } from './commands/newFixture';
 
 /** What `activate()` returns: used by the integration tests, handy for other extensions. */
 export interface RnnStepperApi {
@@ -12,6 +13,8 @@ export interface RnnStepperApi {
   simulateWebviewMessage(fixture: string, msg: unknown): Promise<void>;
   /** Count of messages dropped by validation, for tests. */
   droppedMessages(): number;
+  /** Tests answer the New Fixture wizard's prompts; undefined restores VS Code's. */
+  setNewFixtureUi(ui: NewFixtureUi | undefined): void;
 }
 
 export type SaveDialog = (opts: vscode.SaveDialogOptions) => Thenable<vscode.Uri | undefined>;

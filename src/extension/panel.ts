@@ -15,6 +15,7 @@ import {
   type RunInfo,
   type ToWebview,
 } from '../protocol/messages';
+import type { CheckFromWebview } from '../protocol/check';
 import { log } from './log';
 import { RunWorker, type NormsEvent } from '../worker/client';
 import type { WorkerDiag } from '../worker/protocol';
@@ -34,8 +35,13 @@ export interface PanelHost {
   recordPerf(name: string, ms: number): void;
   disposed(panel: StepperPanel): void;
   activated(panel: StepperPanel): void;
+  /** The webview moved its cursor (a debug session on the same fixture follows). */
+  cursorMoved(panel: StepperPanel): void;
   /** A fresh HTML shell (new nonce) for this webview. */
   render(webview: vscode.Webview): string;
+  /** "Check my implementation" (src/extension/check): the last result for this fixture, and the panel's requests. */
+  checkSnapshot(fixture: string): ToWebview | undefined;
+  checkRequest(fixture: string, msg: CheckFromWebview): Thenable<unknown>;
 }
 
 export class StepperPanel implements vscode.Disposable {
@@ -226,6 +232,8 @@ export class StepperPanel implements vscode.Disposable {
       void this.pushCursorStep();
     }
     if (this.errors) this.post({ type: 'errors', diagnostics: this.errors.diagnostics, stale: this.errors.stale, fixture: this.fixture });
+    const check = this.host.checkSnapshot(this.fixture);
+    if (check) this.post(check);
   }
 
   /** Entry point for every message from the webview (and from the test API). Never throws. */
@@ -320,6 +328,7 @@ export class StepperPanel implements vscode.Disposable {
       }
       case 'cursor':
         this.cursor = { phase: msg.phase, t: msg.t };
+        this.host.cursorMoved(this);
         return;
       case 'export':
         await this.host.exportCaches(this.fixture);
@@ -344,6 +353,10 @@ export class StepperPanel implements vscode.Disposable {
         return;
       case 'perf':
         this.host.recordPerf(msg.name, msg.ms);
+        return;
+      case 'checkRun':
+      case 'checkOpen':
+        await this.host.checkRequest(this.fixture, msg);
         return;
     }
   }

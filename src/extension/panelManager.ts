@@ -7,7 +7,8 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { parseStepInput } from '../session/stepInput';
 import { toNestedLists } from '../session/steps';
-import type { Phase } from '../protocol/messages';
+import type { Phase, ToWebview } from '../protocol/messages';
+import type { CheckFromWebview } from '../protocol/check';
 import type { PanelInfo, RnnStepperApi, SaveDialog } from './api';
 import { isFixtureDocument } from './codeLens';
 import { FixtureDiagnostics } from './diagnostics';
@@ -36,6 +37,8 @@ export interface RunStats {
   readyCount: number;
   /** The webview document currently loaded said `ready` (false while hidden). */
   ready: boolean;
+  /** Where the panel's cursor is (as the webview last reported it). */
+  cursor: { phase: Phase; t: number };
 }
 
 /** The contract's API plus a few extras used by benchmarks. */
@@ -108,6 +111,20 @@ export class PanelManager implements vscode.Disposable, PanelHost {
   }
   render(webview: vscode.Webview): string {
     return renderHtml(webview, this.context.extensionUri);
+  }
+  /** "Check my implementation" plugs in here (set by extension.ts); the panels ask it and it posts to them. */
+  checks: { snapshotFor(fixture: string): ToWebview | undefined; fromPanel(fixture: string, m: CheckFromWebview): Promise<void> } | undefined;
+  checkSnapshot(fixture: string): ToWebview | undefined {
+    return this.checks?.snapshotFor(fixture);
+  }
+  async checkRequest(fixture: string, msg: CheckFromWebview): Promise<void> {
+    await this.checks?.fromPanel(fixture, msg);
+  }
+  activeFixture(): string | undefined {
+    return this.target()?.fixture;
+  }
+  postToFixture(fixture: string, msg: ToWebview): void {
+    this.find(fixture)?.post(msg);
   }
 
   // ---- opening -----------------------------------------------------------------------------------
@@ -215,6 +232,25 @@ export class PanelManager implements vscode.Disposable, PanelHost {
     const doc = vscode.window.activeTextEditor?.document;
     const isFixture = !!doc && /\.json$/i.test(doc.fileName) && isFixtureDocument(doc);
     void vscode.commands.executeCommand('setContext', 'rnnStepper.activeEditorIsFixture', isFixture);
+  }
+
+  // ---- the debug session link ---------------------------------------------------------------------
+  private readonly cursorEvents = new vscode.EventEmitter<{ fixture: string; cursor: { phase: Phase; t: number } }>();
+  /** A panel's cursor moved (stepping in the panel): the `rnn` debug session of that fixture follows. */
+  readonly onDidMoveCursor = this.cursorEvents.event;
+
+  cursorMoved(panel: StepperPanel): void {
+    this.cursorEvents.fire({ fixture: panel.fixture, cursor: { ...panel.cursor } });
+  }
+
+  /** The debug session stopped at `cursor`: panels showing `fixture` go there (no-op when already there). */
+  showCursor(fixture: string, cursor: { phase: Phase; t: number }): void {
+    for (const sp of this.panels) {
+      if (sp.fixture !== fixture || (sp.cursor.phase === cursor.phase && sp.cursor.t === cursor.t)) continue;
+      // Kept host-side too: a hidden webview gets it in its `init` when shown again.
+      sp.cursor = { ...cursor };
+      sp.post({ type: 'command', action: 'goTo', t: cursor.t, phase: cursor.phase });
+    }
   }
 
   // ---- panel actions ------------------------------------------------------------------------------
@@ -342,7 +378,8 @@ export class PanelManager implements vscode.Disposable, PanelHost {
   }
 
   // ---- test API ---------------------------------------------------------------------------------
-  api(): RnnStepperApiEx {
+  /** The test API but the wizard's part (extension.ts adds it). */
+  api(): Omit<RnnStepperApiEx, 'setNewFixtureUi'> {
     return {
       panels: (): PanelInfo[] =>
         this.panels.map((p) => ({
@@ -373,7 +410,7 @@ export class PanelManager implements vscode.Disposable, PanelHost {
         const p = r.progress;
         return {
           runId: r.runId, forwardDone: p.forwardDone, backwardDone: p.backwardDone, finished: p.finished,
-          error: p.error, peakRss: r.peakRss, readyCount: sp.readyCount, ready: sp.ready,
+          error: p.error, peakRss: r.peakRss, readyCount: sp.readyCount, ready: sp.ready, cursor: { ...sp.cursor },
         };
       },
       perfMarks: () => [...this.perf],
@@ -412,5 +449,6 @@ export class PanelManager implements vscode.Disposable, PanelHost {
     this.shuttingDown = true;
     for (const p of [...this.panels]) p.dispose();
     for (const s of this.subs) s.dispose();
+    this.cursorEvents.dispose();
   }
 }

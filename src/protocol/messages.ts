@@ -10,6 +10,7 @@
  */
 
 import type { CellType, Dims, FixtureKind } from '../engine/types';
+import { parseCheckFromWebview, parseCheckPanelData, type CheckFromWebview, type CheckToWebview } from './check';
 
 /**
  * The timeline of a run: forward steps t = 0…T_x-1, then backward steps t = T_b-1…0, then one
@@ -127,7 +128,9 @@ export type ToWebview =
    * A VS Code command (palette/keybinding) forwarded to the panel, which owns the cursor.
    * `goTo` carries `t` (0-based) and, when the user named one, `phase`.
    */
-  | { type: 'command'; action: Action; t?: number; phase?: Phase };
+  | { type: 'command'; action: Action; t?: number; phase?: Phase }
+  /** "Check my implementation" results for this fixture (src/protocol/check.ts). */
+  | CheckToWebview;
 
 export const ACTIONS = [
   'stepForward',
@@ -163,7 +166,8 @@ export type FromWebview =
    */
   | { type: 'painted'; runId: number }
   /** A timing from the webview (telemetry only: nothing waits for it). */
-  | { type: 'perf'; name: string; ms: number };
+  | { type: 'perf'; name: string; ms: number }
+  | CheckFromWebview;
 
 /** Upper bound for any window the webview may ask for (steps), to bound host work per message. */
 export const MAX_WINDOW_STEPS = 4096;
@@ -231,6 +235,9 @@ export function parseFromWebview(raw: unknown): FromWebview | string {
         if (!isName(raw.name) || typeof raw.ms !== 'number' || !Number.isFinite(raw.ms) || raw.ms < 0)
           return 'bad perf fields';
         return raw as FromWebview;
+      case 'checkRun':
+      case 'checkOpen':
+        return parseCheckFromWebview(raw);
       default:
         return `unknown message type ${JSON.stringify(String(raw.type)).slice(0, 40)}`;
     }
@@ -264,6 +271,10 @@ export function parseToWebview(raw: unknown): ToWebview | string {
         return Array.isArray(raw.diagnostics) ? (raw as ToWebview) : 'bad errors';
       case 'command':
         return (ACTIONS as readonly string[]).includes(raw.action as string) ? (raw as ToWebview) : 'bad command';
+      case 'check': {
+        const check = parseCheckPanelData(raw.check);
+        return typeof check === 'string' ? check : { type: 'check', check };
+      }
       default:
         return `unknown message type`;
     }

@@ -10,6 +10,7 @@
  * recomputed by the engine's `cellBackwardAt`. Sums are always accumulated in the same order
  * (descending s, starting from zero), so R(t) is the same float64 whichever path computed it.
  */
+import { now } from '../engine/hostGlobals';
 import { cellBackwardAt } from '../engine/run';
 import type { RunView } from './steps';
 
@@ -29,9 +30,6 @@ export interface RunningSumsOptions {
 
 /** One set of sums: all gradients of the cell concatenated in name order. */
 type Sums = Float64Array;
-
-const now: () => number =
-  typeof globalThis.performance?.now === 'function' ? () => globalThis.performance.now() : () => Date.now();
 
 export class RunningSums {
   readonly names: readonly string[];

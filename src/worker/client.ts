@@ -99,7 +99,7 @@ export class RunWorker {
         this.loadResolve?.({ ok: false, diagnostics: m.diagnostics, message: m.message });
         this.loadResolve = undefined;
         return;
-      case 'daLoaded':
+      case 'daLoaded': {
         // (x's late reading and da's may both bring warnings: keep each once)
         const warnings = [...(this.late?.warnings ?? [])];
         for (const w of m.warningDiags) if (!warnings.some((o) => o.message === w.message && o.line === w.line)) warnings.push(w);
@@ -108,6 +108,7 @@ export class RunWorker {
         if (this.info && fresh.length) this.info = { ...this.info, warnings: [...this.info.warnings, ...fresh] };
         if (m.warningDiags.length) this.onLateDiagnostics?.(this.late.errors, warnings);
         return;
+      }
       case 'daInvalid':
         this.late = { errors: m.diagnostics, warnings: this.late?.warnings ?? [], message: m.message };
         this.onLateDiagnostics?.(m.diagnostics, this.late.warnings, m.message);

@@ -72,7 +72,6 @@ async function main() {
 
   const vs = await startWorkbench({ workspace: ws, theme: 'Dark Modern', viewport: { width: 1400, height: 900 } });
   const web = vs.webview();
-  const position = async () => (await web.locator('#position').textContent())?.trim();
   let hostPids = [];
   let peakSampled = 0;
   const sample = () => {

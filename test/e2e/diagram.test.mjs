@@ -21,8 +21,8 @@ describe('Step RNN panel: the cell diagram', { timeout: 300_000 }, () => {
   const waitPosition = (text) => web.locator('#position').filter({ hasText: text }).waitFor({ timeout: 15_000 });
   /** The diagram's node values by tensor name (full float64 from data-value). */
   const nodeValues = () =>
-    web.locator('#diagram text.node-value[data-tensor]').evaluateAll((els) =>
-      Object.fromEntries(els.map((e) => [e.getAttribute('data-tensor'), e.getAttribute('data-value')])),
+    web.locator('#diagram text.node-value[data-shows]').evaluateAll((els) =>
+      Object.fromEntries(els.map((e) => [e.getAttribute('data-shows'), e.getAttribute('data-value')])),
     );
   const choose = async (unit, example) => {
     await web.locator('#diagramUnit').selectOption(String(unit));
@@ -67,7 +67,7 @@ describe('Step RNN panel: the cell diagram', { timeout: 300_000 }, () => {
     assert.equal(got.xt, '', 'x has 3 rows: unit 3 has no x value');
     // The update ⊙ shows it·cct, the wire out of it carries the same number.
     assert.equal(Number(got['it·cct']), F.it[i][j][t] * F.cct[i][j][t]);
-    const wire = await web.locator('#diagram g.wire[data-tensor="it·cct"]').getAttribute('data-value');
+    const wire = await web.locator('#diagram g.wire[data-wire="it·cct"]').getAttribute('data-value');
     assert.equal(Number(wire), F.it[i][j][t] * F.cct[i][j][t]);
   });
 
@@ -79,7 +79,7 @@ describe('Step RNN panel: the cell diagram', { timeout: 300_000 }, () => {
     await choose(2, 4);
     const B = expected.backward;
     const [i, j, t] = [2, 4, 2];
-    await web.locator('#diagram text.node-value[data-tensor="dft"]').waitFor({ timeout: 10_000, state: 'attached' });
+    await web.locator('#diagram text.node-value[data-shows="dft"]').waitFor({ timeout: 10_000, state: 'attached' });
     const got = await nodeValues();
     for (const [name, arr] of [['da_next', B.da], ['dc_next', B.dc], ['dft', B.dft], ['dit', B.dit], ['dcct', B.dcct], ['dot', B.dot]])
       assert.equal(Number(got[name]), arr[i][j][t], `${name}[${i},${j}] at t = ${t}`);

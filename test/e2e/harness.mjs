@@ -26,7 +26,6 @@ import {
   LOOPBACK_GALLERY,
   REPO,
   launchBrowser,
-  quietSettings,
   screenshotPath,
   startCodeServer,
   waitFor,

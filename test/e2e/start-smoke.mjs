@@ -5,7 +5,6 @@
 // Usage: node test/e2e/start-smoke.mjs   (the last suite of `npm test`; it rebuilds dist/ and takes ~1 min)
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { REPO, launchBrowser, waitFor } from '../host/code-server.mjs';
 
 /** pids of live processes whose command line mentions `needle` (zombies excluded). */

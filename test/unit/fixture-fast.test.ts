@@ -262,7 +262,6 @@ test('loadFixtureStaged on a 9+ MB file (head read first): Problem after da arri
   const slow = parseFixture(text, 'big.rnn.json');
   assert.ok(slow.ok);
   await withTempFile(text, async (path) => {
-    let daRes: DaResult | undefined;
     const got = new Promise<DaResult>((res) => {
       void loadFixtureStaged(path, 1 << 30, (r) => res(r)).then((r) => {
         assert.ok(r.ok && r.daPending, 'staged');
@@ -272,7 +271,7 @@ test('loadFixtureStaged on a 9+ MB file (head read first): Problem after da arri
       });
     });
     let stage1: Problem | undefined;
-    daRes = await got;
+    const daRes = await got;
     assert.ok(daRes.ok && stage1);
     stage1.da = { shape: stage1.da.shape, data: daRes.data };
     stage1.name = slow.problem.name; // parseFixture was given another file name

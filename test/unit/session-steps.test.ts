@@ -36,6 +36,7 @@ function ref(v: Nested): (...ix: number[]) => number {
   };
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- reference JSON of any shape
 function load(name: string): { problem: Problem; fixture: Record<string, any>; expected: Record<string, any> } {
   const text = readFileSync(join(DIR, `${name}.json`), 'utf8');
   const parsed = parseFixture(text, `${name}.json`);

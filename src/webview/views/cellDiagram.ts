@@ -124,7 +124,8 @@ export function create(parent: HTMLElement, deps: ViewDeps): CellDiagramView {
       const b = at.get(w.to);
       if (!a || !b) return;
       const v = values[k];
-      const g = svg('g', { class: 'wire', 'data-tensor': w.tensor, 'data-value': v === undefined ? '' : String(v) });
+      // data-wire/data-shows/data-card, not data-tensor: that names the cards (tests and openCard find them by it).
+      const g = svg('g', { class: 'wire', 'data-wire': w.tensor, 'data-value': v === undefined ? '' : String(v) });
       g.append(svg('title', {}, `${w.label} = ${v === undefined ? '—' : num(v)}`));
       const path = wirePath(a, b, w.vFirst === true);
       // The value's colour as a wide band, a thin theme-coloured line on top: a wire near 0 (the
@@ -145,7 +146,7 @@ export function create(parent: HTMLElement, deps: ViewDeps): CellDiagramView {
     const g = svg('g', {
       class: `node ${nd.kind}`,
       'data-node': nd.id,
-      ...(nd.tensor ? { 'data-tensor': nd.tensor, tabindex: 0, role: 'button', 'aria-label': `${say}. Enter opens its card.` } : { 'aria-label': say, role: 'img' }),
+      ...(nd.tensor ? { 'data-card': nd.tensor, tabindex: 0, role: 'button', 'aria-label': `${say}. Enter opens its card.` } : { 'aria-label': say, role: 'img' }),
     });
     const r = nd.kind === 'io' || nd.kind === 'softmax' ? 0 : 17;
     // The value's colour on the outline (a filled node would hide its text in some themes).
@@ -153,7 +154,7 @@ export function create(parent: HTMLElement, deps: ViewDeps): CellDiagramView {
     else g.append(svg('rect', { x: nd.x - 26, y: nd.y - 13, width: 52, height: 26, rx: 4, stroke: colour(v, scale), class: 'node-shape' }));
     g.append(svg('text', { x: nd.x, y: nd.y + 4, 'text-anchor': 'middle', class: 'node-text' }, nd.text));
     if (shows)
-      g.append(svg('text', { x: nd.x, y: nd.y + (r ? r : 13) + 14, 'text-anchor': 'middle', class: 'node-value', 'data-tensor': shows, 'data-value': v === undefined ? '' : String(v) }, v === undefined ? '—' : num(v)));
+      g.append(svg('text', { x: nd.x, y: nd.y + (r ? r : 13) + 14, 'text-anchor': 'middle', class: 'node-value', 'data-shows': shows, 'data-value': v === undefined ? '' : String(v) }, v === undefined ? '—' : num(v)));
     if (nd.tensor) {
       const tensor = nd.tensor;
       g.addEventListener('click', () => openCard(tensor));

@@ -1,0 +1,111 @@
+// Issue 12 in the real extension host: the `rnn` debug type through vscode.debug (inline adapter,
+// configuration provider), values against the reference fixture, and the Step RNN panel and the
+// debug session following each other.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { RnnStepperApi } from '../../src/extension/api';
+import { activate, closeAll, extensionRoot, waitFor, workspaceFile } from './harness';
+
+interface ApiEx extends RnnStepperApi {
+  runStats(fixture: string): { cursor: { phase: string; t: number }; finished: boolean } | undefined;
+}
+
+/** Every message the adapters send, for the stops (a tracker sees the real DAP traffic). */
+const sent: { session: string; msg: { type?: string; event?: string; body?: { reason?: string } } }[] = [];
+let tracker: vscode.Disposable | undefined;
+
+describe('rnn debug adapter (vscode.debug)', () => {
+  before(() => {
+    tracker = vscode.debug.registerDebugAdapterTrackerFactory('rnn', {
+      createDebugAdapterTracker: (session) => ({ onDidSendMessage: (msg) => void sent.push({ session: session.id, msg }) }),
+    });
+  });
+  after(() => tracker?.dispose());
+  afterEach(async () => {
+    if (vscode.debug.activeDebugSession) await vscode.debug.stopDebugging();
+    await closeAll();
+  });
+
+  const stops = (s: vscode.DebugSession) => sent.filter((m) => m.session === s.id && m.msg.type === 'event' && m.msg.event === 'stopped').length;
+
+  async function frameName(s: vscode.DebugSession): Promise<string> {
+    const st = await s.customRequest('stackTrace', { threadId: 1 });
+    return st.stackFrames[0].name;
+  }
+
+  async function start(file: string): Promise<vscode.DebugSession> {
+    const started = new Promise<vscode.DebugSession>((resolve) => {
+      const d = vscode.debug.onDidStartDebugSession((s) => {
+        d.dispose();
+        resolve(s);
+      });
+    });
+    const ok = await vscode.debug.startDebugging(vscode.workspace.workspaceFolders?.[0], {
+      type: 'rnn', request: 'launch', name: 'integration', fixture: file, stopOnEntry: true,
+    });
+    assert.equal(ok, true, 'startDebugging');
+    const s = await started;
+    await waitFor(() => stops(s) >= 1, 'the entry stop');
+    return s;
+  }
+
+  it('launch, next, stack frame, evaluate against the reference values', async () => {
+    await activate();
+    const file = workspaceFile('lstm_coursera_backward.rnn.json');
+    const s = await start(file);
+    assert.equal(s.type, 'rnn');
+    assert.equal(await frameName(s), 'lstm_forward t=1');
+    const n0 = stops(s);
+    await s.customRequest('next', { threadId: 1 });
+    await waitFor(() => stops(s) > n0, 'the stop after next');
+    assert.equal(await frameName(s), 'lstm_forward t=2');
+    const expected = JSON.parse(fs.readFileSync(path.join(extensionRoot(), 'test', 'fixtures', 'lstm_coursera_backward.expected.json'), 'utf8'));
+    const r = await s.customRequest('evaluate', { expression: 'a_next[3, 2]', context: 'watch', frameId: 1 });
+    const want: number = expected.a[2][1][1];
+    assert.ok(Math.abs(Number(r.result) - want) < 1e-12, `${r.result} vs ${want}`);
+    const st = await s.customRequest('stackTrace', { threadId: 1 });
+    // code-server hands the path back as a vscode-remote URI: compare the file part.
+    assert.ok(String(st.stackFrames[0].source.path).endsWith(file), st.stackFrames[0].source.path);
+  });
+
+  it('the panel follows the session and the session follows the panel', async () => {
+    const api = (await activate()) as ApiEx;
+    const file = workspaceFile('lstm_coursera_backward.rnn.json');
+    await vscode.commands.executeCommand('rnnStepper.stepRnn', vscode.Uri.file(file));
+    await api.whenPanelReady(file, 30_000);
+    const s = await start(file);
+    let n = stops(s);
+    await s.customRequest('next', { threadId: 1 });
+    await s.customRequest('next', { threadId: 1 });
+    await waitFor(() => stops(s) >= n + 2, 'two stops');
+    await waitFor(() => api.runStats(file)?.cursor.t === 2, 'the panel at forward t=3 (0-based 2)');
+    assert.equal(api.runStats(file)?.cursor.phase, 'forward');
+    // The webview reports a move (what its step buttons and keys do): the session goes there.
+    n = stops(s);
+    await api.simulateWebviewMessage(file, { type: 'cursor', phase: 'backward', t: 1 });
+    await waitFor(() => stops(s) > n, 'the session stop after the panel moved');
+    assert.equal(await frameName(s), 'lstm_backward t=2');
+  });
+
+  it('F5 without launch.json: the configuration provider debugs the active fixture', async () => {
+    await activate();
+    const file = workspaceFile('rnn_small.rnn.json');
+    await vscode.window.showTextDocument(vscode.Uri.file(file));
+    const started = new Promise<vscode.DebugSession>((resolve) => {
+      const d = vscode.debug.onDidStartDebugSession((s) => {
+        d.dispose();
+        resolve(s);
+      });
+    });
+    // F5 with no launch.json: VS Code picks the debugger for the editor's language (json → rnn)
+    // and the provider fills in the fixture.
+    await vscode.commands.executeCommand('workbench.action.debug.start');
+    const s = await started;
+    assert.equal(s.type, 'rnn');
+    assert.equal(path.resolve(String(s.configuration.fixture)), file);
+    await waitFor(() => stops(s) >= 1, 'the entry stop');
+    assert.equal(await frameName(s), 'rnn_forward t=1');
+  });
+});
