@@ -474,3 +474,17 @@ test('lazy x: a run that only steps as far as forwardRoom allows equals the eage
     }
   }
 });
+
+test('fastParseFixture falls back only on its own decline: a bug inside the reader is not hidden', async () => {
+  const { fastParseFixture } = await import('../../src/fixture/fastParse');
+  const { readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const bytes = readFileSync(join(import.meta.dirname, '..', 'fixtures', 'rnn_coursera_backward.json'));
+  // A decoder that fails as a bug would (TypeError): it must surface, not turn into "use the slow reader".
+  const buggy = () => {
+    throw new TypeError('bug in the fast reader');
+  };
+  assert.throws(() => fastParseFixture(bytes, 'f.json', { decode: buggy }), /bug in the fast reader/);
+  // Input it declines (a syntax error) still falls back quietly.
+  assert.equal(fastParseFixture(new TextEncoder().encode('{"kind": "rnn", "x": [1,,2]}'), 'f.json'), undefined);
+});
