@@ -14,6 +14,7 @@ import { isPanelAction, type PanelAction } from './keymap';
 import { PaintTimer, milestone } from './perf';
 import { Store, fromProtocolAction, indexOf, type HostApi, type State, type UiAction } from './store';
 import * as acrossTime from './views/acrossTime';
+import * as check from './views/check';
 import * as cellDiagram from './views/cellDiagram';
 import type { Layout, Theme, ViewDeps } from './views/deps';
 import * as errors from './views/errors';
@@ -64,6 +65,8 @@ const scrubView = scrub.create(app, deps);
 const statusView = status.create(app);
 const errorsView = errors.create(app, deps);
 const runInfoView = runInfo.create(app, deps);
+// Check my implementation: its summary here, its divergence marks under the timeline strip.
+const checkView = check.create(app, document.getElementById('timeline') ?? scrubView.scrubber, deps);
 const diagramView = cellDiagram.create(app, deps);
 const stepEl = h('section', { id: 'step', 'aria-label': 'Tensors of the current step' });
 app.append(stepEl);
@@ -85,6 +88,7 @@ function renderChrome(s: State, prev: State | undefined): void {
   statusView.render(s, prev);
   errorsView.render(s, prev);
   runInfoView.render(s, prev);
+  checkView.render(s, prev);
   helpView.render(s, prev);
   body.dataset.runFinished = s.progress?.finished ? 'true' : 'false';
   body.classList.toggle('no-run', !s.run);
@@ -206,6 +210,7 @@ function repaintAll(): void {
   renderStep(s);
   timeView.render(s);
   normsView.render(s);
+  checkView.repaint();
 }
 
 // Theme: re-read the palette when VS Code swaps the body's theme class.
@@ -267,6 +272,9 @@ function onMessage(m: ToWebview): void {
       return;
     case 'errors':
       act({ type: 'errors', diagnostics: m.diagnostics, stale: m.stale, fixture: m.fixture });
+      return;
+    case 'check':
+      checkView.set(m.check);
       return;
     case 'command': {
       if (keys.isEcho(m.action)) return;

@@ -118,7 +118,7 @@ export class CheckController implements vscode.Disposable {
 
   /**
    * The command. Arguments (all optional, either order): the user's .py/.ipynb and a fixture
-   * (.json). Without a fixture: the one its file was last checked against, else the panel in
+   * (.json); without either, the .py/.ipynb being edited. Without a fixture: the one its file was last checked against, else the panel in
    * front, else the active JSON editor, else none (the Coursera-sized problems).
    */
   async command(a?: unknown, b?: unknown): Promise<CheckCommandResult> {
@@ -130,6 +130,9 @@ export class CheckController implements vscode.Disposable {
       return { status: 'untrusted' };
     }
     const args = [pathOf(a), pathOf(b)].filter((p): p is string => p !== undefined);
+    // From the palette while editing a .py or a notebook: that file is the one to check.
+    const editing = vscode.window.activeNotebookEditor?.notebook.uri ?? vscode.window.activeTextEditor?.document.uri;
+    if (args.length === 0 && editing?.scheme === 'file' && isImpl(editing.fsPath)) args.push(editing.fsPath);
     let implPath = args.find(isImpl);
     let fixture: string | null | undefined = args.find(isJson);
     if (implPath && fixture === undefined) fixture = this.links.fixtureFor(implPath);
