@@ -65,8 +65,19 @@ math.import({
   unequal: math.typed('unequal', { 'string, string': (a: string, b: string) => a !== b }),
 });
 
+/** NumPy's default: `norm(A)` of a matrix is the Frobenius norm (mathjs's p = 2 needs a square matrix). */
+function frobeniusByDefault() {
+  const original = math.norm;
+  return (...args: unknown[]): unknown => {
+    const [x] = args;
+    if (args.length === 1 && (math.isMatrix(x) || Array.isArray(x))) return Reflect.apply(original, math, [x, 'fro']);
+    return Reflect.apply(original, math, args);
+  };
+}
+
 math.import(
   {
+    norm: frobeniusByDefault(),
     import: refuse('import'),
     createUnit: refuse('createUnit'),
     reviver: refuse('reviver'),

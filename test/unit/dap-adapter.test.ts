@@ -150,6 +150,8 @@ test('evaluate: mathjs over the step, 1-based indexing, full precision, paramete
   close([[Number(await evaluate(dc, 'a_next[2, 1]'))]], [[a3[1]?.[0] ?? Number.NaN]], 'a_next[2, 1]');
   const norm = Math.sqrt(a3.flat().reduce((s, x) => s + x * x, 0));
   assert.ok(Math.abs(Number(await evaluate(dc, 'norm(a_next, "fro")')) - norm) < 1e-12);
+  // NumPy's default for a matrix: Frobenius (mathjs's own default, p = 2, needs a square matrix).
+  assert.ok(Math.abs(Number(await evaluate(dc, 'norm(a_next)')) - norm) < 1e-12);
   assert.equal(await evaluate(dc, 't'), '3');
   assert.equal(await evaluate(dc, 'phase == "forward"'), 'true');
   const fx = JSON.parse(readFileSync(FIXTURE, 'utf8'));

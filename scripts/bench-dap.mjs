@@ -1,0 +1,91 @@
+#!/usr/bin/env node
+// `npm run bench:dap`: the debug adapter (`rnn-stepper dap`, dist/cli.js) on issue 12's 1000-step
+// LSTM (n_x=64 n_a=256 n_y=10 m=32, the fixture bench:ui uses), through a DAP client:
+//   launch → first stop (stopOnEntry),
+//   a step with the Variables view open (next → stopped → stackTrace → scopes → the Step scope's
+//   variables → the rows of a_next), forward and backward steps,
+//   evaluate `norm(da_next)` at a backward step (Watch).
+// Prints medians and p95 with the machine's load. BENCH_T=200 for a shorter run.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+
+const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+const { DebugClient } = require('@vscode/debugadapter-testsupport');
+const T = Number(process.env.BENCH_T ?? 1000);
+const STEPS = Number(process.env.BENCH_STEPS ?? 60);
+
+if (!existsSync(join(REPO, 'dist', 'cli.js')) || !existsSync(join(REPO, 'dist', 'evalWorker.js'))) {
+  const b = spawnSync(process.execPath, [join(REPO, 'scripts', 'build.mjs')], { cwd: REPO, stdio: 'inherit' });
+  if (b.status !== 0) process.exit(1);
+}
+const dir = join(REPO, 'test-results', 'bench');
+mkdirSync(dir, { recursive: true });
+const fixture = join(dir, `dap_lstm_T${T}.rnn.json`);
+if (!existsSync(fixture)) {
+  const args = ['new', '--kind', 'lstm', '--n-x', '64', '--n-a', '256', '--n-y', '10', '-m', '32', '-T', String(T), '--seed', '1', '-o', fixture];
+  const r = spawnSync(process.execPath, [join(REPO, 'dist', 'cli.js'), ...args], { stdio: 'inherit' });
+  if (r.status !== 0) process.exit(1);
+}
+console.log(`fixture: LSTM n_x=64 n_a=256 n_y=10 m=32 T_x=${T}, ${(statSync(fixture).size / 1e6).toFixed(0)} MB`);
+
+const q = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
+const fmt = (xs) => `median ${q(xs, 0.5).toFixed(1)} ms, p95 ${q(xs, 0.95).toFixed(1)} ms (n=${xs.length})`;
+
+const dc = new DebugClient(process.execPath, join(REPO, 'test', 'unit', 'dap', 'rnn-stepper-dap.cjs'), 'rnn');
+dc.defaultTimeout = 120_000;
+await dc.start();
+try {
+  const initialized = dc.waitForEvent('initialized');
+  await dc.initializeRequest({ adapterID: 'rnn', pathFormat: 'path', linesStartAt1: true, columnsStartAt1: true, supportsVariablePaging: true });
+  await initialized;
+  await dc.configurationDoneRequest();
+  let t0 = performance.now();
+  const first = dc.waitForEvent('stopped');
+  await dc.launchRequest({ fixture, stopOnEntry: true });
+  await first;
+  const launchMs = performance.now() - t0;
+
+  /** One step as VS Code does it with the Variables view open. */
+  async function stepWithVariables(move) {
+    const t = performance.now();
+    const stopped = dc.waitForEvent('stopped');
+    await move();
+    await stopped;
+    const st = await dc.stackTraceRequest({ threadId: 1 });
+    const scopes = await dc.scopesRequest({ frameId: st.body.stackFrames[0].id });
+    const vars = await dc.variablesRequest({ variablesReference: scopes.body.scopes[0].variablesReference });
+    const big = vars.body.variables.find((v) => v.variablesReference > 0 && v.indexedVariables > 0);
+    if (big) await dc.variablesRequest({ variablesReference: big.variablesReference, filter: 'indexed', start: 0, count: 100 });
+    return performance.now() - t;
+  }
+  // Let the run compute so steps measure the adapter, not the engine catching up.
+  await dc.setFunctionBreakpointsRequest({ breakpoints: [] });
+  const forward = [];
+  for (let i = 0; i < STEPS; i++) forward.push(await stepWithVariables(() => dc.nextRequest({ threadId: 1 })));
+  t0 = performance.now();
+  await stepWithVariables(() => dc.customRequest('rnnGoTo', { phase: 'backward', t: T - 1 }));
+  const toBackwardMs = performance.now() - t0;
+  const backward = [];
+  for (let i = 0; i < STEPS; i++) backward.push(await stepWithVariables(() => dc.nextRequest({ threadId: 1 })));
+  const evals = [];
+  const st = await dc.stackTraceRequest({ threadId: 1 });
+  for (let i = 0; i < 40; i++) {
+    const t = performance.now();
+    await dc.evaluateRequest({ expression: 'norm(da_next)', frameId: st.body.stackFrames[0].id, context: 'watch' });
+    evals.push(performance.now() - t);
+  }
+  const [l1, l5] = loadavg();
+  console.log(`launch to first stop: ${launchMs.toFixed(0)} ms`);
+  console.log(`step forward with Variables open: ${fmt(forward)}`);
+  console.log(`go to the first backward step (waits for the forward pass and one backward step): ${toBackwardMs.toFixed(0)} ms`);
+  console.log(`step backward with Variables open: ${fmt(backward)}`);
+  console.log(`evaluate norm(da_next): ${fmt(evals)}`);
+  console.log(`load average: ${l1.toFixed(2)} (1 min), ${l5.toFixed(2)} (5 min) on ${availableParallelism()} cores`);
+} finally {
+  await dc.stop();
+}
