@@ -132,6 +132,7 @@ test('fixture text reaches the terminal escaped and cut: names, unknown keys, st
   const file = join(dir, 'evil.json');
   writeFileSync(file, JSON.stringify(f));
   const r = await cli('run', file, '-o', join(dir, 'out.json'));
+  // eslint-disable-next-line no-control-regex -- the test looks for raw control characters
   assert.doesNotMatch(r.err, /[\u0000-\u0008\u000b-\u001f\u007f]/, 'no control character on the terminal');
   assert.match(r.err, /unknown key '\\u001b\[1A\\u001b\[2Kfake: all good'/);
   assert.ok(r.err.length < 2000, `long values are cut (${r.err.length} characters)`);
@@ -142,6 +143,7 @@ test('fixture text reaches the terminal escaped and cut: names, unknown keys, st
   assert.equal(ok.code, 0, ok.err);
   assert.match(ok.err, /wrote the caches of '\\u001b\]0;pwned\\u0007\\u001b\[2JNNN+…' \(50014 characters\) to /);
   const g = await cli('gradcheck', file);
+  // eslint-disable-next-line no-control-regex -- the test looks for raw control characters
   assert.doesNotMatch(g.out, /[\u0000-\u0008\u000b-\u001f\u007f]/);
   assert.ok(g.out.split('\n')[0]!.length < 300);
 
@@ -149,6 +151,7 @@ test('fixture text reaches the terminal escaped and cut: names, unknown keys, st
   const bad = await cli('run', file);
   assert.equal(bad.code, 2);
   assert.match(bad.err, /unexpected symbol '\\u001b'/);
+  // eslint-disable-next-line no-control-regex -- the test looks for raw control characters
   assert.doesNotMatch(bad.err, /[\u0000-\u0008\u000b-\u001f\u007f]/);
 });
 
