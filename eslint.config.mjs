@@ -50,9 +50,6 @@ export default tseslint.config(
       // clarity, and errors re-thrown with a clearer message whose cause is in the text)
       'no-useless-assignment': 'off',
       'preserve-caught-error': 'off',
-      // Matching control characters is the point where text is escaped for a terminal (quote.ts)
-      // and where tests look for raw ones in output.
-      'no-control-regex': 'off',
     },
   },
   ...layerRules,
@@ -63,6 +60,6 @@ export default tseslint.config(
   },
   {
     files: ['**/*.mjs', 'scripts/**', 'test/**/*.mjs'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', Buffer: 'readonly', URL: 'readonly', fetch: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', setImmediate: 'readonly', performance: 'readonly', AbortController: 'readonly', URLSearchParams: 'readonly', TextDecoder: 'readonly', TextEncoder: 'readonly', structuredClone: 'readonly', window: 'readonly', document: 'readonly', getComputedStyle: 'readonly' } },
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', Buffer: 'readonly', URL: 'readonly', fetch: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', setImmediate: 'readonly', performance: 'readonly', AbortController: 'readonly', URLSearchParams: 'readonly', TextDecoder: 'readonly', TextEncoder: 'readonly', structuredClone: 'readonly', window: 'readonly', document: 'readonly', Event: 'readonly', getComputedStyle: 'readonly' } },
   },
 );
