@@ -7,8 +7,10 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { MessageGate } from '../protocol/flood';
 import {
   parseFromWebview,
+  stepRangeOf,
   type Diag,
   type FromWebview,
   type Phase,
@@ -17,8 +19,8 @@ import {
 } from '../protocol/messages';
 import type { CheckFromWebview } from '../protocol/check';
 import { log } from './log';
-import { RunWorker, type NormsEvent } from '../worker/client';
-import type { WorkerDiag } from '../worker/protocol';
+import { RunWorker, type NormsEvent, type WorkerRequest } from '../worker/client';
+import type { WorkerDiag, WorkerReply } from '../worker/protocol';
 
 export const VIEW_TYPE = 'rnnStepper.panel';
 
@@ -238,16 +240,37 @@ export class StepperPanel implements vscode.Disposable {
 
   /** Entry point for every message from the webview (and from the test API). Never throws. */
   async receive(raw: unknown): Promise<void> {
-    const msg = parseFromWebview(raw);
-    if (typeof msg === 'string') {
-      this.host.countDropped();
-      log().warn(`Dropped a malformed message from the panel of ${path.basename(this.fixture)}: ${msg}`);
-      return;
-    }
+    // Rate first, before any parsing: a flood costs one counter per message.
+    if (!this.gate.admit()) return this.drop('the panel sends messages too fast');
+    const info = this.run?.info;
+    const msg = parseFromWebview(raw, info ? stepRangeOf(info) : undefined);
+    if (typeof msg === 'string') return this.drop(msg);
     try {
       await this.handle(msg);
     } catch (e) {
       log().error(`Handling ${msg.type} failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  /** Per-panel bound on message rate and on requests waiting for the worker. */
+  private readonly gate = new MessageGate();
+
+  /** A message refused: counted always, logged once per burst (a flood must not flood the log). */
+  private drop(why: string): void {
+    this.host.countDropped();
+    const n = this.gate.dropped();
+    if (n === undefined) return;
+    const more = n > 1 ? ` (${n - 1} more dropped since the last report)` : '';
+    log().warn(`Dropped a message from the panel of ${path.basename(this.fixture)}: ${why}${more}`);
+  }
+
+  /** Ask the worker, within the gate's bound on pending requests. */
+  private async ask(w: RunWorker, req: WorkerRequest): Promise<WorkerReply> {
+    if (!this.gate.beginRequest()) return { type: 'reply', id: 0, error: 'too many requests waiting for the worker' };
+    try {
+      return await w.request(req);
+    } finally {
+      this.gate.endRequest();
     }
   }
 
@@ -308,7 +331,7 @@ export class StepperPanel implements vscode.Disposable {
       case 'requestStep': {
         const w = this.run;
         if (!w || msg.runId !== w.runId) return this.ignore(msg, `run ${msg.runId} is not the current run`);
-        const r = await w.request({ type: 'step', phase: msg.phase, t: msg.t });
+        const r = await this.ask(w, { type: 'step', phase: msg.phase, t: msg.t });
         if ('error' in r) return this.ignore(msg, r.error);
         if (r.kind !== 'step' || w !== this.run) return;
         this.post({ type: 'step', inReplyTo: msg.messageId, runId: w.runId, phase: r.phase, t: r.t, tensors: r.tensors });
@@ -317,7 +340,7 @@ export class StepperPanel implements vscode.Disposable {
       case 'requestWindow': {
         const w = this.run;
         if (!w || msg.runId !== w.runId) return this.ignore(msg, `run ${msg.runId} is not the current run`);
-        const r = await w.request({ type: 'window', tensor: msg.tensor, batch: msg.batch, t0: msg.t0, t1: msg.t1 });
+        const r = await this.ask(w, { type: 'window', tensor: msg.tensor, batch: msg.batch, t0: msg.t0, t1: msg.t1 });
         if ('error' in r) return this.ignore(msg, r.error);
         if (r.kind !== 'window' || w !== this.run) return;
         this.post({

@@ -177,8 +177,40 @@ const isObj = (v: unknown): v is Record<string, unknown> =>
 const isInt = (v: unknown, min = 0, max = Number.MAX_SAFE_INTEGER): v is number =>
   typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
 const isPhase = (v: unknown): v is Phase => v === 'forward' || v === 'backward' || v === 'totals';
+/**
+ * A tensor or timing name. Names of `Object.prototype`'s own properties (`__proto__`,
+ * `constructor`, `toString`, …) are refused: both sides index plain objects by these names
+ * (`ts[t.name] = t`), and `__proto__` there would replace the object's prototype.
+ */
 const isName = (v: unknown): v is string =>
-  typeof v === 'string' && v.length > 0 && v.length <= 32 && /^[A-Za-z_][A-Za-z0-9_]*$/.test(v);
+  typeof v === 'string' &&
+  v.length > 0 &&
+  v.length <= 32 &&
+  /^[A-Za-z_][A-Za-z0-9_]*$/.test(v) &&
+  !Object.hasOwn(Object.prototype, v);
+
+/**
+ * No message of the protocol has more keys than this. Checked on the key count alone, before any
+ * field is read, so a message with 10^6 keys costs one key listing and no validation.
+ */
+export const MAX_MESSAGE_KEYS = 16;
+
+/** The steps of the current run the webview may name: what `cursor` and `copyStep` are checked against. */
+export interface StepRange {
+  /** Forward steps 0…T_x-1. */
+  T_x: number;
+  /** Backward steps 0…T_b-1. */
+  T_b: number;
+}
+
+/** The range of a loaded run (its forward length and back-propagated length). */
+export const stepRangeOf = (run: Pick<RunInfo, 'dims' | 'T_b'>): StepRange => ({ T_x: run.dims.T_x, T_b: run.T_b });
+
+/** Whether step (phase, t) exists in the run: forward t < T_x, backward t < T_b, totals only t = 0. */
+export function stepInRange(phase: Phase, t: number, range: StepRange): boolean {
+  const end = phase === 'forward' ? range.T_x : phase === 'backward' ? range.T_b : 1;
+  return Number.isInteger(t) && t >= 0 && t < end;
+}
 
 /** Only these keys may appear, so a message cannot smuggle extra payload. */
 function hasOnly(o: Record<string, unknown>, keys: readonly string[]): boolean {
@@ -188,11 +220,14 @@ function hasOnly(o: Record<string, unknown>, keys: readonly string[]): boolean {
 
 /**
  * Validate a message from the (untrusted) webview. Returns the typed message, or a reason string
- * when it is malformed. Never throws.
+ * when it is malformed. Never throws. `range` is the current run's steps: `cursor` and `copyStep`
+ * must name one of them (without a loaded run they are refused).
  */
-export function parseFromWebview(raw: unknown): FromWebview | string {
+export function parseFromWebview(raw: unknown, range?: StepRange): FromWebview | string {
   try {
     if (!isObj(raw)) return 'message is not an object';
+    const keyCount = Object.keys(raw).length;
+    if (keyCount > MAX_MESSAGE_KEYS) return `message has ${keyCount} keys (at most ${MAX_MESSAGE_KEYS})`;
     switch (raw.type) {
       case 'ready':
       case 'export':
@@ -221,6 +256,9 @@ export function parseFromWebview(raw: unknown): FromWebview | string {
       case 'copyStep':
         if (!hasOnly(raw, ['type', 'phase', 't'])) return `unexpected keys in ${raw.type}`;
         if (!isPhase(raw.phase) || !isInt(raw.t)) return `bad ${raw.type} fields`;
+        if (!range) return `${raw.type} without a loaded run`;
+        if (!stepInRange(raw.phase, raw.t, range))
+          return `${raw.type} step ${raw.phase} ${raw.t} is outside the run (T_x ${range.T_x}, T_b ${range.T_b})`;
         return raw as FromWebview;
       case 'openLocation':
         if (!hasOnly(raw, ['type', 'line', 'column'])) return 'unexpected keys in openLocation';
@@ -246,7 +284,18 @@ export function parseFromWebview(raw: unknown): FromWebview | string {
   }
 }
 
-/** Validate a message from the host (defence in depth on the webview side). Never throws. */
+/** A float64 buffer holding exactly `count` values: a shape that disagrees with its bytes is refused. */
+const isF64Of = (v: unknown, count: number): v is ArrayBuffer => v instanceof ArrayBuffer && v.byteLength === count * 8;
+const isTensor = (v: unknown): v is TensorPayload =>
+  isObj(v) && isName(v.name) && isInt(v.rows) && isInt(v.cols) && isF64Of(v.data, v.rows * v.cols);
+/** Norm series: whole float64s, and `dc` (LSTM) as long as `da`. */
+const isNorms = (da: unknown, dc: unknown): boolean =>
+  da instanceof ArrayBuffer && da.byteLength % 8 === 0 && (dc === undefined || isF64Of(dc, da.byteLength / 8));
+
+/**
+ * Validate a message from the host (defence in depth on the webview side). Tensor payloads must
+ * hold exactly rows × cols (a window: rows × (t1 - t0)) float64 values. Never throws.
+ */
 export function parseToWebview(raw: unknown): ToWebview | string {
   try {
     if (!isObj(raw) || typeof raw.type !== 'string') return 'message is not an object with a type';
@@ -258,15 +307,17 @@ export function parseToWebview(raw: unknown): ToWebview | string {
           ? (raw as ToWebview)
           : 'bad progress';
       case 'step':
-        return isInt(raw.inReplyTo) && isPhase(raw.phase) && isInt(raw.t) && Array.isArray(raw.tensors)
+        return isInt(raw.inReplyTo) && isPhase(raw.phase) && isInt(raw.t) && Array.isArray(raw.tensors) &&
+          raw.tensors.every(isTensor)
           ? (raw as ToWebview)
           : 'bad step';
       case 'window':
-        return isInt(raw.inReplyTo) && isName(raw.tensor) && raw.data instanceof ArrayBuffer
+        return isInt(raw.inReplyTo) && isName(raw.tensor) && isInt(raw.rows) && isInt(raw.t0) && isInt(raw.t1) &&
+          raw.t1 > raw.t0 && isF64Of(raw.data, raw.rows * (raw.t1 - raw.t0))
           ? (raw as ToWebview)
           : 'bad window';
       case 'norms':
-        return raw.da instanceof ArrayBuffer ? (raw as ToWebview) : 'bad norms';
+        return isNorms(raw.da, raw.dc) ? (raw as ToWebview) : 'bad norms';
       case 'errors':
         return Array.isArray(raw.diagnostics) ? (raw as ToWebview) : 'bad errors';
       case 'command':

@@ -5,7 +5,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { MAX_WINDOW_STEPS, parseFromWebview, parseToWebview } from '../../src/protocol/messages';
+import { MessageGate } from '../../src/protocol/flood';
+import { MAX_MESSAGE_KEYS, MAX_WINDOW_STEPS, parseFromWebview, parseToWebview, type StepRange } from '../../src/protocol/messages';
+
+/** The loaded run the host checks `cursor` / `copyStep` against: T_x = 10, T_b = 4. */
+const RANGE: StepRange = { T_x: 10, T_b: 4 };
+/** The names of Object.prototype's properties a hostile page would try. */
+const PROTO_NAMES = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'];
 
 const VALID: Record<string, unknown> = {
   ready: { type: 'ready' },
@@ -43,7 +49,7 @@ const BAD: Record<string, Record<string, unknown>[]> = {
     { type: 'requestWindow', messageId: 1, runId: 2, tensor: '', batch: 0, t0: 0, t1: 1 },
     { type: 'requestWindow', messageId: 1, runId: 2, tensor: 'a; drop', batch: 0, t0: 0, t1: 1 },
     { type: 'requestWindow', messageId: 1, runId: 2, tensor: 'x'.repeat(33), batch: 0, t0: 0, t1: 1 },
-    { type: 'requestWindow', messageId: 1, runId: 2, tensor: '__proto__'.slice(0, 0), batch: 0, t0: 0, t1: 1 },
+    ...PROTO_NAMES.map((tensor) => ({ type: 'requestWindow', messageId: 1, runId: 2, tensor, batch: 0, t0: 0, t1: 1 })),
     { type: 'requestWindow', messageId: 1, runId: 2, tensor: 'a', batch: -1, t0: 0, t1: 1 },
     { type: 'requestWindow', messageId: 1, runId: 2, tensor: 'a', batch: 0.5, t0: 0, t1: 1 },
     { type: 'requestWindow', messageId: 1, runId: 2, tensor: 7, batch: 0, t0: 0, t1: 1 },
@@ -54,10 +60,18 @@ const BAD: Record<string, Record<string, unknown>[]> = {
     { type: 'cursor', phase: 'Forward', t: 0 },
     { type: 'cursor', phase: 'forward', t: '0' },
     { type: 'cursor', phase: 'forward', t: 0, run: 1 },
+    // Outside the run (T_x 10, T_b 4; totals has only t = 0).
+    { type: 'cursor', phase: 'forward', t: 10 },
+    { type: 'cursor', phase: 'backward', t: 4 },
+    { type: 'cursor', phase: 'totals', t: 1 },
+    { type: 'cursor', phase: 'forward', t: 2 ** 40 },
   ],
   copyStep: [
     { type: 'copyStep', t: 0 },
     { type: 'copyStep', phase: 'totals', t: -3 },
+    { type: 'copyStep', phase: 'forward', t: 10 },
+    { type: 'copyStep', phase: 'backward', t: 4 },
+    { type: 'copyStep', phase: 'totals', t: 1 },
   ],
   openLocation: [
     { type: 'openLocation', line: 0, column: 1 },
@@ -80,13 +94,14 @@ const BAD: Record<string, Record<string, unknown>[]> = {
     { type: 'perf', name: 'bad name', ms: 1 },
     { type: 'perf', name: 'x', ms: '1' },
     { type: 'perf', ms: 1 },
+    ...PROTO_NAMES.map((name) => ({ type: 'perf', name, ms: 1 })),
   ],
 };
 
 describe('parseFromWebview', () => {
   for (const [kind, msg] of Object.entries(VALID)) {
     it(`accepts a valid ${kind}`, () => {
-      const r = parseFromWebview(msg);
+      const r = parseFromWebview(msg, RANGE);
       assert.notEqual(typeof r, 'string', `rejected: ${String(r)}`);
       assert.deepEqual(r, msg);
     });
@@ -94,7 +109,7 @@ describe('parseFromWebview', () => {
 
   for (const [kind, variants] of Object.entries(BAD)) {
     it(`rejects ${variants.length} malformed ${kind} messages`, () => {
-      for (const v of variants) assert.equal(typeof parseFromWebview(v), 'string', JSON.stringify(v));
+      for (const v of variants) assert.equal(typeof parseFromWebview(v, RANGE), 'string', JSON.stringify(v));
     });
   }
 
@@ -129,11 +144,68 @@ describe('parseFromWebview', () => {
     assert.equal(typeof parseFromWebview({ ...base, t1: 101 + MAX_WINDOW_STEPS }), 'string');
   });
 
+  it('cursor and copyStep: every step of the run is accepted, none past its ends, none without a run', () => {
+    for (const type of ['cursor', 'copyStep']) {
+      const ends = { forward: RANGE.T_x, backward: RANGE.T_b, totals: 1 };
+      for (const [phase, end] of Object.entries(ends)) {
+        for (let t = 0; t < end; t++) assert.notEqual(typeof parseFromWebview({ type, phase, t }, RANGE), 'string', `${type} ${phase} ${t}`);
+        assert.equal(typeof parseFromWebview({ type, phase, t: end }, RANGE), 'string', `${type} ${phase} ${end}`);
+      }
+      // No run loaded (or a run of length 0): no step to name.
+      assert.equal(typeof parseFromWebview({ type, phase: 'forward', t: 0 }), 'string');
+      assert.equal(typeof parseFromWebview({ type, phase: 'backward', t: 0 }, { T_x: 3, T_b: 0 }), 'string');
+    }
+  });
+
+  it('real __proto__ / constructor / toString names are refused and touch no prototype', () => {
+    for (const name of PROTO_NAMES) {
+      const window = { type: 'requestWindow', messageId: 1, runId: 1, tensor: name, batch: 0, t0: 0, t1: 1 };
+      assert.equal(typeof parseFromWebview(window, RANGE), 'string', name);
+      assert.equal(typeof parseFromWebview({ type: 'perf', name, ms: 1 }, RANGE), 'string', name);
+    }
+    // As keys, the way JSON.parse builds them (an own `__proto__` property, not the prototype).
+    for (const text of [
+      '{"type":"ready","__proto__":{"polluted":1}}',
+      '{"type":"cursor","phase":"forward","t":0,"__proto__":{"polluted":1}}',
+      '{"type":"perf","name":"x","ms":1,"constructor":{"prototype":{"polluted":1}}}',
+      '{"type":"checkRun","__proto__":{"polluted":1}}',
+    ]) {
+      const msg: unknown = JSON.parse(text);
+      assert.equal(typeof parseFromWebview(msg, RANGE), 'string', text);
+    }
+    assert.equal(Object.hasOwn(Object.prototype, 'polluted'), false);
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  });
+
+  it('a message with 10^6 keys is refused on its key count, before any field is read', () => {
+    const keys = ['type', ...Array.from({ length: 1_000_000 }, (_, i) => `k${i}`)];
+    let reads = 0;
+    const huge = new Proxy({ type: 'requestStep' }, {
+      ownKeys: () => keys,
+      getOwnPropertyDescriptor: () => ({ value: 0, enumerable: true, configurable: true, writable: true }),
+      get(target, k) {
+        reads++;
+        return k === 'type' ? target.type : 0;
+      },
+    });
+    const r = parseFromWebview(huge, RANGE);
+    assert.equal(typeof r, 'string');
+    assert.match(String(r), /1000001 keys/);
+    assert.equal(reads, 0, 'no field may be read before the key count is checked');
+    // A plain object too (the shape a structured clone delivers), and the bound is exact.
+    const plain: Record<string, unknown> = { type: 'ready' };
+    for (let i = 0; i < 1_000_000; i++) plain[`k${i}`] = i;
+    assert.match(String(parseFromWebview(plain, RANGE)), /keys/);
+    const atBound: Record<string, unknown> = { type: 'ready' };
+    for (let i = 1; i <= MAX_MESSAGE_KEYS; i++) atBound[`k${i}`] = i;
+    assert.match(String(parseFromWebview(atBound, RANGE)), /keys/);
+  });
+
   it('fuzz: arbitrary values never throw and results are a reason or a known message', () => {
     const known = new Set(Object.keys(VALID));
     fc.assert(
       fc.property(fc.anything({ withNullPrototype: true, withBigInt: true, withTypedArray: true }), (v) => {
-        const r = parseFromWebview(v);
+        const r = parseFromWebview(v, RANGE);
         if (typeof r !== 'string') assert.ok(known.has(r.type));
       }),
       { numRuns: 400 },
@@ -163,12 +235,15 @@ describe('parseFromWebview', () => {
     let accepted = 0;
     fc.assert(
       fc.property(msg, (v) => {
-        const r = parseFromWebview(v);
+        const r = parseFromWebview(v, RANGE);
         if (typeof r === 'string') return;
         accepted++;
         if (r.type === 'requestStep') assert.ok(nonNegInt(r.t) && nonNegInt(r.messageId) && nonNegInt(r.runId));
         if (r.type === 'requestWindow') assert.ok(r.t1 > r.t0 && r.t1 - r.t0 <= MAX_WINDOW_STEPS && nonNegInt(r.batch));
-        if (r.type === 'cursor' || r.type === 'copyStep') assert.ok(['forward', 'backward', 'totals'].includes(r.phase));
+        if (r.type === 'cursor' || r.type === 'copyStep') {
+          const end = r.phase === 'forward' ? RANGE.T_x : r.phase === 'backward' ? RANGE.T_b : 1;
+          assert.ok(nonNegInt(r.t) && r.t < end, `${r.phase} ${r.t} accepted`);
+        }
         if (r.type === 'openLocation') assert.ok(r.line >= 1 && r.column >= 1);
       }),
       { numRuns: 600 },
@@ -184,6 +259,8 @@ describe('parseToWebview', () => {
       { type: 'init', run: { runId: 1, dims: { n_x: 1, n_a: 1, n_y: 1, m: 1, T_x: 1 } } },
       { type: 'progress', progress: { runId: 1, forwardDone: 1, backwardDone: 0, finished: false } },
       { type: 'step', inReplyTo: 3, runId: 1, phase: 'forward', t: 0, tensors: [] },
+      { type: 'step', inReplyTo: 3, runId: 1, phase: 'forward', t: 0, tensors: [{ name: 'a', rows: 2, cols: 1, data: buf }] },
+      { type: 'norms', runId: 1, da: buf, dc: new Float64Array(2).buffer, from: 0 },
       { type: 'window', inReplyTo: 4, runId: 1, tensor: 'a', batch: 0, t0: 0, t1: 2, rows: 1, data: buf },
       { type: 'norms', runId: 1, da: buf, from: 0 },
       { type: 'errors', diagnostics: [], stale: false },
@@ -207,7 +284,79 @@ describe('parseToWebview', () => {
     for (const m of bad) assert.equal(typeof parseToWebview(m), 'string', JSON.stringify(m));
   });
 
+  it("refuses a tensor whose shape disagrees with its bytes, or named after a prototype's property", () => {
+    const f64 = (n: number) => new Float64Array(n).buffer;
+    const step = (tensors: unknown[]) => ({ type: 'step', inReplyTo: 1, runId: 1, phase: 'forward', t: 0, tensors });
+    const window = (rows: number, t0: number, t1: number, data: unknown) =>
+      ({ type: 'window', inReplyTo: 1, runId: 1, tensor: 'a', batch: 0, t0, t1, rows, data });
+    assert.notEqual(typeof parseToWebview(step([{ name: 'Wa', rows: 3, cols: 4, data: f64(12) }])), 'string');
+    assert.notEqual(typeof parseToWebview(window(3, 5, 9, f64(12))), 'string');
+    const bad = [
+      step([{ name: 'Wa', rows: 3, cols: 4, data: f64(11) }]),
+      step([{ name: 'Wa', rows: 3, cols: 4, data: f64(13) }]),
+      step([{ name: 'Wa', rows: 3, cols: 4, data: new ArrayBuffer(95) }]),
+      step([{ name: 'Wa', rows: 2 ** 40, cols: 2 ** 40, data: f64(1) }]),
+      step([{ name: 'Wa', rows: -1, cols: -1, data: f64(1) }]),
+      step([{ name: 'Wa', rows: 1, cols: 1, data: [0] }]),
+      step([{ name: 'a', rows: 1, cols: 1, data: f64(1) }, 'a']),
+      ...PROTO_NAMES.map((name) => step([{ name, rows: 1, cols: 1, data: f64(1) }])),
+      window(3, 5, 9, f64(11)),
+      window(3, 5, 9, f64(15)),
+      window(3, 9, 9, f64(0)),
+      window(1.5, 0, 2, f64(3)),
+      { type: 'norms', runId: 1, da: new ArrayBuffer(12) },
+      { type: 'norms', runId: 1, da: f64(4), dc: f64(3) },
+    ];
+    for (const m of bad) assert.equal(typeof parseToWebview(m), 'string', JSON.stringify(m));
+  });
+
   it('fuzz: never throws', () => {
     fc.assert(fc.property(fc.anything(), (v) => void parseToWebview(v)), { numRuns: 300 });
+  });
+});
+
+describe('MessageGate (flood bound)', () => {
+  const limits = { burst: 100, perSecond: 50, maxPending: 8, reportMs: 1000 };
+
+  it('a flood of 10^5 messages at one instant: the burst passes, the rest is refused', () => {
+    const gate = new MessageGate(limits, () => 0);
+    let admitted = 0;
+    for (let i = 0; i < 100_000; i++) if (gate.admit()) admitted++;
+    assert.equal(admitted, 100);
+  });
+
+  it('refills at the stated rate, never above the burst, and a clock going back refills nothing', () => {
+    let now = 0;
+    const gate = new MessageGate(limits, () => now);
+    while (gate.admit());
+    now = 200; // 0.2 s at 50/s: 10 messages
+    let n = 0;
+    while (gate.admit()) n++;
+    assert.equal(n, 10);
+    now = 1_000_000;
+    n = 0;
+    while (gate.admit()) n++;
+    assert.equal(n, 100);
+    now = 0;
+    assert.equal(gate.admit(), false);
+  });
+
+  it('bounds requests waiting for the worker', () => {
+    const gate = new MessageGate(limits, () => 0);
+    for (let i = 0; i < 8; i++) assert.ok(gate.beginRequest());
+    assert.equal(gate.beginRequest(), false);
+    gate.endRequest();
+    assert.ok(gate.beginRequest());
+    for (let i = 0; i < 20; i++) gate.endRequest();
+    assert.equal(gate.pending, 0);
+  });
+
+  it('reports drops once per interval with the count, so a flood does not flood the log', () => {
+    let now = 0;
+    const gate = new MessageGate(limits, () => now);
+    assert.equal(gate.dropped(), 1);
+    for (let i = 0; i < 9999; i++) assert.equal(gate.dropped(), undefined);
+    now = 1000;
+    assert.equal(gate.dropped(), 10_000);
   });
 });
