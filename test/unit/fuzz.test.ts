@@ -3,12 +3,20 @@
  * type swaps, removed and misspelt keys, shape changes, huge and non-finite numbers, deep nesting,
  * random text edits) never throw and never hang. Every input yields either a Problem the engine
  * can run, with arrays of the sizes its dims say, or positioned errors whose LINE:COL agrees with
- * their offset. The seed is fixed (override with FUZZ_SEED) so a failure can be replayed.
+ * their offset (computed here by a different method than the reader's scanner). A second property
+ * goes through the file reader (src/fixture/readFile.ts): a size limit around the file's length,
+ * non-UTF-8 bytes, a duplicate key planted at a known line, three line endings; the fast byte reader
+ * must agree with the positioned text reader. The seed is fixed (override with FUZZ_SEED) so a
+ * failure can be replayed.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseFixture } from '../../src/fixture/parse';
+import { readFixtureFile } from '../../src/fixture/readFile';
 import { fixtureToString } from '../../src/fixture/write';
 import { randomProblem, run, type NdArray, type Problem } from '../../src/engine/index';
 
@@ -172,17 +180,14 @@ function applyText(text: string, e: TextEdit): string {
   }
 }
 
+/**
+ * 1-based line and column of `offset`, computed independently of the reader's scanner (which walks
+ * characters): split the text before the offset on the three line endings and measure the last
+ * piece. If the reader's rule and this one ever disagree, the positions test fails.
+ */
 function lineCol(text: string, offset: number): [number, number] {
-  let line = 1, start = 0;
-  for (let i = 0; i < offset; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 10) { line++; start = i + 1; }
-    else if (c === 13) {
-      if (text.charCodeAt(i + 1) === 10) i++;
-      line++; start = i + 1;
-    }
-  }
-  return [line, Math.max(offset - start, 0) + 1];
+  const before = text.slice(0, offset).split(/\r\n|\r|\n/);
+  return [before.length, (before[before.length - 1] ?? '').length + 1];
 }
 
 const size = (a: NdArray) => a.shape.reduce((p, d) => p * d, 1);
@@ -244,4 +249,88 @@ test(`fuzz: ${NUM_RUNS} mutated fixtures never throw or hang; always a runnable 
   assert.ok(tokenCases > NUM_RUNS / 50, `non-finite token cases: ${tokenCases}`);
   assert.ok(deepCases > NUM_RUNS / 100, `deep nesting cases: ${deepCases}`);
   console.log(`fuzz: ${NUM_RUNS} cases: ${okCount} Problems, ${errCount} diagnosed; ${tokenCases} with NaN/Infinity, ${deepCases} deeply nested`);
+});
+
+const ENDINGS = ['\n', '\r\n', '\r'] as const;
+/** `arb` in a third of the cases, else undefined (so most files reach the parsers intact). */
+const sometimes = <T>(arb: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> =>
+  fc.oneof({ weight: 2, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: arb });
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+/** The text of these bytes if they are valid UTF-8 (no BOM games), else undefined. */
+function strictUtf8(bytes: Uint8Array): string | undefined {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+test('fuzz: the file reader (size limit, non-UTF-8 bytes, duplicate keys, line endings) never throws and agrees with the positioned reader', { timeout: 600_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rnn-fuzz-'));
+  const file = join(dir, 'f.json');
+  let limited = 0, dups = 0, nonUtf8 = 0, agreed = 0;
+  try {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.nat({ max: BASES.length - 1 }),
+        fc.constantFrom(...ENDINGS),
+        fc.boolean(),
+        sometimes(fc.record({ at: fc.nat(), bytes: fc.uint8Array({ minLength: 1, maxLength: 4, min: 0x80, max: 0xff }) })),
+        sometimes(fc.integer({ min: -8, max: 8 })),
+        async (b, eol, duplicate, garbage, limitDelta) => {
+          const doc = BASES[b] as Record<string, Json>;
+          let text = JSON.stringify(doc, null, 1);
+          // The duplicate is planted as the last member, on its own line at column 1: its position
+          // is known from how the text was built (lines counted before the endings are swapped).
+          let planted: [number, number] | undefined;
+          if (duplicate) {
+            const key = Object.keys(doc)[0]!;
+            text = `${text.slice(0, -2)},\n${JSON.stringify(key)}: ${JSON.stringify(doc[key])}\n}`;
+            planted = [text.split('\n').length - 1, 1];
+          }
+          text = text.split('\n').join(eol);
+          let bytes: Uint8Array = Buffer.from(text, 'utf8');
+          if (garbage) {
+            const at = garbage.at % (bytes.length + 1);
+            bytes = Buffer.concat([bytes.subarray(0, at), garbage.bytes, bytes.subarray(at)]);
+          }
+          writeFileSync(file, bytes);
+          const maxBytes = limitDelta === undefined ? undefined : Math.max(1, bytes.length + limitDelta);
+          const r = await readFixtureFile(file, maxBytes === undefined ? {} : { maxBytes }); // must not throw
+          if (!r.ok) for (const d of r.diagnostics) assert.ok(d.message.length > 0 && !/\n\s+at /.test(d.message), d.message);
+          if (maxBytes !== undefined && bytes.length > maxBytes) {
+            limited++;
+            assert.equal(r.ok, false);
+            if (!r.ok) assert.match(r.diagnostics[0]!.message, /size limit/);
+            return;
+          }
+          const decoded = strictUtf8(bytes);
+          if (decoded === undefined) {
+            nonUtf8++;
+            return; // never throws, and any diagnostic is one clean line (checked above)
+          }
+          // The fast byte reader and the positioned text reader must reach the same verdict.
+          const slow = parseFixture(decoded, file);
+          assert.equal(r.ok, slow.ok, `file reader ${r.ok ? 'accepted' : 'refused'}, text reader did not`);
+          agreed++;
+          if (!r.ok) {
+            for (const d of r.diagnostics) assert.deepEqual([d.line, d.column], lineCol(decoded, d.offset), `position of "${d.message}"`);
+          }
+          if (planted && !garbage) {
+            dups++;
+            assert.equal(r.ok, false, 'a duplicate key must be reported');
+            if (!r.ok) {
+              const d = r.diagnostics.find((x) => /duplicate key/.test(x.message));
+              assert.ok(d, 'a duplicate-key diagnostic');
+              assert.deepEqual([d.line, d.column], planted, 'at the second copy');
+            }
+          }
+        },
+      ),
+      { numRuns: Number(process.env.FUZZ_FILE_RUNS ?? 400), seed: SEED, endOnFailure: true },
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  assert.ok(limited > 10 && dups > 10 && nonUtf8 > 10 && agreed > 50, `limited ${limited}, duplicates ${dups}, non-UTF-8 ${nonUtf8}, agreed ${agreed}`);
 });
