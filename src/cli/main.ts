@@ -5,7 +5,9 @@
  * - A signal (SIGINT, SIGTERM, SIGHUP) removes the temporary file of a write under way, prints one
  *   line and exits 128 + the signal's number (130, 143, 129), as shells report it.
  * - A stream error (stdout to a full disk, a closed terminal, EIO…) is one line and exit 2; never
- *   a stack. `rnn-stepper run f.json | head` closing the pipe early is not an error (exit 0).
+ *   a stack. EPIPE included: `rnn-stepper run f.json | head` closing the pipe early leaves the
+ *   output cut short, which a script must be able to tell from a complete export (exit 2, one
+ *   line naming the cause; shells and `set -o pipefail` then report it like any other failure).
  */
 import { pendingTempFiles, removeTempFilesSync } from '../export/writeAtomic';
 import { fileErrorReason } from '../fixture/fileErrors';
@@ -34,8 +36,8 @@ for (const [name, num] of Object.entries(SIGNALS)) {
 }
 
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  // `rnn-stepper run f.json | head`: the reader went away; that is not an error.
-  if (e.code === 'EPIPE') leave(0, undefined);
+  // `rnn-stepper run f.json | head`: the reader went away and the output is incomplete.
+  if (e.code === 'EPIPE') leave(2, 'rnn-stepper: output closed early (EPIPE)\n');
   leave(2, `rnn-stepper: cannot write to stdout: ${fileErrorReason(e)}\n`);
 });
 process.stderr.on('error', () => leave(2, undefined));

@@ -8,6 +8,7 @@ import { basename } from 'node:path';
 import { createRunner, type Runner } from '../engine/run';
 import type { Problem } from '../engine/types';
 import { readFile, stat } from 'node:fs/promises';
+import { cannotReadFixture } from '../fixture/fileErrors';
 import { formatDiagnostic, parseFixture } from '../fixture/parse';
 import { DEFAULT_MAX_FIXTURE_BYTES, formatBytes } from '../fixture/readFile';
 import { NonFiniteScanner } from '../session/nonFinite';
@@ -57,8 +58,7 @@ export class DebugRun implements RunView {
         return { ok: false, errors: [`${name}: file is ${formatBytes(st.size)}, above the ${formatBytes(maxBytes)} fixture size limit`] };
       text = await readFile(path, 'utf8');
     } catch (e) {
-      const code = e instanceof Error && 'code' in e ? String(e.code) : '';
-      return { ok: false, errors: [`${name}: cannot read the fixture: ${code === 'ENOENT' ? 'no such file' : code || String(e)}`] };
+      return { ok: false, errors: [`${name}: ${cannotReadFixture(e)}`] };
     }
     const res = parseFixture(text, name);
     if (!res.ok) return { ok: false, errors: res.diagnostics.map((d) => formatDiagnostic(name, d)) };

@@ -29,6 +29,8 @@ export interface PanelHost {
   nextRunId(): number;
   workerScript(): string;
   maxBytes(): number;
+  /** The run's memory budget in MB (setting rnnStepper.maxMemoryMB). */
+  maxMemoryMB(): number;
   gateGradLimitBytes(): number;
   setDiagnostics(fixture: string, errors: WorkerDiag[], warnings: WorkerDiag[]): void;
   countDropped(): void;
@@ -153,6 +155,7 @@ export class StepperPanel implements vscode.Disposable {
       runId: this.host.nextRunId(),
       fixture: this.fixture,
       maxBytes: this.host.maxBytes(),
+      maxMemoryMB: this.host.maxMemoryMB(),
       gateGradLimitBytes: this.host.gateGradLimitBytes(),
     });
     const outcome = await w.load();

@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { DEFAULT_MAX_MEMORY_MB } from '../engine/memory';
 import { parseStepInput } from '../session/stepInput';
 import { toNestedLists } from '../session/steps';
 import type { Phase, ToWebview } from '../protocol/messages';
@@ -86,6 +87,10 @@ export class PanelManager implements vscode.Disposable, PanelHost {
   maxBytes(): number {
     const mb = vscode.workspace.getConfiguration('rnnStepper').get<number>('maxFixtureSizeMB', 512);
     return Math.max(1, mb) * 1048576;
+  }
+  maxMemoryMB(): number {
+    const mb = vscode.workspace.getConfiguration('rnnStepper').get<number>('maxMemoryMB', DEFAULT_MAX_MEMORY_MB);
+    return Math.max(1, mb);
   }
   gateGradLimitBytes(): number {
     return Math.max(0, vscode.workspace.getConfiguration('rnnStepper').get<number>('gateGradientCacheMB', 64)) * 1048576;
@@ -310,7 +315,7 @@ export class PanelManager implements vscode.Disposable, PanelHost {
           if (!run) {
             own = new RunWorker({
               scriptPath: this.workerScript(), runId: this.nextRunId(), fixture,
-              maxBytes: this.maxBytes(), gateGradLimitBytes: 0,
+              maxBytes: this.maxBytes(), maxMemoryMB: this.maxMemoryMB(), gateGradLimitBytes: 0,
             });
             const outcome = await own.load();
             if (!outcome.ok) {

@@ -46,8 +46,11 @@ export interface Progress {
   /** Backward steps are computed from t = T_b - 1 down; `backwardDone` counts them. */
   backwardDone: number;
   finished: boolean;
-  /** First step where a NaN or ±Infinity appears, if any. */
-  firstNonFinite?: { phase: Phase; t: number; tensor: string };
+  /**
+   * First step where a NaN or ±Infinity appears, if any; the run worker also says where in the
+   * step's (rows, m) slice and the value (session/nonFinite.ts `NonFiniteHit`), for the warning.
+   */
+  firstNonFinite?: { phase: Phase; t: number; tensor: string; row?: number; col?: number; value?: number };
   /** Set when the computation failed (engine error): the message to show. */
   error?: string;
   /**

@@ -25,6 +25,8 @@ export interface RunWorkerOptions {
   runId: number;
   fixture: string;
   maxBytes: number;
+  /** The run's memory budget in MB (setting rnnStepper.maxMemoryMB). */
+  maxMemoryMB: number;
   gateGradLimitBytes: number;
 }
 
@@ -142,6 +144,7 @@ export class RunWorker {
         runId: this.runId,
         path: this.opts.fixture,
         maxBytes: this.opts.maxBytes,
+        maxMemoryMB: this.opts.maxMemoryMB,
         gateGradLimitBytes: this.opts.gateGradLimitBytes,
       });
     });

@@ -3,6 +3,7 @@
  * problems of the file as a whole), with a diagnostic the Problems panel can place.
  */
 import type { FixtureDiagnostic } from '../engine/types';
+import { cannotReadFixture } from '../fixture/fileErrors';
 import { toWorkerDiags } from './diagnostics';
 import type { WorkerDiag } from './protocol';
 
@@ -28,9 +29,8 @@ export function invalidFixture(name: string, text: string, diags: readonly Fixtu
   return { ok: false, diagnostics, message };
 }
 
-/** The file could not be read (its errno code, e.g. ENOENT, when there is one). */
+/** The file could not be read: the CLI's wording (fixture/fileErrors.ts), "permission denied". */
 export function cannotRead(name: string, e: unknown): LoadFailure {
-  const code = e instanceof Error && 'code' in e && typeof e.code === 'string' ? e.code : undefined;
-  return fileProblem(`${name}: cannot read the file (${code ?? (e instanceof Error ? e.message : String(e))})`);
+  return fileProblem(`${name}: ${cannotReadFixture(e)}`);
 }
 

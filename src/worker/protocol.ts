@@ -30,6 +30,11 @@ export type ToWorker =
       runId: number;
       path: string;
       maxBytes: number;
+      /**
+       * The run's memory budget in MB (setting rnnStepper.maxMemoryMB): a run whose caches need
+       * more is refused after the parse, before anything is allocated. Default 4096 (engine/memory.ts).
+       */
+      maxMemoryMB?: number;
       /** Keep per-step LSTM gate gradients when they take at most this many bytes. */
       gateGradLimitBytes: number;
     }

@@ -5,6 +5,7 @@
  * it is given (tensor payloads transferred), so a test drives a session in plain Node.
  */
 import { basename } from 'node:path';
+import { DEFAULT_MAX_MEMORY_MB, memoryRefusal } from '../engine/memory';
 import type { Problem } from '../engine/types';
 import { NonFiniteScanner } from '../session/nonFinite';
 import { runningSumsFor } from '../session/runningSums';
@@ -12,6 +13,7 @@ import { nextSlice } from '../session/slicing';
 import { gradientNorms, stepPayload, windowOf } from '../session/steps';
 import { exportRun } from './export';
 import { LiveRun, type SessionRun } from './liveRun';
+import { fileProblem } from './loadErrors';
 import { MemoryMeter } from './memory';
 import type { FromWorker, ToWorker } from './protocol';
 import { StagedInputs } from './stagedInputs';
@@ -27,6 +29,9 @@ export interface FixtureLoader {
   /** The positioned reader over the whole file (when x, read lazily, turns out not plain numbers). */
   loadWhole(path: string, maxBytes: number): Promise<LoadResult>;
 }
+
+/** The knob a memory refusal tells the user to raise. */
+const MEMORY_SETTING = 'the setting rnnStepper.maxMemoryMB';
 
 export type Post = (msg: FromWorker, transfer?: ArrayBuffer[]) => void;
 
@@ -110,7 +115,7 @@ export class RunSession {
   private async handle(msg: ToWorker): Promise<void> {
     switch (msg.type) {
       case 'load':
-        return this.load(msg.path, msg.maxBytes, msg.gateGradLimitBytes);
+        return this.load(msg.path, msg.maxBytes, msg.gateGradLimitBytes, msg.maxMemoryMB ?? DEFAULT_MAX_MEMORY_MB);
       case 'start':
         return this.start();
       case 'painted':
@@ -124,7 +129,7 @@ export class RunSession {
     }
   }
 
-  private async load(path: string, maxBytes: number, gateGradLimitBytes: number): Promise<void> {
+  private async load(path: string, maxBytes: number, gateGradLimitBytes: number, maxMemoryMB: number): Promise<void> {
     this.gateGradLimitBytes = gateGradLimitBytes;
     const res = await this.loader.load(path, maxBytes, (r) => this.inputs?.daArrived(r), this.firstStep);
     this.memory.sample();
@@ -133,6 +138,14 @@ export class RunSession {
       return;
     }
     const problem = res.problem;
+    // The caches are allocated only at 'start': a run that cannot fit is refused here, with the
+    // CLI's wording (the figure and the remedy), rather than dying in "allocation failed".
+    const refusal = memoryRefusal(problem.cell, problem.dims, problem.da.shape[2] ?? problem.dims.T_x, maxMemoryMB, MEMORY_SETTING);
+    if (refusal !== undefined) {
+      const failure = fileProblem(`${basename(path)}: ${refusal}`);
+      this.post({ type: 'invalid', diagnostics: failure.diagnostics, message: failure.message });
+      return;
+    }
     this.problem = problem;
     this.inputs = new StagedInputs({
       problem,

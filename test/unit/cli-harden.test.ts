@@ -88,6 +88,22 @@ test('stdout on a full device: one line, exit 2, no stack', () => {
   }
 });
 
+test('stdout closed early (`run X | head`): one line naming EPIPE, exit 2', { timeout: 120_000 }, async () => {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'run', join(FIXTURES, 'lstm_coursera_backward.json')], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  // The reader goes away before the first byte: every write of the export meets a closed pipe.
+  child.stdout.destroy();
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const guard = setTimeout(() => child.kill('SIGKILL'), 100_000);
+  const status = await new Promise<number | null>((ok) => child.on('exit', (c) => ok(c)));
+  clearTimeout(guard);
+  assert.equal(status, 2, err);
+  assert.equal(err, 'rnn-stepper: output closed early (EPIPE)\n');
+});
+
 test('run refuses caches that do not fit the memory budget, with the figure and the remedy', async () => {
   const dir = tmp();
   // --max-memory: a small run against a tiny budget.

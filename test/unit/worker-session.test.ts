@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { randomProblem, run } from '../../src/engine';
+import { memoryRefusal } from '../../src/engine/memory';
 import type { Problem } from '../../src/engine/types';
 import { exportToString } from '../../src/export/caches';
 import { parseFixture } from '../../src/fixture/parse';
@@ -261,6 +262,41 @@ describe('RunSession', () => {
     const m = await h.request({ type: 'memory' });
     assert.ok('kind' in m && m.kind === 'memory' && m.peak.rss >= m.memory.rss, JSON.stringify(m));
     h.session.dispose();
+  });
+
+  it('refuses a run over the memory budget (rnnStepper.maxMemoryMB) before allocating its caches', async () => {
+    // ~12 MB of caches (rnn, n_a=50 m=100 T_x=100) against a 1 MB budget.
+    const big = randomProblem({ kind: 'rnn', n_x: 3, n_a: 50, n_y: 2, m: 100, T: 100, seed: 5 });
+    const { loader } = fakeLoader(big, false);
+    const h = new Harness(loader, { paintWaitMs: 0 });
+    h.send({ type: 'load', runId: 1, path: '/dir/big.rnn.json', maxBytes: 512 * MB, maxMemoryMB: 1, gateGradLimitBytes: 0 });
+    const m = await h.waitFor((x) => x.type === 'loaded' || x.type === 'invalid', 'the refusal');
+    assert.ok(m.type === 'invalid', JSON.stringify(m));
+    // The CLI's wording (engine/memory.ts), with the figure, the remedy and the panel's setting.
+    assert.match(
+      m.message,
+      /^big\.rnn\.json: this run needs about 1\d\.\d MB for its caches \(rnn; n_a=50 m=100 T_x=100\), above the 1\.0 MB budget: use fewer time steps \(T_x ≤ \d fits\) or a smaller batch \(m ≤ \d fits\), or raise the setting rnnStepper\.maxMemoryMB if the machine has the memory$/,
+    );
+    assert.equal(m.message, `big.rnn.json: ${memoryRefusal('rnn', big.dims, 100, 1, 'the setting rnnStepper.maxMemoryMB')}`);
+    // A diagnostic on the fixture for the Problems panel.
+    assert.deepEqual(
+      m.diagnostics.map((d) => [d.line, d.column, d.severity]),
+      [[1, 1, 'error']],
+    );
+    // Nothing is computed: a start after the refusal allocates nothing and posts no progress.
+    h.send({ type: 'start' });
+    await sleep(200);
+    assert.equal(h.lastProgress(), undefined, 'no run after the refusal');
+    const r = await h.request({ type: 'step', phase: 'forward', t: 0 });
+    assert.ok('error' in r && r.error === 'no run', JSON.stringify(r));
+    h.session.dispose();
+
+    // The same run within the default budget (4096 MB) loads and runs.
+    const ok = new Harness(fakeLoader(big, false).loader, { paintWaitMs: 0 });
+    await ok.load(0);
+    ok.send({ type: 'start' });
+    await ok.finished();
+    ok.session.dispose();
   });
 });
 
