@@ -82,7 +82,7 @@ describe('Check My Implementation in the extension host', function () {
     const runs = api.checkRuns();
     const doc = await vscode.workspace.openTextDocument(impl);
     const editor = await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
-    const fixed = fs.readFileSync(implFixture('rnn_reference.py'), 'utf8');
+    const fixed = fs.readFileSync(path.join(extensionRoot(), 'test', 'fixtures', 'generated', 'rnn_reference.py'), 'utf8');
     assert.ok(await editor.edit((e) => e.replace(new vscode.Range(doc.positionAt(0), doc.positionAt(doc.getText().length)), fixed)));
     assert.ok(doc.isDirty, 'the edit is in the editor');
     // In the code-server test host the first saves after start-up can answer false (seen with

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { main } from '../../src/cli/cli';
-import { IMPL, PYTHON, ROOT } from './check-helpers';
+import { IMPL, PYTHON, ROOT, REFERENCE_IMPL } from './check-helpers';
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -15,7 +15,7 @@ async function cli(...argv: string[]): Promise<{ code: number; out: string; err:
 const noStack = (s: string) => assert.ok(!/\n\s+at .+:\d+:\d+\)?\n/.test(s), `no stack trace in:\n${s}`);
 
 test('check: a correct file exits 0; text lists every function', async () => {
-  const r = await cli('check', join(IMPL, 'rnn_reference.py'), '--python', PYTHON);
+  const r = await cli('check', REFERENCE_IMPL, '--python', PYTHON);
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /against the Coursera-sized RNN and LSTM \(rtol 1e-5, atol 1e-8\)/);
   assert.equal((r.out.match(/^ {2}ok {8}\w+$/gm) ?? []).length, 8);
@@ -59,16 +59,16 @@ test('check: bad input exits 2 with one line, never a stack', async () => {
   const missing = await cli('check', join(IMPL, 'nope.py'), '--python', PYTHON);
   assert.equal(missing.code, 2);
   assert.match(missing.err, /nope\.py: no such file/);
-  const noPython = await cli('check', join(IMPL, 'rnn_reference.py'), '--python', '/nonexistent/python3');
+  const noPython = await cli('check', REFERENCE_IMPL, '--python', '/nonexistent/python3');
   assert.equal(noPython.code, 2);
   assert.match(noPython.err, /Python not found/);
-  const badFixture = await cli('check', join(IMPL, 'rnn_reference.py'), join(ROOT, 'test/fixtures/impl/slips.json'), '--python', PYTHON);
+  const badFixture = await cli('check', REFERENCE_IMPL, join(ROOT, 'test/fixtures/impl/slips.json'), '--python', PYTHON);
   assert.equal(badFixture.code, 2);
   assert.match(badFixture.err, /slips\.json:\d+:\d+: /);
   const usage = await cli('check');
   assert.equal(usage.code, 2);
   assert.match(usage.err, /missing IMPL/);
-  const timeout = await cli('check', join(IMPL, 'rnn_reference.py'), '--timeout', '0');
+  const timeout = await cli('check', REFERENCE_IMPL, '--timeout', '0');
   assert.equal(timeout.code, 2);
   for (const r of [missing, noPython, badFixture, usage, timeout]) noStack(r.err);
   const help = await cli('check', '--help');

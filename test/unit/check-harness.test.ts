@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkImplementation, CheckCancelled, CheckSetupError } from '../../src/check/index';
 import { encodeFrame, FrameReader } from '../../src/check/frames';
-import { HARNESS, IMPL, PYTHON } from './check-helpers';
+import { HARNESS, IMPL, PYTHON, REFERENCE_IMPL } from './check-helpers';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'rnn-check-'));
 const base = { python: PYTHON, harnessPath: HARNESS };
@@ -163,7 +163,7 @@ test('a notebook: only imports, definitions and constants run; test cells never 
 
 test('no Python: a setup error naming the interpreter', async () => {
   await assert.rejects(
-    checkImplementation({ ...base, python: '/nonexistent/python3', implPath: join(IMPL, 'rnn_reference.py') }),
+    checkImplementation({ ...base, python: '/nonexistent/python3', implPath: REFERENCE_IMPL }),
     (e: unknown) => e instanceof CheckSetupError && /Python not found: '\/nonexistent\/python3'/.test(e.message),
   );
 });
@@ -175,7 +175,7 @@ test('Python without NumPy: a setup error that says how to fix it', async () => 
   writeFileSync(fake, `#!/bin/sh\nexec ${PYTHON === 'python3' ? 'python3' : PYTHON} -S "$@"\n`);
   chmodSync(fake, 0o755);
   await assert.rejects(
-    checkImplementation({ ...base, python: fake, implPath: join(IMPL, 'rnn_reference.py') }),
+    checkImplementation({ ...base, python: fake, implPath: REFERENCE_IMPL }),
     (e: unknown) => e instanceof CheckSetupError && /NumPy is not available/.test(e.message) && /--python/.test(e.message),
   );
 });
