@@ -4,6 +4,7 @@
  * variant replaces one or two hooks with the slipped version, so a user's cell slip also flows
  * into their sequence function exactly as in their code.
  */
+import { PARAM_GRADS_LSTM, PARAM_GRADS_RNN } from '../../engine/names';
 import type { Tensor } from '../types';
 import {
   add, matmul, mul, oneMinusSq, rows, sigmoid, sigmoidGrad, softmax, stackSteps, sumCols, t2, tanh, transpose, vstack,
@@ -195,11 +196,10 @@ function sequenceBackward(
 
 export function rnnBackward(r: Recipe, da: Tensor, caches: readonly RnnCache[]): Outputs {
   const n_x = caches[0]?.xt.shape[0] ?? 0;
-  return sequenceBackward(r, da, (daNext, _dc, t) => rnnCellBackward(r, daNext, caches[t]), ['dWax', 'dWaa', 'dba'], n_x);
+  return sequenceBackward(r, da, (daNext, _dc, t) => rnnCellBackward(r, daNext, caches[t]), PARAM_GRADS_RNN, n_x);
 }
 
 export function lstmBackward(r: Recipe, da: Tensor, caches: readonly LstmCache[]): Outputs {
   const n_x = caches[0]?.xt.shape[0] ?? 0;
-  const grads = GATES.flatMap((g) => [`dW${g}`, `db${g}`]);
-  return sequenceBackward(r, da, (daNext, dcNext, t) => lstmCellBackward(r, daNext, dcNext, caches[t]), grads, n_x);
+  return sequenceBackward(r, da, (daNext, dcNext, t) => lstmCellBackward(r, daNext, dcNext, caches[t]), PARAM_GRADS_LSTM, n_x);
 }
