@@ -35,7 +35,9 @@ export function buildReference(problem: Problem): Reference {
     if (!isZero(problem.dcFinal)) notes.push(`${problem.name}: dc is not zero, but lstm_backward(da, caches) takes no dL/dc; checked without it`);
     p = { ...problem, c0: nd([n_a, m]), dcFinal: nd([n_a, m]) };
   }
-  return { problem: p, result: run(p), notes };
+  // The gate gradients of every step are not kept (262 MB on a 1000-step LSTM): the cell
+  // backward's reference recomputes its step's from the caches (cellBackward.ts).
+  return { problem: p, result: run(p, { keepGateGrads: false }), notes };
 }
 
 function slice(buf: Float64Array, t: number, rows: number, m: number): Tensor {

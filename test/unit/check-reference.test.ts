@@ -51,3 +51,17 @@ for (const cell of ['rnn', 'lstm'] as const) {
     }
   });
 }
+
+test('firstBad (the inlined allclose loop) agrees with close() on every pair of special and ordinary values', async () => {
+  const { firstBad } = await import('../../src/check/outcome');
+  const { close } = await import('../../src/check/compare');
+  const vals = [0, -0, 1, -1, 1 + 1e-6, 1 + 2e-5, 1e-9, -1e-9, 3e-8, 1e300, -1e300, 1.7e308, -1.7e308, NaN, Infinity, -Infinity];
+  for (const tol of [{ rtol: 1e-5, atol: 1e-8 }, { rtol: 0, atol: 0 }, { rtol: 0.5, atol: 1 }]) {
+    for (const a of vals) {
+      for (const b of vals) {
+        const got = firstBad(Float64Array.of(0, a), Float64Array.of(0, b), tol);
+        assert.equal(got, close(a, b, tol) ? -1 : 1, `mine ${a} reference ${b} (${JSON.stringify(tol)})`);
+      }
+    }
+  }
+});
