@@ -8,6 +8,7 @@ import { basename } from 'node:path';
 import { DEFAULT_MAX_MEMORY_MB, memoryRefusal } from '../engine/memory';
 import type { Problem } from '../engine/types';
 import { NonFiniteScanner } from '../session/nonFinite';
+import { parameterPayloads } from '../session/parameters';
 import { runningSumsFor } from '../session/runningSums';
 import { nextSlice } from '../session/slicing';
 import { gradientNorms, stepPayload, windowOf } from '../session/steps';
@@ -323,6 +324,11 @@ export class RunSession {
       }
       case 'export':
         return this.export(r, id, msg.path);
+      case 'params': {
+        const p = parameterPayloads(r.problem);
+        this.post({ type: 'reply', id, kind: 'params', tensors: p }, p.map((x) => x.data));
+        return;
+      }
     }
   }
 
