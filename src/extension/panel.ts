@@ -32,6 +32,8 @@ export interface PanelHost {
   maxBytes(): number;
   /** The run's memory budget in MB (setting rnnStepper.maxMemoryMB). */
   maxMemoryMB(): number;
+  /** The caches' budget in MB (setting rnnStepper.cacheMemoryMB): above it, checkpoints. */
+  cacheMemoryMB(): number;
   gateGradLimitBytes(): number;
   setDiagnostics(fixture: string, errors: WorkerDiag[], warnings: WorkerDiag[]): void;
   countDropped(): void;
@@ -160,6 +162,7 @@ export class StepperPanel implements vscode.Disposable {
       fixture: this.fixture,
       maxBytes: this.host.maxBytes(),
       maxMemoryMB: this.host.maxMemoryMB(),
+      cacheMemoryMB: this.host.cacheMemoryMB(),
       gateGradLimitBytes: this.host.gateGradLimitBytes(),
     });
     const outcome = await w.load();

@@ -6,6 +6,9 @@
  */
 import type { Phase, Progress, RunInfo, TensorPayload } from '../protocol/messages';
 
+/** Default of the setting rnnStepper.cacheMemoryMB (see runChoice.ts). */
+export const DEFAULT_CACHE_MEMORY_MB = 200;
+
 /** A reader diagnostic with its end position computed in the worker (which has the text). */
 export interface WorkerDiag {
   line: number;
@@ -35,6 +38,12 @@ export type ToWorker =
        * more is refused after the parse, before anything is allocated. Default 4096 (engine/memory.ts).
        */
       maxMemoryMB?: number;
+      /**
+       * The caches' budget in MB (setting rnnStepper.cacheMemoryMB): a run whose every-step
+       * caches need more keeps checkpoints and recomputes windows (runChoice.ts). Default
+       * `DEFAULT_CACHE_MEMORY_MB`.
+       */
+      cacheMemoryMB?: number;
       /** Keep per-step LSTM gate gradients when they take at most this many bytes. */
       gateGradLimitBytes: number;
     }
