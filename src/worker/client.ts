@@ -199,5 +199,7 @@ function withId(req: WorkerRequest, id: number): ToWorker {
       return { ...req, id };
     case 'memory':
       return { ...req, id };
+    case 'parameters':
+      return { ...req, id };
   }
 }

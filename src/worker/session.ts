@@ -15,6 +15,7 @@ import { exportRun } from './export';
 import { LiveRun, type SessionRun } from './liveRun';
 import { fileProblem } from './loadErrors';
 import { MemoryMeter } from './memory';
+import type { TensorPayload } from '../protocol/messages';
 import type { FromWorker, ToWorker } from './protocol';
 import { StagedInputs } from './stagedInputs';
 import type { DaResult, LoadResult } from './stagedLoad';
@@ -323,6 +324,11 @@ export class RunSession {
       }
       case 'export':
         return this.export(r, id, msg.path);
+      case 'parameters': {
+        const tensors = parameterPayloads(r.problem);
+        this.post({ type: 'reply', id, kind: 'parameters', tensors }, tensors.map((x) => x.data));
+        return;
+      }
     }
   }
 
@@ -347,6 +353,16 @@ export class RunSession {
     this.memory.sample();
     this.post({ type: 'reply', id, kind: 'export', bytes });
   }
+}
+
+/** The fixture's parameters as `(rows, cols)` payloads (fresh copies, to transfer). */
+function parameterPayloads(problem: Problem): TensorPayload[] {
+  return Object.entries(problem.parameters).map(([name, a]: [string, { shape: number[]; data: Float64Array }]) => ({
+    name,
+    rows: a.shape[0] ?? 1,
+    cols: a.shape.slice(1).reduce((p, q) => p * q, 1),
+    data: bufferOf(a.data.slice()),
+  }));
 }
 
 /** The fresh (transferable) buffer of an array the session made for one message. */
