@@ -17,6 +17,8 @@ describe('data client: the run’s parameters', () => {
   it('asks once per run, keeps the reply of its run only, asks again after a re-run', () => {
     const sent: FromWebview[] = [];
     const c = new DataClient((m) => sent.push(m), () => 0);
+    // Read through a function: assert.equal(c.params, undefined) would narrow the property for good.
+    const held = () => c.params;
     c.reset(4);
     assert.equal(c.ensureParams(), true);
     assert.equal(c.ensureParams(), false, 'on its way');
@@ -26,7 +28,7 @@ describe('data client: the run’s parameters', () => {
     assert.equal(c.onParams({ type: 'params', inReplyTo: req.messageId, runId: 3, tensors: [] }), false, 'another run');
     assert.equal(c.params, undefined);
     assert.equal(c.onParams({ type: 'params', inReplyTo: req.messageId, runId: 4, tensors: [{ name: 'by', rows: 2, cols: 1, data: f64(0.5, -1) }] }), true);
-    assert.deepEqual([...(c.params?.get('by')?.data ?? [])], [0.5, -1]);
+    assert.deepEqual([...(held()?.get('by')?.data ?? [])], [0.5, -1]);
     assert.equal(c.ensureParams(), false, 'here');
     c.reset(5);
     assert.equal(c.params, undefined);
