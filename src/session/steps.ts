@@ -20,6 +20,7 @@ import {
   PARAM_GRADS_RNN,
   TOTALS_LSTM,
   TOTALS_RNN,
+  LSTM_GATES,
   isParamGrad,
   paramGradShape,
   sumName,
@@ -99,7 +100,7 @@ export function forwardStep(run: RunView, t: number): TensorPayload[] {
   if (problem.cell === 'lstm') {
     const cPrev = t === 0 ? problem.c0?.data ?? new Float64Array(S) : block(f.c!, t - 1, n_a, m);
     out.push(payload('c_prev', n_a, m, cPrev));
-    for (const g of ['ft', 'it', 'cct', 'ot'] as const) out.push(payload(g, n_a, m, block(f[g]!, t, n_a, m)));
+    for (const g of LSTM_GATES) out.push(payload(g, n_a, m, block(f[g]!, t, n_a, m)));
     out.push(payload('c_next', n_a, m, block(f.c!, t, n_a, m)));
   }
   out.push(payload('a_next', n_a, m, block(f.a, t, n_a, m)));
@@ -113,14 +114,16 @@ export function forwardStep(run: RunView, t: number): TensorPayload[] {
  * sum Σ_{s=t}^{T_b-1} of the per-step contributions (from `sums`, by default the run's own). The
  * sums are left out when computing them now would take more than `maxWorkPerRequest` cell
  * backwards (a deep jump in a big run before the background build reached it).
+ * `sumsT`: the step the sums are asked at when `run` is a window of a bigger run (t is local to
+ * the window, the sums are the whole run's).
  */
-export function backwardStep(run: RunView, t: number, sums: RunningSums = runningSumsFor(run)): TensorPayload[] {
+export function backwardStep(run: RunView, t: number, sums: RunningSums = runningSumsFor(run), sumsT = t): TensorPayload[] {
   const { problem, forward: f, backward: b } = run;
   const { n_x, n_a, m } = problem.dims;
   const cell = cellBackwardAt(problem, f, b, t);
   const names = problem.cell === 'rnn' ? BACKWARD_RNN : BACKWARD_LSTM;
   // Omitted (not blocking) when the sums for t are far from any checkpoint yet; see RunningSums.at.
-  const R = sums.at(t, cell, sums.maxWorkPerRequest);
+  const R = sums.at(sumsT, cell, sums.maxWorkPerRequest);
   const running = R
     ? sums.names.map((g) => {
         const [r, c] = paramGradShape(g, problem.dims);
