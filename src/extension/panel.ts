@@ -4,7 +4,6 @@
  * bad one is dropped and logged, never thrown. Saving the fixture re-runs it in a new worker;
  * an invalid edit keeps the last good run on screen, marked stale.
  */
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { MessageGate } from '../protocol/flood';
@@ -20,6 +19,7 @@ import {
 import { PanelCursor, type SavedCursor } from '../session/panelCursor';
 import { indexOf, type Cursor } from '../session/timelineIndex';
 import type { CheckFromWebview } from '../protocol/check';
+import { FixtureWatch } from './fixtureWatch';
 import { log } from './log';
 import { PanelGradcheck } from './panelGradcheck';
 import { RunWorker, type NormsEvent, type WorkerRequest } from '../worker/client';
@@ -96,41 +96,14 @@ export class StepperPanel implements vscode.Disposable {
       }),
       this.changed,
     );
-    // The file written by another program (a notebook's json.dump, `rnn-stepper new`): re-run
-    // too, as on a save in the editor. A change already loaded (a save seen both ways) is skipped.
-    const watcher = vscode.workspace.createFileSystemWatcher(
-      new vscode.RelativePattern(vscode.Uri.file(path.dirname(fixture)), path.basename(fixture)),
-      true, false, true,
-    );
-    this.subs.push(watcher, watcher.onDidChange(() => this.fileChanged()));
+    this.watch = new FixtureWatch(fixture, () => {
+      if (!this.disposedFlag) void this.reload();
+    });
+    this.subs.push(this.watch);
   }
 
-  /** size:mtime of the file as the last load started reading it. */
-  private loadedStamp = '';
-  private changeTimer: ReturnType<typeof setTimeout> | undefined;
-
-  private static async stamp(file: string): Promise<string> {
-    try {
-      const st = await fs.stat(file);
-      return `${st.size}:${st.mtimeMs}`;
-    } catch {
-      return '';
-    }
-  }
-
-  private fileChanged(): void {
-    clearTimeout(this.changeTimer);
-    // (writers often write in several steps: wait for the file to settle)
-    this.changeTimer = setTimeout(() => {
-      void (async () => {
-        if (this.disposedFlag || !vscode.workspace.getConfiguration('rnnStepper').get<boolean>('rerunOnSave', true)) return;
-        const now = await StepperPanel.stamp(this.fixture);
-        if (!now || now === this.loadedStamp) return;
-        log().info(`${path.basename(this.fixture)} changed on disk: re-running`);
-        void this.reload();
-      })();
-    }, 300);
-  }
+  /** Re-runs on a change of the file by another program (fixtureWatch.ts). */
+  private readonly watch: FixtureWatch;
 
   get title(): string {
     return `RNN: ${path.basename(this.fixture)}`;
@@ -159,7 +132,7 @@ export class StepperPanel implements vscode.Disposable {
   }
 
   private async loadOnce(seq: number): Promise<void> {
-    this.loadedStamp = await StepperPanel.stamp(this.fixture);
+    await this.watch.loading();
     if (seq !== this.loadSeq || this.disposedFlag) return;
     const w = new RunWorker({
       scriptPath: this.host.workerScript(),
@@ -434,7 +407,6 @@ export class StepperPanel implements vscode.Disposable {
   dispose(): void {
     if (this.disposedFlag) return;
     this.disposedFlag = true;
-    clearTimeout(this.changeTimer);
     this.gradcheck.reset();
     this.run?.dispose();
     this.run = undefined;
