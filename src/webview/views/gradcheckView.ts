@@ -8,7 +8,7 @@
 import type { GradcheckEntryData, GradcheckPanelData } from '../../protocol/gradcheck';
 import type { Phase } from '../../protocol/messages';
 import { num } from '../../session/explainSum';
-import { clear, h, icon, setText, show } from '../dom';
+import { clear, h, icon, setText, show, svg } from '../dom';
 import type { State } from '../store';
 import type { View, ViewDeps } from './deps';
 
@@ -39,13 +39,6 @@ export function worstEntries(g: GradcheckPanelData, n = 8): { gradient: string; 
   return all.sort((a, b) => key(b.e.relErr) - key(a.e.relErr)).slice(0, n);
 }
 
-const SVG = 'http://www.w3.org/2000/svg';
-function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>, text?: string): SVGElementTagNameMap[K] {
-  const el = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
-  if (text !== undefined) el.textContent = text;
-  return el;
-}
 
 /** The chart's log axis: 1e-16 … 1 (errors below sit at the left edge, NaN/above at the right). */
 const LO = -16, HI = 0;
