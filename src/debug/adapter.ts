@@ -404,7 +404,8 @@ export class RnnDebugSession extends DebugSession {
       { name: 't', value: String(c.t + 1), type: '1-based', variablesReference: 0, evaluateName: 't' },
     ];
     const scopes: DebugProtocol.Scope[] = [
-      new Scope(c.phase === 'totals' ? 'Step' : `Step (${c.phase} t=${c.t + 1})`, this.vars.create({ kind: 'list', items: stepTensors, extras: position }), false),
+      // One name at every step: VS Code keeps a scope expanded across stops by its name.
+      new Scope('Step', this.vars.create({ kind: 'list', items: stepTensors, extras: position }), false),
       new Scope(c.phase === 'totals' ? 'Gradients (totals)' : c.phase === 'backward' ? 'Gradients (running sums, steps ≥ t)' : 'Gradients', this.vars.create({ kind: 'list', items: gradTensors }), false),
       new Scope('Parameters', this.vars.create({ kind: 'list', items: () => run.parameters() }), true),
     ];
