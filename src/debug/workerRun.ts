@@ -148,8 +148,8 @@ export class WorkerRun {
 
   /** The fixture's parameters, as `(rows, cols)` tensors in the fixture's names. */
   parameters(): Promise<Tensor[]> {
-    this.params ??= this.worker.request({ type: 'parameters' }).then((r) => {
-      if ('error' in r || r.kind !== 'parameters') {
+    this.params ??= this.worker.request({ type: 'params' }).then((r) => {
+      if ('error' in r || r.kind !== 'params') {
         this.params = undefined;
         return [];
       }

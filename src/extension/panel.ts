@@ -13,12 +13,15 @@ import {
   stepRangeOf,
   type Diag,
   type FromWebview,
+  type Move,
   type Phase,
-  type RunInfo,
   type ToWebview,
 } from '../protocol/messages';
+import { PanelCursor, type SavedCursor } from '../session/panelCursor';
+import { indexOf, type Cursor } from '../session/timelineIndex';
 import type { CheckFromWebview } from '../protocol/check';
 import { log } from './log';
+import { PanelGradcheck } from './panelGradcheck';
 import { RunWorker, type NormsEvent, type WorkerRequest } from '../worker/client';
 import type { WorkerDiag, WorkerReply } from '../worker/protocol';
 
@@ -31,6 +34,8 @@ export interface PanelHost {
   maxBytes(): number;
   /** The run's memory budget in MB (setting rnnStepper.maxMemoryMB). */
   maxMemoryMB(): number;
+  /** The caches' budget in MB (setting rnnStepper.cacheMemoryMB): above it, checkpoints. */
+  cacheMemoryMB(): number;
   gateGradLimitBytes(): number;
   setDiagnostics(fixture: string, errors: WorkerDiag[], warnings: WorkerDiag[]): void;
   countDropped(): void;
@@ -39,8 +44,8 @@ export interface PanelHost {
   recordPerf(name: string, ms: number): void;
   disposed(panel: StepperPanel): void;
   activated(panel: StepperPanel): void;
-  /** The webview moved its cursor (a debug session on the same fixture follows). */
-  cursorMoved(panel: StepperPanel): void;
+  /** The panel's cursor moved by the panel's doing (a debug session on the same fixture follows). */
+  cursorMoved(panel: StepperPanel, cursor: Cursor): void;
   /** A fresh HTML shell (new nonce) for this webview. */
   render(webview: vscode.Webview): string;
   /** "Check my implementation" (src/extension/check): the last result for this fixture, and the panel's requests. */
@@ -58,19 +63,25 @@ export class StepperPanel implements vscode.Disposable {
   run: RunWorker | undefined;
   /** Diagnostics shown in the panel (last load failed), if any. */
   errors: { diagnostics: Diag[]; stale: boolean } | undefined;
-  cursor: { phase: Phase; t: number } = { phase: 'forward', t: 0 };
+  /** The one owner of this panel's cursor and step breakpoints; the webview renders what it says. */
+  readonly stepper: PanelCursor;
   private loadSeq = 0;
   private loading: Promise<void> | undefined;
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
   private readonly subs: vscode.Disposable[] = [];
   private disposedFlag = false;
+  /** The panel's gradient check (its own thread, see panelGradcheck.ts). */
+  private readonly gradcheck: PanelGradcheck;
 
   constructor(
     readonly fixture: string,
     readonly panel: vscode.WebviewPanel,
     private readonly host: PanelHost,
+    saved?: SavedCursor,
   ) {
+    this.gradcheck = new PanelGradcheck(fixture, (m) => this.post(m), () => host.workerScript(), () => host.maxBytes());
+    this.stepper = new PanelCursor({ post: (m) => this.post(m), moved: (c) => host.cursorMoved(this, c) }, saved);
     this.subs.push(
       panel.webview.onDidReceiveMessage((m: unknown) => void this.receive(m)),
       panel.onDidDispose(() => this.dispose()),
@@ -156,6 +167,7 @@ export class StepperPanel implements vscode.Disposable {
       fixture: this.fixture,
       maxBytes: this.host.maxBytes(),
       maxMemoryMB: this.host.maxMemoryMB(),
+      cacheMemoryMB: this.host.cacheMemoryMB(),
       gateGradLimitBytes: this.host.gateGradLimitBytes(),
     });
     const outcome = await w.load();
@@ -179,6 +191,7 @@ export class StepperPanel implements vscode.Disposable {
     this.host.setDiagnostics(this.fixture, [], outcome.warnings);
     // Free the old run's caches before the new one allocates its own.
     this.run?.dispose();
+    this.gradcheck.reset(); // (a check of the file as it was)
     this.errors = undefined;
     this.run = w;
     // Staged load (big fixtures): da is read while the forward runs, so its problems come late.
@@ -192,6 +205,7 @@ export class StepperPanel implements vscode.Disposable {
       this.post({ type: 'errors', diagnostics, stale: true, fixture: this.fixture });
     };
     w.onProgress((p) => {
+      if (this.run === w) this.stepper.progress(p);
       this.post({ type: 'progress', progress: p });
       if (this.run === w) void this.pushCursorStep();
       if (p.error) log().error(`${path.basename(this.fixture)}: ${p.error}`);
@@ -205,16 +219,28 @@ export class StepperPanel implements vscode.Disposable {
       if (p.finished || p.error) this.changed.fire();
     });
     w.onNorms = (n) => this.postNorms(w, n);
+    this.pushFor = this.stepper.newRun(outcome.run);
     w.start();
-    this.clampCursor(outcome.run);
-    this.post({ type: 'init', run: outcome.run, cursor: this.cursor });
+    this.sendRun(w);
+  }
+
+  /** The cursor a freshly sent `init` names: its step is pushed unasked once computed. */
+  private pushFor: Cursor = { phase: 'forward', t: 0 };
+
+  /** A run to a ready webview: `init` (with the cursor), breakpoints, progress, norms, the cursor's step. */
+  private sendRun(w: RunWorker): void {
+    if (!w.info) return;
+    this.pushFor = this.stepper.cursor;
+    this.post({ type: 'init', run: w.info, cursor: this.pushFor });
+    this.post(this.stepper.breakpointsMessage());
+    this.post({ type: 'progress', progress: w.progress });
+    if (w.norms) this.postNorms(w, w.norms);
     void this.pushCursorStep();
   }
 
-  private clampCursor(run: RunInfo): void {
-    const c = this.cursor;
-    const max = c.phase === 'forward' ? run.dims.T_x - 1 : c.phase === 'backward' ? run.T_b - 1 : 0;
-    this.cursor = { phase: c.phase, t: Math.max(0, Math.min(c.t, max)) };
+  /** The cursor of the panel (the timeline's). */
+  get cursor(): Cursor {
+    return this.stepper.cursor;
   }
 
   private postNorms(w: RunWorker, n: NormsEvent): void {
@@ -229,16 +255,12 @@ export class StepperPanel implements vscode.Disposable {
 
   /** Everything a freshly (re)loaded webview needs. */
   private sendSnapshot(): void {
-    const w = this.run;
-    if (w?.info) {
-      this.post({ type: 'init', run: w.info, cursor: this.cursor });
-      this.post({ type: 'progress', progress: w.progress });
-      if (w.norms) this.postNorms(w, w.norms);
-      void this.pushCursorStep();
-    }
+    if (this.run) this.sendRun(this.run);
     if (this.errors) this.post({ type: 'errors', diagnostics: this.errors.diagnostics, stale: this.errors.stale, fixture: this.fixture });
     const check = this.host.checkSnapshot(this.fixture);
     if (check) this.post(check);
+    const gradcheck = this.gradcheck.snapshot();
+    if (gradcheck) this.post(gradcheck);
   }
 
   /** Entry point for every message from the webview (and from the test API). Never throws. */
@@ -291,18 +313,18 @@ export class StepperPanel implements vscode.Disposable {
   }
 
   /**
-   * Push the cursor's step to a freshly ready document without waiting to be asked: the first
-   * paint then costs one worker round trip instead of a webview → host → worker → host → webview
-   * one. Sent as soon as the step is computed; the webview caches a reply it did not ask for
-   * like any other (`inReplyTo` 0 is no request of its).
+   * Push the step of the cursor `init` named to a freshly ready document without waiting to be
+   * asked: the first paint then costs one worker round trip instead of a webview → host → worker →
+   * host → webview one. Sent as soon as the step is computed; the webview does not ask for it (it
+   * expects this push), so the step is computed and sent once.
    */
   private async pushCursorStep(): Promise<void> {
     const w = this.run;
     if (!w || !w.info || !this.ready || this.disposedFlag) return;
     const p = w.progress;
-    const { phase, t } = this.cursor;
-    const computed = p.finished || (phase === 'forward' && p.forwardDone > t);
-    if (!computed) return;
+    const { phase, t } = this.pushFor;
+    const tl = this.stepper.timeline;
+    if (p.runId !== w.runId || indexOf(tl.shape, this.pushFor) > tl.reachable) return; // not computed yet
     const key = `${w.runId}:${this.readyCount}:${phase}:${t}`;
     if (this.pushedKey === key) return;
     this.pushedKey = key;
@@ -352,9 +374,11 @@ export class StepperPanel implements vscode.Disposable {
         });
         return;
       }
-      case 'cursor':
-        this.cursor = { phase: msg.phase, t: msg.t };
-        this.host.cursorMoved(this);
+      case 'move':
+        await this.move(msg.move, msg.phase !== undefined && msg.t !== undefined ? { phase: msg.phase, t: msg.t } : undefined);
+        return;
+      case 'toggleBreakpoint':
+        this.stepper.toggleBreakpoint(msg.phase !== undefined && msg.t !== undefined ? { phase: msg.phase, t: msg.t } : undefined);
         return;
       case 'export':
         await this.host.exportCaches(this.fixture);
@@ -384,13 +408,34 @@ export class StepperPanel implements vscode.Disposable {
       case 'checkOpen':
         await this.host.checkRequest(this.fixture, msg);
         return;
+      case 'requestParams': {
+        const w = this.run;
+        if (!w || msg.runId !== w.runId) return this.ignore(msg, `run ${msg.runId} is not the current run`);
+        const r = await this.ask(w, { type: 'params' });
+        if ('error' in r) return this.ignore(msg, r.error);
+        if (r.kind === 'params' && w === this.run) this.post({ type: 'params', inReplyTo: msg.messageId, runId: w.runId, tensors: r.tensors });
+        return;
+      }
+      case 'gradcheckRun':
+        if (this.run?.runId === msg.runId) this.gradcheck.start(msg.runId);
+        return;
+      case 'gradcheckCancel':
+        this.gradcheck.cancel();
+        return;
     }
+  }
+
+  /** Move the cursor (a panel intent or a VS Code command); settles when the timeline stopped. */
+  async move(move: Move, at?: Cursor): Promise<void> {
+    if (!this.run?.info) return;
+    await this.stepper.move(move, at);
   }
 
   dispose(): void {
     if (this.disposedFlag) return;
     this.disposedFlag = true;
     clearTimeout(this.changeTimer);
+    this.gradcheck.reset();
     this.run?.dispose();
     this.run = undefined;
     for (const s of this.subs) s.dispose();

@@ -6,7 +6,11 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { DEFAULT_MAX_MEMORY_MB } from '../engine/memory';
+import { DEFAULT_CACHE_MEMORY_MB } from '../worker/protocol';
+import { parseSavedCursor, type SavedCursor } from '../session/panelCursor';
 import { parseStepInput } from '../session/stepInput';
+import type { Timeline } from '../session/timeline';
+import type { Cursor } from '../session/timelineIndex';
 import { toNestedLists } from '../session/steps';
 import type { Phase, ToWebview } from '../protocol/messages';
 import type { CheckFromWebview } from '../protocol/check';
@@ -23,7 +27,7 @@ export { VIEW_TYPE };
 
 const OPEN_KEY = 'rnnStepper.openFixtures';
 
-/** Actions a panel command forwards to the webview (which owns the cursor). */
+/** What the panel commands do (the F-keys are bound to these while the panel has the focus). */
 export type PanelAction = 'stepForward' | 'stepBack' | 'continue' | 'reverseContinue' | 'restart' | 'toggleBreakpoint' | 'showHelp';
 
 export interface RunStats {
@@ -38,7 +42,7 @@ export interface RunStats {
   readyCount: number;
   /** The webview document currently loaded said `ready` (false while hidden). */
   ready: boolean;
-  /** Where the panel's cursor is (as the webview last reported it). */
+  /** Where the panel's cursor is (its timeline's). */
   cursor: { phase: Phase; t: number };
 }
 
@@ -90,6 +94,10 @@ export class PanelManager implements vscode.Disposable, PanelHost {
   }
   maxMemoryMB(): number {
     const mb = vscode.workspace.getConfiguration('rnnStepper').get<number>('maxMemoryMB', DEFAULT_MAX_MEMORY_MB);
+    return Math.max(1, mb);
+  }
+  cacheMemoryMB(): number {
+    const mb = vscode.workspace.getConfiguration('rnnStepper').get<number>('cacheMemoryMB', DEFAULT_CACHE_MEMORY_MB);
     return Math.max(1, mb);
   }
   gateGradLimitBytes(): number {
@@ -175,9 +183,9 @@ export class PanelManager implements vscode.Disposable, PanelHost {
   }
 
   /** Wire a (new or restored) webview panel to a fixture and start its run. */
-  private adopt(fixture: string, panel: vscode.WebviewPanel): StepperPanel {
+  private adopt(fixture: string, panel: vscode.WebviewPanel, saved?: SavedCursor): StepperPanel {
     panel.title = `RNN: ${path.basename(fixture)}`;
-    const sp = new StepperPanel(fixture, panel, this);
+    const sp = new StepperPanel(fixture, panel, this, saved);
     this.panels.push(sp);
     this.lastActive = sp;
     panel.webview.html = this.render(panel.webview);
@@ -215,7 +223,8 @@ export class PanelManager implements vscode.Disposable, PanelHost {
       return;
     }
     panel.webview.options = { enableScripts: true, localResourceRoots: [assetRoot(this.context.extensionUri)] };
-    this.adopt(candidate, panel);
+    // The webview saved the cursor and breakpoints it was shown: the new timeline starts there.
+    this.adopt(candidate, panel, parseSavedCursor(s));
   }
 
   private find(fixture: string): StepperPanel | undefined {
@@ -244,18 +253,21 @@ export class PanelManager implements vscode.Disposable, PanelHost {
   /** A panel's cursor moved (stepping in the panel): the `rnn` debug session of that fixture follows. */
   readonly onDidMoveCursor = this.cursorEvents.event;
 
-  cursorMoved(panel: StepperPanel): void {
-    this.cursorEvents.fire({ fixture: panel.fixture, cursor: { ...panel.cursor } });
+  cursorMoved(panel: StepperPanel, cursor: Cursor): void {
+    this.cursorEvents.fire({ fixture: panel.fixture, cursor: { ...cursor } });
   }
 
-  /** The debug session stopped at `cursor`: panels showing `fixture` go there (no-op when already there). */
+  /**
+   * The debug session stopped at `cursor`: the timelines of panels showing `fixture` go there
+   * (no-op when already there; a hidden webview is told in its `init` when shown again).
+   */
   showCursor(fixture: string, cursor: { phase: Phase; t: number }): void {
-    for (const sp of this.panels) {
-      if (sp.fixture !== fixture || (sp.cursor.phase === cursor.phase && sp.cursor.t === cursor.t)) continue;
-      // Kept host-side too: a hidden webview gets it in its `init` when shown again.
-      sp.cursor = { ...cursor };
-      sp.post({ type: 'command', action: 'goTo', t: cursor.t, phase: cursor.phase });
-    }
+    for (const sp of this.panels) if (sp.fixture === fixture) sp.stepper.follow(cursor);
+  }
+
+  /** The timeline that owns the cursor of `fixture`'s panel, for a debug session to share. */
+  timelineFor(fixture: string): Timeline | undefined {
+    return this.find(fixture)?.stepper.timeline;
   }
 
   // ---- panel actions ------------------------------------------------------------------------------
@@ -269,7 +281,9 @@ export class PanelManager implements vscode.Disposable, PanelHost {
       void vscode.window.showInformationMessage('Open a fixture with "RNN: Step RNN" first.');
       return;
     }
-    sp.post({ type: 'command', action });
+    if (action === 'showHelp') sp.post({ type: 'showHelp' });
+    else if (action === 'toggleBreakpoint') sp.stepper.toggleBreakpoint();
+    else void sp.move(action);
   }
 
   async goToStep(): Promise<void> {
@@ -286,7 +300,7 @@ export class PanelManager implements vscode.Disposable, PanelHost {
       validateInput: (v) => (parseStepInput(v, T_x, T_b) ? undefined : `Expected 1…${T_x}, f1…f${T_x}, b1…b${T_b} or totals`),
     });
     const where = input === undefined ? undefined : parseStepInput(input, T_x, T_b);
-    if (where) sp.post({ type: 'command', action: 'goTo', t: where.t, phase: where.phase });
+    if (where) await sp.move('seek', where);
   }
 
   // ---- export and copy ----------------------------------------------------------------------------
@@ -315,7 +329,7 @@ export class PanelManager implements vscode.Disposable, PanelHost {
           if (!run) {
             own = new RunWorker({
               scriptPath: this.workerScript(), runId: this.nextRunId(), fixture,
-              maxBytes: this.maxBytes(), maxMemoryMB: this.maxMemoryMB(), gateGradLimitBytes: 0,
+              maxBytes: this.maxBytes(), maxMemoryMB: this.maxMemoryMB(), cacheMemoryMB: this.cacheMemoryMB(), gateGradLimitBytes: 0,
             });
             const outcome = await own.load();
             if (!outcome.ok) {

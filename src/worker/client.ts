@@ -27,6 +27,8 @@ export interface RunWorkerOptions {
   maxBytes: number;
   /** The run's memory budget in MB (setting rnnStepper.maxMemoryMB). */
   maxMemoryMB: number;
+  /** The caches' budget in MB (setting rnnStepper.cacheMemoryMB; default: the worker's). */
+  cacheMemoryMB?: number;
   gateGradLimitBytes: number;
 }
 
@@ -145,6 +147,7 @@ export class RunWorker {
         path: this.opts.fixture,
         maxBytes: this.opts.maxBytes,
         maxMemoryMB: this.opts.maxMemoryMB,
+        ...(this.opts.cacheMemoryMB !== undefined ? { cacheMemoryMB: this.opts.cacheMemoryMB } : {}),
         gateGradLimitBytes: this.opts.gateGradLimitBytes,
       });
     });
@@ -199,7 +202,7 @@ function withId(req: WorkerRequest, id: number): ToWorker {
       return { ...req, id };
     case 'memory':
       return { ...req, id };
-    case 'parameters':
+    case 'params':
       return { ...req, id };
   }
 }

@@ -84,7 +84,7 @@ describe('rnn debug adapter (vscode.debug)', () => {
     assert.equal(api.runStats(file)?.cursor.phase, 'forward');
     // The webview reports a move (what its step buttons and keys do): the session goes there.
     n = stops(s);
-    await api.simulateWebviewMessage(file, { type: 'cursor', phase: 'backward', t: 1 });
+    await api.simulateWebviewMessage(file, { type: 'move', move: 'seek', phase: 'backward', t: 1 });
     await waitFor(() => stops(s) > n, 'the session stop after the panel moved');
     assert.equal(await frameName(s), 'lstm_backward t=2');
   });

@@ -11,7 +11,7 @@ import { WINDOW_LABEL, windowTensors } from '../equations';
 import { short } from '../format';
 import { timeCellText, timePage, type CellValue } from '../gridnav';
 import { cellSize, ctx2d, fixCssSize, paintGrid, stats } from '../heatmap';
-import { indexOf, parseBpKey, type Cursor, type State } from '../store';
+import { parseBpKey, type Cursor, type State } from '../store';
 import type { ViewDeps } from './deps';
 import { WRAP_PAD, attachGridKeys, placeFocus } from './gridKeys';
 
@@ -202,7 +202,7 @@ export function create(parent: HTMLElement, deps: ViewDeps): AcrossTimeView {
     const run = store.state.run;
     if (!run || t < 0 || t >= (w.backward ? run.T_b : run.dims.T_x)) return;
     deps.timer.start();
-    deps.act({ type: 'goTo', index: indexOf(run, { phase: w.backward ? 'backward' : 'forward', t }) });
+    deps.seek({ phase: w.backward ? 'backward' : 'forward', t });
   }
 
   /** The value of unit `i` at step `t` in a view, or why there is none (not computed, not loaded yet). */

@@ -11,7 +11,7 @@ import { css } from '../colors';
 import { clear, h, setText } from '../dom';
 import { diagramOf, wireValue, type DiagramNode, type StepTensor } from '../diagramLayout';
 import { num } from '../../session/explain';
-import { indexOf, type State } from '../store';
+import type { State } from '../store';
 import type { ViewDeps } from './deps';
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -199,7 +199,7 @@ export function create(parent: HTMLElement, deps: ViewDeps): CellDiagramView {
         const r = deps.store.state.run;
         if (!r) return;
         deps.timer.start();
-        deps.act({ type: 'goTo', index: indexOf(r, { phase: backward ? 'backward' : 'forward', t: target }) });
+        deps.seek({ phase: backward ? 'backward' : 'forward', t: target });
       });
       strip.append(b);
     }
