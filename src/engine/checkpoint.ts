@@ -42,33 +42,34 @@ export function fullCacheBytes(problem: Problem): number {
 
 /**
  * Bytes a checkpointed run with this spacing holds at most: the checkpoints (2 state vectors per
- * spacing steps, each way), one forward window (≤ 2·spacing + one chunk steps, the backward
- * window's forward included) and one backward window (spacing steps).
+ * spacing steps, each way) and `keep` windows each way: a forward window (spacing steps) and a
+ * backward window (spacing steps, plus the forward it recomputed: ≤ 2·spacing + one chunk steps).
  */
-export function checkpointedBytes(problem: Problem, spacing: number): number {
+export function checkpointedBytes(problem: Problem, spacing: number, keep = 1): number {
   const { n_a, m, T_x } = problem.dims;
   const T_b = problem.da.shape[2];
   const state = 8 * n_a * m * (problem.cell === 'lstm' ? 2 : 1);
   const checkpoints = (Math.ceil(T_x / spacing) + Math.ceil(T_b / spacing)) * state;
-  const fwdSteps = Math.min(T_x, 2 * spacing + chunkBase(m));
-  return checkpoints + fwdSteps * forwardStepBytes(problem.cell, problem.dims) +
-    Math.min(T_b, spacing) * backwardStepBytes(problem.cell, problem.dims);
+  const fwdSteps = Math.min(T_x, spacing) + Math.min(T_x, 2 * spacing + chunkBase(m));
+  return checkpoints + keep * (fwdSteps * forwardStepBytes(problem.cell, problem.dims) +
+    Math.min(T_b, spacing) * backwardStepBytes(problem.cell, problem.dims));
 }
 
 /**
  * The spacing for a memory budget: the largest multiple of the chunk length whose checkpointed run
- * fits in `budgetBytes` (bigger windows: fewer recomputations when stepping), at least one chunk.
- * A budget that holds the whole run gives a spacing ≥ T (one window: nothing recomputed).
+ * (keeping `keep` windows each way) fits in `budgetBytes` (bigger windows: fewer recomputations
+ * when stepping), at least one chunk. A budget that holds the whole run gives a spacing ≥ T (one
+ * window: nothing recomputed).
  */
-export function spacingForBudget(problem: Problem, budgetBytes: number): number {
+export function spacingForBudget(problem: Problem, budgetBytes: number, keep = 1): number {
   const base = chunkBase(problem.dims.m);
   const T = Math.max(problem.dims.T_x, problem.da.shape[2]);
   const whole = Math.ceil(T / base) * base;
-  if (checkpointedBytes(problem, whole) <= budgetBytes) return whole;
+  if (checkpointedBytes(problem, whole, keep) <= budgetBytes) return whole;
   let lo = 1, hi = Math.ceil(T / base); // in chunks
   while (lo < hi) {
     const mid = Math.ceil((lo + hi) / 2);
-    if (checkpointedBytes(problem, mid * base) <= budgetBytes) lo = mid;
+    if (checkpointedBytes(problem, mid * base, keep) <= budgetBytes) lo = mid;
     else hi = mid - 1;
   }
   return lo * base;
@@ -88,13 +89,23 @@ export interface ForwardWindow {
   start: number;
   end: number;
   caches: ForwardCaches;
+  /**
+   * The window as a problem of its own: x of steps [start, end), a0/c0 the state going into
+   * `start`, T_x = end − start (so the session's step functions read it at local indices).
+   */
+  problem: Problem;
 }
 
 /** A window of backward caches: steps [start, end) at local indices; gradients are the run's. */
 export interface BackwardWindow {
   start: number;
   end: number;
+  /** `grads`, `da0`, `dc0` are the run's once it is finished (before: the sums so far). */
   caches: BackwardCaches;
+  /** The window's problem (x, da of its steps; a0/c0 going into `start`; dcFinal coming down from `end`). */
+  problem: Problem;
+  /** The forward caches of steps [start, end) at local indices (what the backward used). */
+  forward: ForwardCaches;
 }
 
 interface StateCheckpoint {
@@ -107,6 +118,43 @@ export interface CheckpointedRunOptions {
   spacing?: number;
   /** Or: the memory the run may hold for its caches, in bytes (see `spacingForBudget`). */
   budgetBytes?: number;
+  /** Recomputed windows kept, each way (default 1; the budget above counts one). */
+  keepWindows?: number;
+  /**
+   * Called with each window the run itself computes (forward windows of the first pass, backward
+   * windows of the second), so a caller can scan or sum it without recomputing it.
+   */
+  onForwardWindow?: (w: ForwardWindow) => void;
+  onBackwardWindow?: (w: BackwardWindow) => void;
+  /**
+   * da is all ones and not held (`problem.da.data` may be empty): a fixture without da at
+   * T = 10,000 would otherwise hold n_a·m·T doubles of ones (655 MB for the issue's LSTM).
+   */
+  daOnes?: boolean;
+}
+
+/** The few most recent windows, most recent last. */
+class WindowCache<W extends { start: number; end: number }> {
+  private readonly items: W[] = [];
+  constructor(private readonly max: number) {}
+  find(t: number): W | undefined {
+    const i = this.items.findIndex((w) => t >= w.start && t < w.end);
+    if (i < 0) return undefined;
+    const w = this.items[i];
+    this.items.splice(i, 1);
+    this.items.push(w);
+    return w;
+  }
+  add(w: W): W {
+    const i = this.items.findIndex((v) => v.start === w.start);
+    if (i >= 0) this.items.splice(i, 1);
+    this.items.push(w);
+    while (this.items.length > this.max) this.items.shift();
+    return w;
+  }
+  has(t: number): boolean {
+    return this.items.some((w) => t >= w.start && t < w.end);
+  }
 }
 
 /**
@@ -131,12 +179,16 @@ export class CheckpointedRun {
   private readonly fwdCk: StateCheckpoint[] = [];
   /** bwdCk[j]: carries going down into step hi − 1 for the window ending at hi = T_b − j·spacing. */
   private readonly bwdCk: { carryA: Float64Array; dc: Float64Array | null }[] = [];
-  private lastFwd: ForwardWindow | null = null;
-  private lastBwd: BackwardWindow | null = null;
+  private readonly fwdWindows: WindowCache<ForwardWindow>;
+  private readonly bwdWindows: WindowCache<BackwardWindow>;
+  private readonly onForwardWindow: CheckpointedRunOptions['onForwardWindow'];
+  private readonly onBackwardWindow: CheckpointedRunOptions['onBackwardWindow'];
+  private readonly daOnes: boolean;
 
   constructor(readonly problem: Problem, opts: CheckpointedRunOptions = {}) {
     const base = chunkBase(problem.dims.m);
-    const want = opts.spacing ?? (opts.budgetBytes !== undefined ? spacingForBudget(problem, opts.budgetBytes) : 8 * base);
+    const keep = Math.max(1, Math.floor(opts.keepWindows ?? 1));
+    const want = opts.spacing ?? (opts.budgetBytes !== undefined ? spacingForBudget(problem, opts.budgetBytes, keep) : 8 * base);
     if (!(want >= 1)) throw new Error(`checkpoint spacing must be at least 1, got ${want}`);
     this.spacing = Math.ceil(want / base) * base;
     this.T_b = problem.da.shape[2];
@@ -144,6 +196,11 @@ export class CheckpointedRun {
       throw new Error(`da must have 1 <= T_b <= T_x = ${problem.dims.T_x} steps; got ${this.T_b}`);
     }
     this.model = modelOf(problem);
+    this.fwdWindows = new WindowCache(keep);
+    this.bwdWindows = new WindowCache(keep);
+    this.onForwardWindow = opts.onForwardWindow;
+    this.onBackwardWindow = opts.onBackwardWindow;
+    this.daOnes = opts.daOnes === true;
     const { n_x, n_a, m } = problem.dims, H = this.model.H;
     this.resume = { carryA: new Float64Array(n_a * m), dWz: new Float64Array(H * (n_a + n_x)), db: new Float64Array(H) };
     this.dcDown = problem.cell === 'lstm' ? (problem.dcFinal?.data.slice() ?? new Float64Array(n_a * m)) : null;
@@ -183,19 +240,31 @@ export class CheckpointedRun {
   /**
    * Computes whole windows (first the forward's, then the backward's from the top) until about
    * `budgetMs` has passed; returns `finished`. A window is the unit: one may run past the budget.
+   * `maxForwardSteps`: a forward window that would go further past `forwardDone` waits (x still
+   * being read); the first window always fits when at least its steps are there.
    */
-  advance(budgetMs: number): boolean {
+  advance(budgetMs: number, maxForwardSteps = Infinity): boolean {
     const t0 = Date.now();
+    const T_x = this.problem.dims.T_x;
     while (!this.result) {
-      if (this.fwdDone < this.problem.dims.T_x) this.forwardStep();
-      else this.backwardStep();
+      if (this.fwdDone < T_x) {
+        if (Math.min(T_x, this.fwdDone + this.spacing) - this.fwdDone > maxForwardSteps) break;
+        this.forwardStep();
+      } else this.backwardStep();
       if (Date.now() - t0 >= budgetMs) break;
     }
     return this.result !== null;
   }
 
+  /** Steps of da [lo, hi) in the window layout. */
+  private daSteps(lo: number, hi: number): NdArray {
+    const { n_a, m } = this.problem.dims;
+    if (this.daOnes) return { shape: [n_a, m, hi - lo], data: new Float64Array(n_a * m * (hi - lo)).fill(1) };
+    return sliceSteps(this.problem.da, lo, hi);
+  }
+
   /** Window [lo, hi) of the forward as a sub-run from the checkpoint at lo (a multiple of the spacing). */
-  private forwardRange(lo: number, hi: number): ForwardCaches {
+  private forwardRange(lo: number, hi: number): { caches: ForwardCaches; problem: Problem } {
     const p = this.problem, { n_a, m } = p.dims;
     const ck = lo === 0 ? null : this.fwdCk[lo / this.spacing];
     const sub: Problem = {
@@ -209,18 +278,21 @@ export class CheckpointedRun {
     const model: Model = { ...this.model, dims: sub.dims };
     const fp = new ForwardPass(model, sub, kernelsFor(model));
     while (!fp.finished) fp.step();
-    return fp.fwd;
+    return { caches: fp.fwd, problem: sub };
   }
 
   /** First pass, one window: the forward of [fwdDone, +k), keeping the state at its end. */
   private forwardStep(): void {
     const { n_a, m, T_x } = this.problem.dims, S = n_a * m, k = this.spacing;
     const lo = this.fwdDone, hi = Math.min(T_x, lo + k);
-    // a window's only use here is its last state (the checkpoint for the next one)
-    const f = this.forwardRange(lo, hi);
+    // the run's own use of a window is its last state (the checkpoint for the next one); it is
+    // kept as the latest window too (the panel shows the steps as they come)
+    const r = this.forwardRange(lo, hi), f = r.caches;
     const e = (hi - lo - 1) * S;
     if (hi < T_x) this.fwdCk[hi / k] = { a: f.a.slice(e, e + S), c: f.c ? f.c.slice(e, e + S) : null };
     this.fwdDone = hi;
+    const w = this.fwdWindows.add({ start: lo, end: hi, caches: f, problem: r.problem });
+    this.onForwardWindow?.(w);
   }
 
   /**
@@ -232,7 +304,7 @@ export class CheckpointedRun {
     const from = Math.floor(Math.max(0, lo - 1) / k) * k;
     const base = chunkBase(m);
     const to = Math.min(T_x, from + Math.ceil((hi - from) / base) * base);
-    const f = this.forwardRange(from, to);
+    const f = this.forwardRange(from, to).caches;
     const off = lo - from, n = hi - lo;
     const view = (arr: Float64Array | undefined, rows: number): Float64Array | undefined =>
       arr?.subarray(off * rows * m, (off + n) * rows * m);
@@ -250,7 +322,7 @@ export class CheckpointedRun {
   private coverState: StateCheckpoint | null = null;
 
   /** The backward over [lo, hi) as a sub-run resuming `resume`, with dc coming down from hi. */
-  private backwardRange(lo: number, hi: number, dcTop: Float64Array | null, resume: BackwardResume): BackwardPass {
+  private backwardRange(lo: number, hi: number, dcTop: Float64Array | null, resume: BackwardResume): { bp: BackwardPass; problem: Problem; forward: ForwardCaches } {
     const p = this.problem, { n_a, m } = p.dims;
     const fwd = this.forwardCover(lo, hi);
     const st = this.coverState;
@@ -259,7 +331,7 @@ export class CheckpointedRun {
       dims: { ...p.dims, T_x: hi - lo },
       x: sliceSteps(p.x, lo, hi),
       a0: st ? { shape: [n_a, m], data: st.a } : p.a0,
-      da: sliceSteps(p.da, lo, hi),
+      da: this.daSteps(lo, hi),
     };
     if (p.cell === 'lstm') {
       sub.c0 = st?.c ? { shape: [n_a, m], data: st.c } : p.c0;
@@ -268,48 +340,73 @@ export class CheckpointedRun {
     const model: Model = { ...this.model, dims: sub.dims };
     const bp = new BackwardPass(model, sub, fwd, kernelsFor(this.model), true, resume);
     while (!bp.finished) bp.step();
-    return bp;
+    return { bp, problem: sub, forward: fwd };
   }
 
   /** Second pass, one window from the top: its backward, keeping the carries at its top. */
   private backwardStep(): void {
     const j = this.bwdCk.length, hi = this.T_b - this.bwdDone, lo = Math.max(0, hi - this.spacing);
     this.bwdCk[j] = { carryA: this.resume.carryA.slice(), dc: this.dcDown ? this.dcDown.slice() : null };
-    const bp = this.backwardRange(lo, hi, this.dcDown, this.resume);
+    const r = this.backwardRange(lo, hi, this.dcDown, this.resume), bp = r.bp;
     this.resume = bp.accumulators();
     this.dcDown = bp.bwd.dc0 ? bp.bwd.dc0.slice() : null;
     this.bwdDone = this.T_b - lo;
     // the bottom window's finalize turned the resumed sums into the run's gradients
     if (lo === 0) this.result = { grads: bp.bwd.grads, da0: bp.bwd.da0, dc0: bp.bwd.dc0 };
+    const w = this.bwdWindows.add({ start: lo, end: hi, caches: bp.bwd, problem: r.problem, forward: r.forward });
+    this.onBackwardWindow?.(w);
   }
 
-  /** The forward window holding step t (recomputed unless it is the last one asked for). */
-  forwardWindow(t: number): ForwardWindow {
+  /** True when the window of forward step t is held (asking for it costs nothing). */
+  holdsForward(t: number): boolean {
+    return this.fwdWindows.has(t);
+  }
+  /** True when the window of backward step t is held. */
+  holdsBackward(t: number): boolean {
+    return this.bwdWindows.has(t);
+  }
+
+  /**
+   * The forward window holding step t (recomputed unless it is one of the last ones kept).
+   * `keep: false`: a recomputed window is not kept (a pass over every window, as the export
+   * makes, leaves the windows the panel shows in place).
+   */
+  forwardWindow(t: number, keep = true): ForwardWindow {
     const T_x = this.problem.dims.T_x, k = this.spacing;
     if (!Number.isInteger(t) || t < 0 || t >= T_x) throw new Error(`forwardWindow: step ${t} is outside 0..${T_x - 1}`);
     if (Math.floor(t / k) * k > this.fwdDone) throw new Error(`forwardWindow: step ${t} is not reached yet (${this.fwdDone} steps checkpointed)`);
-    const w = this.lastFwd;
-    if (w && t >= w.start && t < w.end) return w;
+    const w = this.fwdWindows.find(t);
+    if (w) return w;
     const start = Math.floor(t / k) * k, end = Math.min(T_x, start + k);
-    this.lastFwd = { start, end, caches: this.forwardRange(start, end) };
-    return this.lastFwd;
+    const r = this.forwardRange(start, end);
+    const nw = { start, end, caches: r.caches, problem: r.problem };
+    return keep ? this.fwdWindows.add(nw) : nw;
   }
 
-  /** The backward window holding step t (< T_b), with the forward it used at `forward`. */
-  backwardWindow(t: number): BackwardWindow {
+  /**
+   * The backward window holding step t (< T_b, computed already: t ≥ T_b − backwardDone), with
+   * the forward it used at `forward`. `keep` as for `forwardWindow`.
+   */
+  backwardWindow(t: number, keep = true): BackwardWindow {
     const k = this.spacing;
     if (!Number.isInteger(t) || t < 0 || t >= this.T_b) throw new Error(`backwardWindow: step ${t} is outside 0..${this.T_b - 1}`);
-    if (!this.result) throw new Error('backwardWindow: the checkpointed run is not finished (advance() it first)');
-    const w = this.lastBwd;
-    if (w && t >= w.start && t < w.end) return w;
+    if (t < this.T_b - this.bwdDone) throw new Error(`backwardWindow: backward step ${t} is not computed yet (${this.bwdDone} steps done)`);
+    const w = this.bwdWindows.find(t);
+    if (w) return this.withResults(w);
     const j = Math.floor((this.T_b - 1 - t) / k);
     const hi = this.T_b - j * k, lo = Math.max(0, hi - k);
     const ck = this.bwdCk[j];
     const { n_x, n_a } = this.problem.dims, H = this.model.H;
     // gradients of a re-shown window are not needed: resume from zero sums, only the carries matter
-    const bp = this.backwardRange(lo, hi, ck.dc, { carryA: ck.carryA, dWz: new Float64Array(H * (n_a + n_x)), db: new Float64Array(H) });
-    const caches: BackwardCaches = { ...bp.bwd, grads: this.grads, da0: this.da0, dc0: this.dc0 };
-    this.lastBwd = { start: lo, end: hi, caches };
-    return this.lastBwd;
+    const r = this.backwardRange(lo, hi, ck.dc, { carryA: ck.carryA, dWz: new Float64Array(H * (n_a + n_x)), db: new Float64Array(H) });
+    const nw = { start: lo, end: hi, caches: r.bp.bwd, problem: r.problem, forward: r.forward };
+    return this.withResults(keep ? this.bwdWindows.add(nw) : nw);
+  }
+
+  /** A window whose caches carry the run's gradients, da0 and dc0 once they are known. */
+  private withResults(w: BackwardWindow): BackwardWindow {
+    const res = this.result;
+    if (res && w.caches.grads !== res.grads) w.caches = { ...w.caches, grads: res.grads, da0: res.da0, dc0: res.dc0 };
+    return w;
   }
 }

@@ -135,8 +135,26 @@ export interface Entry {
   matrix?: { data: ArrayLike<number>; offset: number; rows: number; cols: number };
 }
 
-/** The export's arrays by section (shared by the JSON and the .npz writers). */
-export function sections(result: RunResult): { forward: Entry[]; backward: Entry[]; gradients: Entry[] } {
+/** The export's arrays by section. */
+export interface Sections {
+  forward: Entry[];
+  backward: Entry[];
+  gradients: Entry[];
+}
+
+/**
+ * What an export is written from: a run with every step's caches, or (a checkpointed run that
+ * recomputes them) the problem and its arrays already as entries, in the same order and layout.
+ */
+export type ExportSource = RunResult | { problem: Problem; sections: Sections };
+
+/** The arrays of an export source (shared by the JSON and the .npz writers). */
+export function sectionsOf(src: ExportSource): Sections {
+  return 'sections' in src ? src.sections : sections(src);
+}
+
+/** The export's arrays by section, read from a run's caches. */
+export function sections(result: RunResult): Sections {
   const { problem, forward: f, backward: b } = result;
   const { n_x, n_a, n_y, m, T_x } = problem.dims;
   const T_b = b.T_b;
@@ -195,7 +213,7 @@ export function sections(result: RunResult): { forward: Entry[]; backward: Entry
 }
 
 /** The export as a sequence of text chunks (each about `chunkChars` long; their concatenation is the file). */
-export function* exportChunks(result: RunResult, opts: ExportOptions = {}): Generator<string> {
+export function* exportChunks(result: ExportSource, opts: ExportOptions = {}): Generator<string> {
   const w = new Chunks(Math.max(1, opts.chunkChars ?? 65536));
   const { problem } = result;
   const { n_x, n_a, n_y, m, T_x } = problem.dims;
@@ -206,7 +224,7 @@ export function* exportChunks(result: RunResult, opts: ExportOptions = {}): Gene
     `"dims": {"n_x": ${n_x}, "n_a": ${n_a}, "n_y": ${n_y}, "m": ${m}, "T_x": ${T_x}}`,
     `"fixture": ${JSON.stringify(problem.name)}`,
   ];
-  const s = sections(result);
+  const s = sectionsOf(result);
   w.push(`{\n  ${head.join(',\n  ')}`);
   for (const name of ['forward', 'backward', 'gradients'] as const) {
     w.push(`,\n  ${JSON.stringify(name)}: {`);
@@ -227,7 +245,7 @@ export function* exportChunks(result: RunResult, opts: ExportOptions = {}): Gene
 }
 
 /** Streams the export into `sink` chunk by chunk, awaiting it (back-pressure) when it returns a promise. */
-export async function writeExport(result: RunResult, sink: (chunk: string) => void | Promise<void>, opts?: ExportOptions): Promise<void> {
+export async function writeExport(result: ExportSource, sink: (chunk: string) => void | Promise<void>, opts?: ExportOptions): Promise<void> {
   for (const chunk of exportChunks(result, opts)) {
     const r = sink(chunk);
     if (r && typeof (r as Promise<void>).then === 'function') await r;

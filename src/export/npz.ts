@@ -13,8 +13,7 @@
  * fly) and written as it goes. Pure (no Node imports): the caller supplies the byte sink.
  */
 import { Zip, ZipPassThrough } from 'fflate';
-import type { RunResult } from '../engine/types';
-import { EXPORT_FORMAT, EXPORT_VERSION, sections, type Entry } from './caches';
+import { EXPORT_FORMAT, EXPORT_VERSION, sectionsOf, type Entry, type ExportSource } from './caches';
 import { npyBytes, npyStringBytes } from '../fixture/npy';
 
 /** Numbers per block written to the zip stream. */
@@ -32,8 +31,8 @@ interface Named {
 }
 
 /** The flat names of the export's arrays (the clash rule above applied). */
-export function npzNames(result: RunResult): Named[] {
-  const s = sections(result);
+export function npzNames(result: ExportSource): Named[] {
+  const s = sectionsOf(result);
   const out: Named[] = [];
   const used = new Set<string>(['meta']);
   for (const section of ['forward', 'backward', 'gradients'] as const) {
@@ -89,7 +88,7 @@ export function isNpzTarget(path: string): boolean {
 }
 
 /** Streams the .npz of `result` into `sink`, awaiting it between blocks (back-pressure). */
-export async function writeNpzExport(result: RunResult, sink: ByteSink): Promise<void> {
+export async function writeNpzExport(result: ExportSource, sink: ByteSink): Promise<void> {
   const named = npzNames(result);
   let total = 0;
   for (const a of named) total += a.shape.reduce((p, d) => p * d, 1) * 8 + 256;

@@ -36,6 +36,13 @@ class ConfigurationProvider implements vscode.DebugConfigurationProvider {
 
 export function registerDebugger(context: vscode.ExtensionContext, panels: PanelManager): void {
   const evalWorkerPath = context.asAbsolutePath(path.join('dist', 'evalWorker.js'));
+  // The panel's run worker and limits (settings rnnStepper.maxFixtureSizeMB, maxMemoryMB, gateGradientCacheMB).
+  const runLimits = () => ({
+    workerPath: panels.workerScript(),
+    maxBytes: panels.maxBytes(),
+    maxMemoryMB: panels.maxMemoryMB(),
+    gateGradLimitBytes: panels.gateGradLimitBytes(),
+  });
   /** Live `rnn` sessions by fixture path, so a panel's cursor can move the right one. */
   const sessions = new Map<string, vscode.DebugSession>();
   const fixtureOf = (s: vscode.DebugSession): string | undefined =>
@@ -44,7 +51,7 @@ export function registerDebugger(context: vscode.ExtensionContext, panels: Panel
   context.subscriptions.push(
     vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new ConfigurationProvider()),
     vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, {
-      createDebugAdapterDescriptor: () => new vscode.DebugAdapterInlineImplementation(new RnnDebugSession({ evalWorkerPath })),
+      createDebugAdapterDescriptor: () => new vscode.DebugAdapterInlineImplementation(new RnnDebugSession({ evalWorkerPath, run: runLimits() })),
     }),
     vscode.debug.onDidStartDebugSession((s) => {
       const f = s.type === DEBUG_TYPE ? fixtureOf(s) : undefined;

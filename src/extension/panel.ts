@@ -19,6 +19,7 @@ import {
 } from '../protocol/messages';
 import type { CheckFromWebview } from '../protocol/check';
 import { log } from './log';
+import { PanelGradcheck } from './panelGradcheck';
 import { RunWorker, type NormsEvent, type WorkerRequest } from '../worker/client';
 import type { WorkerDiag, WorkerReply } from '../worker/protocol';
 
@@ -31,6 +32,8 @@ export interface PanelHost {
   maxBytes(): number;
   /** The run's memory budget in MB (setting rnnStepper.maxMemoryMB). */
   maxMemoryMB(): number;
+  /** The caches' budget in MB (setting rnnStepper.cacheMemoryMB): above it, checkpoints. */
+  cacheMemoryMB(): number;
   gateGradLimitBytes(): number;
   setDiagnostics(fixture: string, errors: WorkerDiag[], warnings: WorkerDiag[]): void;
   countDropped(): void;
@@ -65,12 +68,15 @@ export class StepperPanel implements vscode.Disposable {
   readonly onDidChange = this.changed.event;
   private readonly subs: vscode.Disposable[] = [];
   private disposedFlag = false;
+  /** The panel's gradient check (its own thread, see panelGradcheck.ts). */
+  private readonly gradcheck: PanelGradcheck;
 
   constructor(
     readonly fixture: string,
     readonly panel: vscode.WebviewPanel,
     private readonly host: PanelHost,
   ) {
+    this.gradcheck = new PanelGradcheck(fixture, (m) => this.post(m), () => host.workerScript(), () => host.maxBytes());
     this.subs.push(
       panel.webview.onDidReceiveMessage((m: unknown) => void this.receive(m)),
       panel.onDidDispose(() => this.dispose()),
@@ -156,6 +162,7 @@ export class StepperPanel implements vscode.Disposable {
       fixture: this.fixture,
       maxBytes: this.host.maxBytes(),
       maxMemoryMB: this.host.maxMemoryMB(),
+      cacheMemoryMB: this.host.cacheMemoryMB(),
       gateGradLimitBytes: this.host.gateGradLimitBytes(),
     });
     const outcome = await w.load();
@@ -179,6 +186,7 @@ export class StepperPanel implements vscode.Disposable {
     this.host.setDiagnostics(this.fixture, [], outcome.warnings);
     // Free the old run's caches before the new one allocates its own.
     this.run?.dispose();
+    this.gradcheck.reset(); // (a check of the file as it was)
     this.errors = undefined;
     this.run = w;
     // Staged load (big fixtures): da is read while the forward runs, so its problems come late.
@@ -239,6 +247,8 @@ export class StepperPanel implements vscode.Disposable {
     if (this.errors) this.post({ type: 'errors', diagnostics: this.errors.diagnostics, stale: this.errors.stale, fixture: this.fixture });
     const check = this.host.checkSnapshot(this.fixture);
     if (check) this.post(check);
+    const gradcheck = this.gradcheck.snapshot();
+    if (gradcheck) this.post(gradcheck);
   }
 
   /** Entry point for every message from the webview (and from the test API). Never throws. */
@@ -384,6 +394,20 @@ export class StepperPanel implements vscode.Disposable {
       case 'checkOpen':
         await this.host.checkRequest(this.fixture, msg);
         return;
+      case 'requestParams': {
+        const w = this.run;
+        if (!w || msg.runId !== w.runId) return this.ignore(msg, `run ${msg.runId} is not the current run`);
+        const r = await this.ask(w, { type: 'params' });
+        if ('error' in r) return this.ignore(msg, r.error);
+        if (r.kind === 'params' && w === this.run) this.post({ type: 'params', inReplyTo: msg.messageId, runId: w.runId, tensors: r.tensors });
+        return;
+      }
+      case 'gradcheckRun':
+        if (this.run?.runId === msg.runId) this.gradcheck.start(msg.runId);
+        return;
+      case 'gradcheckCancel':
+        this.gradcheck.cancel();
+        return;
     }
   }
 
@@ -391,6 +415,7 @@ export class StepperPanel implements vscode.Disposable {
     if (this.disposedFlag) return;
     this.disposedFlag = true;
     clearTimeout(this.changeTimer);
+    this.gradcheck.reset();
     this.run?.dispose();
     this.run = undefined;
     for (const s of this.subs) s.dispose();

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { DEFAULT_MAX_MEMORY_MB } from '../engine/memory';
+import { DEFAULT_CACHE_MEMORY_MB } from '../worker/protocol';
 import { parseStepInput } from '../session/stepInput';
 import { toNestedLists } from '../session/steps';
 import type { Phase, ToWebview } from '../protocol/messages';
@@ -90,6 +91,10 @@ export class PanelManager implements vscode.Disposable, PanelHost {
   }
   maxMemoryMB(): number {
     const mb = vscode.workspace.getConfiguration('rnnStepper').get<number>('maxMemoryMB', DEFAULT_MAX_MEMORY_MB);
+    return Math.max(1, mb);
+  }
+  cacheMemoryMB(): number {
+    const mb = vscode.workspace.getConfiguration('rnnStepper').get<number>('cacheMemoryMB', DEFAULT_CACHE_MEMORY_MB);
     return Math.max(1, mb);
   }
   gateGradLimitBytes(): number {
@@ -315,7 +320,7 @@ export class PanelManager implements vscode.Disposable, PanelHost {
           if (!run) {
             own = new RunWorker({
               scriptPath: this.workerScript(), runId: this.nextRunId(), fixture,
-              maxBytes: this.maxBytes(), maxMemoryMB: this.maxMemoryMB(), gateGradLimitBytes: 0,
+              maxBytes: this.maxBytes(), maxMemoryMB: this.maxMemoryMB(), cacheMemoryMB: this.cacheMemoryMB(), gateGradLimitBytes: 0,
             });
             const outcome = await own.load();
             if (!outcome.ok) {

@@ -11,6 +11,7 @@
 
 import type { CellType, Dims, FixtureKind } from '../engine/types';
 import { parseCheckFromWebview, parseCheckPanelData, type CheckFromWebview, type CheckToWebview } from './check';
+import { parseGradcheckFromWebview, parseGradcheckPanelData, type GradcheckFromWebview, type GradcheckToWebview } from './gradcheck';
 
 /**
  * The timeline of a run: forward steps t = 0…T_x-1, then backward steps t = T_b-1…0, then one
@@ -133,7 +134,11 @@ export type ToWebview =
    */
   | { type: 'command'; action: Action; t?: number; phase?: Phase }
   /** "Check my implementation" results for this fixture (src/protocol/check.ts). */
-  | CheckToWebview;
+  | CheckToWebview
+  /** The run's parameters (Wf, bf, … / Wax, Waa, ba, Wya, by), once per run, answering `requestParams`. */
+  | { type: 'params'; inReplyTo: number; runId: number; tensors: TensorPayload[] }
+  /** The panel's gradient check: its progress and results (src/protocol/gradcheck.ts). */
+  | GradcheckToWebview;
 
 export const ACTIONS = [
   'stepForward',
@@ -170,7 +175,10 @@ export type FromWebview =
   | { type: 'painted'; runId: number }
   /** A timing from the webview (telemetry only: nothing waits for it). */
   | { type: 'perf'; name: string; ms: number }
-  | CheckFromWebview;
+  /** The run's parameters, for the Parameters cards and the weighted-sum expansions (asked once per run). */
+  | { type: 'requestParams'; messageId: number; runId: number }
+  | CheckFromWebview
+  | GradcheckFromWebview;
 
 /** Upper bound for any window the webview may ask for (steps), to bound host work per message. */
 export const MAX_WINDOW_STEPS = 4096;
@@ -279,6 +287,13 @@ export function parseFromWebview(raw: unknown, range?: StepRange): FromWebview |
       case 'checkRun':
       case 'checkOpen':
         return parseCheckFromWebview(raw);
+      case 'requestParams':
+        if (!hasOnly(raw, ['type', 'messageId', 'runId'])) return 'unexpected keys in requestParams';
+        if (!isInt(raw.messageId) || !isInt(raw.runId)) return 'bad requestParams fields';
+        return raw as FromWebview;
+      case 'gradcheckRun':
+      case 'gradcheckCancel':
+        return parseGradcheckFromWebview(raw);
       default:
         return `unknown message type ${JSON.stringify(String(raw.type)).slice(0, 40)}`;
     }
@@ -328,6 +343,14 @@ export function parseToWebview(raw: unknown): ToWebview | string {
       case 'check': {
         const check = parseCheckPanelData(raw.check);
         return typeof check === 'string' ? check : { type: 'check', check };
+      }
+      case 'params':
+        return isInt(raw.inReplyTo) && isInt(raw.runId) && Array.isArray(raw.tensors) && raw.tensors.length <= 16 && raw.tensors.every(isTensor)
+          ? (raw as ToWebview)
+          : 'bad params';
+      case 'gradcheck': {
+        const gradcheck = parseGradcheckPanelData(raw.gradcheck);
+        return typeof gradcheck === 'string' ? gradcheck : { type: 'gradcheck', gradcheck };
       }
       default:
         return `unknown message type`;

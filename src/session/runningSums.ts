@@ -19,7 +19,19 @@ export const GRADS_LSTM = ['dWf', 'dbf', 'dWi', 'dbi', 'dWc', 'dbc', 'dWo', 'dbo
 /** Payload name of a gradient's running sum. */
 export const sumName = (grad: string): string => `sum_${grad}`;
 
+/**
+ * What the sums need of a run: its problem, how far the backward got, and one step's backward
+ * quantities (`cellBackwardAt` by default; a checkpointed run gives its own, read from its windows).
+ */
+export interface SumsRun {
+  readonly problem: RunView['problem'];
+  readonly backwardDone: number;
+  readonly backward: { readonly T_b: number };
+}
+
 export interface RunningSumsOptions {
+  /** Step s's backward quantities (default: `cellBackwardAt` on the run's full caches). */
+  cellAt?: (s: number) => Record<string, Float64Array>;
   /** Memory for checkpoints, recent sums and the accumulator together (default 64 MiB). */
   budgetBytes?: number;
   /** Force the checkpoint spacing (tests); default: the smallest that fits the budget. */
@@ -48,7 +60,13 @@ export class RunningSums {
   /** Recently served sums, least recent first. */
   private readonly recent = new Map<number, Sums>();
 
-  constructor(readonly run: RunView, opts: RunningSumsOptions = {}) {
+  private readonly cellAt: (s: number) => Record<string, Float64Array>;
+
+  constructor(readonly run: SumsRun, opts: RunningSumsOptions = {}) {
+    this.cellAt = opts.cellAt ?? ((s) => {
+      if (!hasCaches(run)) throw new Error('running sums: the run has no caches and no cellAt was given');
+      return cellBackwardAt(run.problem, run.forward, run.backward, s);
+    });
     const { n_x, n_a } = run.problem.dims;
     const lstm = run.problem.cell === 'lstm';
     this.names = lstm ? GRADS_LSTM : GRADS_RNN;
@@ -84,7 +102,7 @@ export class RunningSums {
 
   /** Step s's contribution, concatenated in `names` order (reusing `cell` when it is step s's). */
   private addContribution(into: Sums, s: number, cell?: Record<string, Float64Array>): void {
-    const c = cell ?? cellBackwardAt(this.run.problem, this.run.forward, this.run.backward, s);
+    const c = cell ?? this.cellAt(s);
     if (!cell) this.contributions++;
     this.names.forEach((g, k) => {
       const v = c[g];
@@ -182,6 +200,11 @@ export class RunningSums {
     const bufs = new Set<Sums>([this.acc, ...this.checkpoints.values(), ...this.recent.values()]);
     return bufs.size * this.size * 8;
   }
+}
+
+/** A run holding every step's caches (a `RunView`), rather than one that recomputes them. */
+function hasCaches(r: SumsRun): r is RunView {
+  return 'forward' in r && 'finished' in r;
 }
 
 const byRun = new WeakMap<RunView, RunningSums>();

@@ -115,14 +115,16 @@ function gradShape(problem: Problem, name: string): [number, number] {
  * sum Σ_{s=t}^{T_b-1} of the per-step contributions (from `sums`, by default the run's own). The
  * sums are left out when computing them now would take more than `maxWorkPerRequest` cell
  * backwards (a deep jump in a big run before the background build reached it).
+ * `sumsT`: the step the sums are asked at when `run` is a window of a bigger run (t is local to
+ * the window, the sums are the whole run's).
  */
-export function backwardStep(run: RunView, t: number, sums: RunningSums = runningSumsFor(run)): TensorPayload[] {
+export function backwardStep(run: RunView, t: number, sums: RunningSums = runningSumsFor(run), sumsT = t): TensorPayload[] {
   const { problem, forward: f, backward: b } = run;
   const { n_x, n_a, m } = problem.dims;
   const cell = cellBackwardAt(problem, f, b, t);
   const names = problem.cell === 'rnn' ? BACKWARD_RNN : BACKWARD_LSTM;
   // Omitted (not blocking) when the sums for t are far from any checkpoint yet; see RunningSums.at.
-  const R = sums.at(t, cell, sums.maxWorkPerRequest);
+  const R = sums.at(sumsT, cell, sums.maxWorkPerRequest);
   const running = R
     ? sums.names.map((g) => {
         const [r, c] = gradShape(problem, g);

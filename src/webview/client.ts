@@ -38,6 +38,7 @@ const RETRY_MS = 4000;
 
 type StepMsg = Extract<ToWebview, { type: 'step' }>;
 type WindowMsg = Extract<ToWebview, { type: 'window' }>;
+type ParamsMsg = Extract<ToWebview, { type: 'params' }>;
 
 export class DataClient {
   private runId = -1;
@@ -54,6 +55,9 @@ export class DataClient {
    * sums can be served: a backward reply to an older request that lacks them is asked for again.
    */
   private sumsEpoch = 0;
+
+  /** The run's parameters by name (asked once per run, see `ensureParams`). */
+  private paramsOf: ReadonlyMap<string, Tensor> | undefined;
 
   /** Called with request → reply milliseconds of every step reply (diagnostics, benchmark). */
   onStepLatency?: (ms: number) => void;
@@ -74,6 +78,30 @@ export class DataClient {
     this.inflight.clear();
     this.requests.takeAll();
     this.sumsEpoch = 0;
+    this.paramsOf = undefined;
+  }
+
+  /** The run's parameters, once they arrived. */
+  get params(): ReadonlyMap<string, Tensor> | undefined {
+    return this.paramsOf;
+  }
+
+  /** Ask for the run's parameters unless they are here or on their way. True when a request was sent. */
+  ensureParams(): boolean {
+    if (this.paramsOf || this.runId < 0 || this.isInflight('p:')) return false;
+    this.send('p:', (id) => ({ type: 'requestParams', messageId: id, runId: this.runId }));
+    return true;
+  }
+
+  /** Store the parameters reply; false when it belongs to another run. */
+  onParams(m: ParamsMsg): boolean {
+    const asked = this.requests.take(m.inReplyTo);
+    if (asked) this.inflight.delete(asked.meta);
+    if (m.runId !== this.runId) return false;
+    const map = new Map<string, Tensor>();
+    for (const p of m.tensors) map.set(p.name, { name: p.name, rows: p.rows, cols: p.cols, data: new Float64Array(p.data) });
+    this.paramsOf = map;
+    return true;
   }
 
   /** A backward step without its running sums (`sum_*`): sent before the host could compute them. */

@@ -18,6 +18,7 @@ import * as check from './views/check';
 import * as cellDiagram from './views/cellDiagram';
 import type { Layout, Theme, ViewDeps } from './views/deps';
 import * as errors from './views/errors';
+import * as gradcheckView from './views/gradcheckView';
 import * as help from './views/help';
 import * as normPlot from './views/normPlot';
 import * as prefetch from './views/prefetch';
@@ -72,6 +73,11 @@ const stepEl = h('section', { id: 'step', 'aria-label': 'Tensors of the current 
 app.append(stepEl);
 const cardsView = stepCards.create(stepEl, deps);
 const normsView = normPlot.create(app, deps);
+// The gradient check: a worst entry's button moves the cursor and selects the element on its card.
+const gradcheckPanel = gradcheckView.create(app, deps, (p) => {
+  act({ type: 'goToStep', cursor: { phase: p.phase, t: p.t } });
+  cardsView.selectWhenShown(p);
+});
 const timeView = acrossTime.create(app, deps);
 app.append(tooltip.readout);
 body.append(tooltip.tip);
@@ -89,6 +95,7 @@ function renderChrome(s: State, prev: State | undefined): void {
   errorsView.render(s, prev);
   runInfoView.render(s, prev);
   checkView.render(s, prev);
+  gradcheckPanel.render(s, prev);
   helpView.render(s, prev);
   body.dataset.runFinished = s.progress?.finished ? 'true' : 'false';
   body.classList.toggle('no-run', !s.run);
@@ -275,6 +282,13 @@ function onMessage(m: ToWebview): void {
       return;
     case 'check':
       checkView.set(m.check);
+      return;
+    case 'params':
+      // The parameters cards and the weighted-sum expansions can now be drawn.
+      if (data.onParams(m)) cardsView.render(store.state);
+      return;
+    case 'gradcheck':
+      gradcheckPanel.set(m.gradcheck);
       return;
     case 'command': {
       if (keys.isEcho(m.action)) return;

@@ -27,6 +27,8 @@ export interface RunWorkerOptions {
   maxBytes: number;
   /** The run's memory budget in MB (setting rnnStepper.maxMemoryMB). */
   maxMemoryMB: number;
+  /** The caches' budget in MB (setting rnnStepper.cacheMemoryMB; default: the worker's). */
+  cacheMemoryMB?: number;
   gateGradLimitBytes: number;
 }
 
@@ -145,6 +147,7 @@ export class RunWorker {
         path: this.opts.fixture,
         maxBytes: this.opts.maxBytes,
         maxMemoryMB: this.opts.maxMemoryMB,
+        ...(this.opts.cacheMemoryMB !== undefined ? { cacheMemoryMB: this.opts.cacheMemoryMB } : {}),
         gateGradLimitBytes: this.opts.gateGradLimitBytes,
       });
     });
@@ -198,6 +201,8 @@ function withId(req: WorkerRequest, id: number): ToWorker {
     case 'export':
       return { ...req, id };
     case 'memory':
+      return { ...req, id };
+    case 'params':
       return { ...req, id };
   }
 }

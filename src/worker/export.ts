@@ -4,8 +4,7 @@
  * renamed over the target, so a failure or a cancel leaves any old file intact.
  */
 import { stat } from 'node:fs/promises';
-import type { RunResult } from '../engine/types';
-import { writeExport } from '../export/caches';
+import { writeExport, type ExportSource } from '../export/caches';
 import { isNpzTarget, writeNpzExport } from '../export/npz';
 import { writeFileAtomic } from '../export/writeAtomic';
 
@@ -21,7 +20,7 @@ export class ExportCancelled extends Error {
  * `cancelled()` is asked: when it says so, the temporary file is dropped and the target is not
  * touched.
  */
-export async function exportRun(result: RunResult, path: string, cancelled: () => boolean = () => false): Promise<number> {
+export async function exportRun(result: ExportSource, path: string, cancelled: () => boolean = () => false): Promise<number> {
   await writeFileAtomic(path, (write) => {
     const sink = (chunk: string | Uint8Array) => {
       if (cancelled()) throw new ExportCancelled();

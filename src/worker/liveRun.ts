@@ -1,20 +1,45 @@
 /**
- * The run as the session holds it: the engine's streaming runner seen as the session's
- * `RunView` (it adds the problem). Everything the session reads of the caches (steps, windows,
- * norms, the export) goes through this view, so a run that keeps fewer caches and recomputes
- * the rest can take its place behind the same interface.
+ * The run as the session holds it. `SessionRun` is what the session asks of a run (compute a
+ * slice; a step's payload, a units × time window, the gradient norms, the first non-finite value,
+ * the running sums, the export); two runs answer it:
+ * - `LiveRun` (here): the engine's streaming runner, every step's caches held (small runs);
+ * - `CheckpointedSessionRun` (checkpointedRun.ts): checkpoints every k steps and windows
+ *   recomputed on demand, memory that does not grow with T (runs above the cache budget).
  */
 import { createRunner, type Runner } from '../engine';
 import type { Problem } from '../engine/types';
-import type { RunView } from '../session/steps';
+import type { Phase, TensorPayload } from '../protocol/messages';
+import { NonFiniteScanner, type NonFiniteHit } from '../session/nonFinite';
+import { runningSumsFor } from '../session/runningSums';
+import { nextSlice } from '../session/slicing';
+import { gradientNorms, stepPayload, windowOf, type Norms, type RunView, type WindowData } from '../session/steps';
+import { exportRun } from './export';
 
-/** What the session needs of a run: the view the steps are read from, and compute slices. */
-export interface SessionRun extends RunView {
-  /** Compute up to `maxSteps` more steps within about `budgetMs`; true when finished. */
-  advance(budgetMs: number, maxSteps?: number): boolean;
+/** What the session needs of a run. */
+export interface SessionRun {
+  readonly problem: Problem;
+  readonly forwardDone: number;
+  readonly backwardDone: number;
+  readonly finished: boolean;
+  /** Compute one slice of about `sliceMs`, at most `room` more forward steps (x still being read). */
+  slice(sliceMs: number, room: number): void;
+  /** The payload of a stop, or why it cannot be given. */
+  step(phase: Phase, t: number): TensorPayload[] | string;
+  window(tensor: string, batch: number, t0: number, t1: number): WindowData | string;
+  norms(): Norms;
+  /** The first NaN/±Infinity among the steps computed so far (sticky). */
+  nonFinite(): NonFiniteHit | undefined;
+  /** Build the running sums' checkpoints for about `ms`; true when all are built. */
+  buildSums(ms: number): boolean;
+  /** Write the export (the run has finished); the byte count. */
+  exportTo(path: string, cancelled: () => boolean): Promise<number>;
+  /** Work worth doing while idle (a window the panel is likely to ask for next); true if any was done. */
+  idle(): boolean;
 }
 
-export class LiveRun implements SessionRun {
+export class LiveRun implements SessionRun, RunView {
+  private readonly scanner = new NonFiniteScanner();
+
   private constructor(readonly problem: Problem, private readonly runner: Runner) {}
 
   /** Allocates the caches (throws when the engine cannot run this problem). */
@@ -39,5 +64,31 @@ export class LiveRun implements SessionRun {
   }
   advance(budgetMs: number, maxSteps?: number): boolean {
     return this.runner.advance(budgetMs, maxSteps);
+  }
+  slice(sliceMs: number, room: number): void {
+    // (see nextSlice: forward slices stop at the backward, backward slices are whole chunks)
+    const s = nextSlice(this, sliceMs);
+    this.runner.advance(s.budgetMs, Math.min(s.cap, room));
+  }
+  step(phase: Phase, t: number): TensorPayload[] | string {
+    return stepPayload(this, phase, t);
+  }
+  window(tensor: string, batch: number, t0: number, t1: number): WindowData | string {
+    return windowOf(this, tensor, batch, t0, t1);
+  }
+  norms(): Norms {
+    return gradientNorms(this);
+  }
+  nonFinite(): NonFiniteHit | undefined {
+    return this.scanner.update(this);
+  }
+  buildSums(ms: number): boolean {
+    return runningSumsFor(this).build(ms);
+  }
+  exportTo(path: string, cancelled: () => boolean): Promise<number> {
+    return exportRun({ problem: this.problem, forward: this.forward, backward: this.backward }, path, cancelled);
+  }
+  idle(): boolean {
+    return false;
   }
 }

@@ -6,6 +6,9 @@
  */
 import type { Phase, Progress, RunInfo, TensorPayload } from '../protocol/messages';
 
+/** Default of the setting rnnStepper.cacheMemoryMB (see runChoice.ts). */
+export const DEFAULT_CACHE_MEMORY_MB = 200;
+
 /** A reader diagnostic with its end position computed in the worker (which has the text). */
 export interface WorkerDiag {
   line: number;
@@ -35,6 +38,12 @@ export type ToWorker =
        * more is refused after the parse, before anything is allocated. Default 4096 (engine/memory.ts).
        */
       maxMemoryMB?: number;
+      /**
+       * The caches' budget in MB (setting rnnStepper.cacheMemoryMB): a run whose every-step
+       * caches need more keeps checkpoints and recomputes windows (runChoice.ts). Default
+       * `DEFAULT_CACHE_MEMORY_MB`.
+       */
+      cacheMemoryMB?: number;
       /** Keep per-step LSTM gate gradients when they take at most this many bytes. */
       gateGradLimitBytes: number;
     }
@@ -45,6 +54,8 @@ export type ToWorker =
   | { type: 'step'; id: number; phase: Phase; t: number }
   | { type: 'window'; id: number; tensor: string; batch: number; t0: number; t1: number }
   | { type: 'norms'; id: number }
+  /** The run's parameters (once per run, for the panel's cards and expansions). */
+  | { type: 'params'; id: number }
   /** Write the export atomically to `path` once the run has finished. */
   | { type: 'export'; id: number; path: string }
   /** Withdraw an export that is still waiting for the run to finish (nothing is written). */
@@ -64,6 +75,7 @@ export type FromWorker =
   | { type: 'reply'; id: number; kind: 'step'; phase: Phase; t: number; tensors: TensorPayload[] }
   | { type: 'reply'; id: number; kind: 'window'; tensor: string; batch: number; t0: number; t1: number; rows: number; data: ArrayBuffer }
   | { type: 'reply'; id: number; kind: 'norms'; da: ArrayBuffer; dc?: ArrayBuffer; from: number }
+  | { type: 'reply'; id: number; kind: 'params'; tensors: TensorPayload[] }
   | { type: 'reply'; id: number; kind: 'export'; bytes: number }
   | { type: 'reply'; id: number; kind: 'memory'; memory: MemorySample; peak: MemorySample };
 

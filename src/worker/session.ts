@@ -5,14 +5,11 @@
  * it is given (tensor payloads transferred), so a test drives a session in plain Node.
  */
 import { basename } from 'node:path';
-import { DEFAULT_MAX_MEMORY_MB, memoryRefusal } from '../engine/memory';
+import { DEFAULT_MAX_MEMORY_MB } from '../engine/memory';
 import type { Problem } from '../engine/types';
-import { NonFiniteScanner } from '../session/nonFinite';
-import { runningSumsFor } from '../session/runningSums';
-import { nextSlice } from '../session/slicing';
-import { gradientNorms, stepPayload, windowOf } from '../session/steps';
-import { exportRun } from './export';
-import { LiveRun, type SessionRun } from './liveRun';
+import { DEFAULT_CACHE_MEMORY_MB, runRefusal, startRun } from './runChoice';
+import type { SessionRun } from './liveRun';
+import { parameterPayloads } from '../session/parameters';
 import { fileProblem } from './loadErrors';
 import { MemoryMeter } from './memory';
 import type { FromWorker, ToWorker } from './protocol';
@@ -58,9 +55,10 @@ export class RunSession {
   /** The running sums' checkpoints are all built (said in the progress after the run). */
   private sumsComplete = false;
   private gateGradLimitBytes = 0;
+  /** The caches' budget (setting rnnStepper.cacheMemoryMB): above it the run is checkpointed. */
+  private cacheMemoryMB = DEFAULT_CACHE_MEMORY_MB;
   private lastProgress = 0;
   private lastPhaseForward = true;
-  private readonly scanner = new NonFiniteScanner();
   /**
    * After the first step the run holds still until the panel has painted it (or `paintWaitMs`
    * after it was computed, or the run could not start): the first step's transfer and painting
@@ -115,7 +113,7 @@ export class RunSession {
   private async handle(msg: ToWorker): Promise<void> {
     switch (msg.type) {
       case 'load':
-        return this.load(msg.path, msg.maxBytes, msg.gateGradLimitBytes, msg.maxMemoryMB ?? DEFAULT_MAX_MEMORY_MB);
+        return this.load(msg.path, msg.maxBytes, msg.gateGradLimitBytes, msg.maxMemoryMB ?? DEFAULT_MAX_MEMORY_MB, msg.cacheMemoryMB ?? DEFAULT_CACHE_MEMORY_MB);
       case 'start':
         return this.start();
       case 'painted':
@@ -129,8 +127,9 @@ export class RunSession {
     }
   }
 
-  private async load(path: string, maxBytes: number, gateGradLimitBytes: number, maxMemoryMB: number): Promise<void> {
+  private async load(path: string, maxBytes: number, gateGradLimitBytes: number, maxMemoryMB: number, cacheMemoryMB: number): Promise<void> {
     this.gateGradLimitBytes = gateGradLimitBytes;
+    this.cacheMemoryMB = cacheMemoryMB;
     const res = await this.loader.load(path, maxBytes, (r) => this.inputs?.daArrived(r), this.firstStep);
     this.memory.sample();
     if (!res.ok) {
@@ -140,7 +139,7 @@ export class RunSession {
     const problem = res.problem;
     // The caches are allocated only at 'start': a run that cannot fit is refused here, with the
     // CLI's wording (the figure and the remedy), rather than dying in "allocation failed".
-    const refusal = memoryRefusal(problem.cell, problem.dims, problem.da.shape[2] ?? problem.dims.T_x, maxMemoryMB, MEMORY_SETTING);
+    const refusal = runRefusal(problem, maxMemoryMB, cacheMemoryMB, MEMORY_SETTING);
     if (refusal !== undefined) {
       const failure = fileProblem(`${basename(path)}: ${refusal}`);
       this.post({ type: 'invalid', diagnostics: failure.diagnostics, message: failure.message });
@@ -186,20 +185,14 @@ export class RunSession {
   private start(): void {
     const problem = this.problem;
     if (!problem || !this.inputs || this.run) return;
-    const { n_a, m } = problem.dims;
-    const T_b = problem.da.shape[2] ?? 1;
-    const gateBytes = problem.cell === 'lstm' ? 4 * T_b * n_a * m * 8 : 0;
     this.inputs.bind(problem);
     try {
-      this.run = LiveRun.start(problem, { keepGateGrads: gateBytes <= this.gateGradLimitBytes });
+      this.run = startRun(problem, { gateGradLimitBytes: this.gateGradLimitBytes, cacheBytes: this.cacheMemoryMB * 1e6 });
     } catch (e) {
       this.postProgress(`The engine cannot run this fixture: ${e instanceof Error ? e.message : String(e)}`);
       this.firstStepDone();
       return;
     }
-    // The runner reads da (NumPy layout) chunk-wise during the backward; nothing else reads
-    // problem.da after this point (steps, windows and the export use the caches).
-    problem.da = { shape: problem.da.shape, data: new Float64Array(0) };
     this.schedulePump();
   }
 
@@ -223,10 +216,8 @@ export class RunSession {
     const forwardLeft = T_x - r.forwardDone;
     const room = inputs.room(r.forwardDone, T_x, r.problem.dims.m);
     if (room <= 0) return; // waiting for da (resumed when it comes), or x is being read, or invalid
-    // (see nextSlice: forward slices stop at the backward, backward slices are whole chunks)
-    const slice = nextSlice(r, this.sliceMs);
     try {
-      r.advance(slice.budgetMs, Math.min(slice.cap, room));
+      r.slice(this.sliceMs, room);
     } catch (e) {
       const reason = `The engine failed: ${e instanceof Error ? e.message : String(e)}`;
       this.postProgress(reason);
@@ -256,18 +247,37 @@ export class RunSession {
     this.schedulePump();
   }
 
+  /**
+   * After a reply: the run's idle work (a checkpointed run recomputes the window next to the step
+   * shown), after whatever requests came meanwhile, one window per turn.
+   */
+  private scheduleIdle(): void {
+    if (this.idleScheduled) return;
+    this.idleScheduled = true;
+    setImmediate(() => {
+      this.idleScheduled = false;
+      if (this.disposed || !this.run) return;
+      try {
+        if (this.run.idle()) this.scheduleIdle();
+      } catch {
+        // (a prefetch that fails is only a window not ready: the request for it says why)
+      }
+    });
+  }
+  private idleScheduled = false;
+
   /** After the run: the running sums' checkpoints, in short slices between requests. */
   private buildSums(): void {
     const r = this.run;
     if (this.disposed || !r || !r.finished) return;
-    if (!runningSumsFor(r).build(this.sliceMs)) return void setImmediate(() => this.buildSums());
+    if (!r.buildSums(this.sliceMs)) return void setImmediate(() => this.buildSums());
     this.sumsComplete = true;
     this.postProgress();
   }
 
   private postProgress(error: string | undefined = this.inputs?.failure): void {
     const r = this.run;
-    const hit = r ? this.scanner.update(r) : undefined;
+    const hit = r?.nonFinite();
     this.post({
       type: 'progress',
       progress: {
@@ -284,7 +294,7 @@ export class RunSession {
 
   private postNorms(): void {
     if (!this.run) return;
-    const n = gradientNorms(this.run);
+    const n = this.run.norms();
     this.post({ type: 'norms', ...normsBuffers(n) }, transferOf(n));
   }
 
@@ -304,25 +314,31 @@ export class RunSession {
     if (!r) return this.post({ type: 'reply', id, error: msg.type === 'export' ? 'no run to export' : 'no run' });
     switch (msg.type) {
       case 'step': {
-        const p = stepPayload(r, msg.phase, msg.t);
+        const p = r.step(msg.phase, msg.t);
         if (typeof p === 'string') return this.post({ type: 'reply', id, error: p });
         this.post({ type: 'reply', id, kind: 'step', phase: msg.phase, t: msg.t, tensors: p }, p.map((x) => x.data));
+        this.scheduleIdle();
         return;
       }
       case 'window': {
-        const w = windowOf(r, msg.tensor, msg.batch, msg.t0, msg.t1);
+        const w = r.window(msg.tensor, msg.batch, msg.t0, msg.t1);
         if (typeof w === 'string') return this.post({ type: 'reply', id, error: w });
         const data = bufferOf(w.data);
         this.post({ type: 'reply', id, kind: 'window', tensor: w.tensor, batch: w.batch, t0: w.t0, t1: w.t1, rows: w.rows, data }, [data]);
         return;
       }
       case 'norms': {
-        const n = gradientNorms(r);
+        const n = r.norms();
         this.post({ type: 'reply', id, kind: 'norms', ...normsBuffers(n) }, transferOf(n));
         return;
       }
       case 'export':
         return this.export(r, id, msg.path);
+      case 'params': {
+        const p = parameterPayloads(r.problem);
+        this.post({ type: 'reply', id, kind: 'params', tensors: p }, p.map((x) => x.data));
+        return;
+      }
     }
   }
 
@@ -340,7 +356,7 @@ export class RunSession {
     }
     let bytes: number;
     try {
-      bytes = await exportRun({ problem: r.problem, forward: r.forward, backward: r.backward }, path, () => this.cancelledExports.has(id));
+      bytes = await r.exportTo(path, () => this.cancelledExports.has(id));
     } finally {
       this.cancelledExports.delete(id);
     }

@@ -118,7 +118,7 @@ test('advance() computes window by window: forward checkpoints first, then the b
   const ck = new CheckpointedRun(p, { spacing: 8 }); // 8 steps = two chunks of 4 at m = 32
   assert.equal(ck.finished, false);
   assert.throws(() => ck.grads, /not finished/);
-  assert.throws(() => ck.backwardWindow(0), /not finished/);
+  assert.throws(() => ck.backwardWindow(0), /not computed yet/);
   const seen: [number, number][] = [];
   while (!ck.advance(0)) seen.push([ck.forwardDone, ck.backwardDone]);
   assert.deepEqual(seen, [[8, 0], [16, 0], [22, 0], [22, 8], [22, 16]], 'one window per advance(0)');

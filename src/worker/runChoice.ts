@@ -1,0 +1,81 @@
+/**
+ * Which run a session holds: every step's caches when they fit in the cache budget (setting
+ * rnnStepper.cacheMemoryMB; nothing is recomputed), else a checkpointed run whose spacing is the
+ * largest the budget allows (bigger windows: fewer recomputations when stepping). Also the
+ * up-front refusal of a run that cannot fit in rnnStepper.maxMemoryMB at all.
+ */
+import { checkpointedBytes, fullCacheBytes, spacingForBudget } from '../engine/checkpoint';
+import { formatMemory, memoryRefusal, runMemory } from '../engine/memory';
+import type { Problem } from '../engine/types';
+import { CheckpointedSessionRun } from './checkpointedRun';
+import { LiveRun, type SessionRun } from './liveRun';
+
+export { DEFAULT_CACHE_MEMORY_MB } from './protocol';
+/** Windows a checkpointed run keeps each way: the one shown and both neighbours (prefetched). */
+export const KEEP_WINDOWS = 3;
+/** Share of the cache budget for the checkpoints and windows; the rest is the export's row groups. */
+const WINDOW_SHARE = 0.75;
+
+/** A run of one step (the cell kinds) or whose caches fit the budget holds them all. */
+export function holdsAllCaches(problem: Problem, cacheBytes: number): boolean {
+  return problem.dims.T_x === 1 || fullCacheBytes(problem) <= cacheBytes;
+}
+
+/** The spacing of the checkpointed run of `problem` within `cacheBytes`. */
+export function checkpointSpacing(problem: Problem, cacheBytes: number): number {
+  // (+1: the running sums' build walks through one more backward window of its own)
+  return spacingForBudget(problem, cacheBytes * WINDOW_SHARE, KEEP_WINDOWS + 1);
+}
+
+/**
+ * Why the run cannot fit in `maxMB` (with the remedy), or undefined. A run above the cache
+ * budget holds its inputs and at most that budget (plus its smallest checkpointed run when the
+ * budget is below even that).
+ */
+export function runRefusal(problem: Problem, maxMB: number, cacheMB: number, setting: string): string | undefined {
+  const cacheBytes = cacheMB * 1e6;
+  const T_b = problem.da.shape[2] ?? problem.dims.T_x;
+  if (holdsAllCaches(problem, cacheBytes)) return memoryRefusal(problem.cell, problem.dims, T_b, maxMB, setting);
+  const inputs = 8 * runMemory(problem.cell, problem.dims, T_b).inputs;
+  const spacing = checkpointSpacing(problem, cacheBytes);
+  const held = Math.max(cacheBytes, checkpointedBytes(problem, spacing, KEEP_WINDOWS + 1));
+  const need = inputs + held;
+  if (need <= maxMB * 1e6) return undefined;
+  return (
+    `this run needs about ${formatMemory(need)} (${formatMemory(inputs)} of inputs, ${formatMemory(held)} of checkpoints and windows; ` +
+    `${problem.cell}; n_a=${problem.dims.n_a} m=${problem.dims.m} T_x=${problem.dims.T_x}), above the ${formatMemory(maxMB * 1e6)} budget: ` +
+    `use fewer time steps or a smaller batch, or raise ${setting} if the machine has the memory`
+  );
+}
+
+export interface StartOptions {
+  /** Keep the LSTM gate gradients of a full-cache run when they are at most this big. */
+  gateGradLimitBytes: number;
+  /** The cache budget in bytes. */
+  cacheBytes: number;
+}
+
+/** The run for `problem` (throws when the engine cannot run it). */
+export function startRun(problem: Problem, o: StartOptions): SessionRun {
+  if (holdsAllCaches(problem, o.cacheBytes)) {
+    const { n_a, m } = problem.dims;
+    const T_b = problem.da.shape[2] ?? 1;
+    const gateBytes = problem.cell === 'lstm' ? 4 * T_b * n_a * m * 8 : 0;
+    const run = LiveRun.start(problem, { keepGateGrads: gateBytes <= o.gateGradLimitBytes });
+    // The runner reads da (NumPy layout) chunk-wise during the backward; nothing else reads
+    // problem.da after this point (steps, windows and the export use the caches).
+    problem.da = { shape: problem.da.shape, data: new Float64Array(0) };
+    return run;
+  }
+  // A fixture without da runs on ones: not held (n_a·m·T doubles), made per window.
+  const daOnes = problem.daDefaulted;
+  const run = new CheckpointedSessionRun(problem, {
+    spacing: checkpointSpacing(problem, o.cacheBytes),
+    keepWindows: KEEP_WINDOWS,
+    daOnes,
+    exportGroupBytes: Math.max(1, o.cacheBytes * (1 - WINDOW_SHARE)),
+  });
+  // (the windows read da from the problem: kept, unless it is the ones)
+  if (daOnes) problem.da = { shape: problem.da.shape, data: new Float64Array(0) };
+  return run;
+}
