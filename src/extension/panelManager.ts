@@ -128,7 +128,8 @@ export class PanelManager implements vscode.Disposable, PanelHost {
     if (doc && doc.uri.scheme === 'file' && /\.json$/i.test(doc.fileName)) return doc.uri;
     // Just after start-up the host may know the active tab before its editor.
     const tab = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
-    if (!vscode.window.activeTextEditor && tab instanceof vscode.TabInputText && tab.uri.scheme === 'file' && /\.json$/i.test(tab.uri.fsPath)) {
+    // (A NumPy .npz has no text editor: its tab is the binary file's placeholder.)
+    if (!vscode.window.activeTextEditor && tab instanceof vscode.TabInputText && tab.uri.scheme === 'file' && /\.(json|npz)$/i.test(tab.uri.fsPath)) {
       return tab.uri;
     }
     const picked = await vscode.window.showOpenDialog({
