@@ -90,9 +90,10 @@ describe('rnn debugger in the workbench: F5, F10, the Variables view', { timeout
       assert.equal(aNext.value, `float64 (5, 10) min ${short(Math.min(...flat))} max ${short(Math.max(...flat))}`);
 
       // Expand a_next, then its row [1]: the exact values of a⟨3⟩[1, :].
-      await row('a_next').click();
+      // (a click on the name shows the value's hover; the twistie expands)
+      await row('a_next').locator('.monaco-tl-twistie').click();
       await row('[1]').waitFor({ timeout: 15_000 });
-      await row('[1]').click();
+      await row('[1]').locator('.monaco-tl-twistie').click();
       await waitFor(async () => (await variableRows()).filter((r) => /^\[\d\]$/.test(r.name)).length >= 5 + 10, {
         timeoutMs: 15_000,
         what: "row [1]'s ten values",
@@ -127,8 +128,13 @@ describe('rnn debugger in the workbench: F5, F10, the Variables view', { timeout
       const hover = vs.page.locator('.debug-hover-widget');
       await waitFor(
         async () => {
-          await vs.page.mouse.move(0, 0);
-          await key.hover();
+          // The cursor is inside "Wf": the debugger's hover there (what a mouse hover shows when
+          // the editor's hover is the debugger's), then the mouse as a fallback.
+          await vs.runCommand('Debug: Show Hover');
+          await hover.waitFor({ timeout: 3000 }).catch(async () => {
+            await vs.page.mouse.move(0, 0);
+            await key.hover();
+          });
           await hover.waitFor({ timeout: 3000 }).catch(() => {});
           if (!(await hover.isVisible().catch(() => false))) return false;
           return /float64 \(5, 8\)/.test((await hover.textContent().catch(() => '')) ?? '');
