@@ -4,7 +4,6 @@
  * bad one is dropped and logged, never thrown. Saving the fixture re-runs it in a new worker;
  * an invalid edit keeps the last good run on screen, marked stale.
  */
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { MessageGate } from '../protocol/flood';
@@ -18,9 +17,12 @@ import {
   type ToWebview,
 } from '../protocol/messages';
 import { PanelCursor, type SavedCursor } from '../session/panelCursor';
+import { StepQueue } from '../session/stepQueue';
 import { indexOf, type Cursor } from '../session/timelineIndex';
 import type { CheckFromWebview } from '../protocol/check';
+import { FixtureWatch } from './fixtureWatch';
 import { log } from './log';
+import { StartupLog } from './startupLog';
 import { PanelGradcheck } from './panelGradcheck';
 import { RunWorker, type NormsEvent, type WorkerRequest } from '../worker/client';
 import type { WorkerDiag, WorkerReply } from '../worker/protocol';
@@ -96,41 +98,14 @@ export class StepperPanel implements vscode.Disposable {
       }),
       this.changed,
     );
-    // The file written by another program (a notebook's json.dump, `rnn-stepper new`): re-run
-    // too, as on a save in the editor. A change already loaded (a save seen both ways) is skipped.
-    const watcher = vscode.workspace.createFileSystemWatcher(
-      new vscode.RelativePattern(vscode.Uri.file(path.dirname(fixture)), path.basename(fixture)),
-      true, false, true,
-    );
-    this.subs.push(watcher, watcher.onDidChange(() => this.fileChanged()));
+    this.watch = new FixtureWatch(fixture, () => {
+      if (!this.disposedFlag) void this.reload();
+    });
+    this.subs.push(this.watch);
   }
 
-  /** size:mtime of the file as the last load started reading it. */
-  private loadedStamp = '';
-  private changeTimer: ReturnType<typeof setTimeout> | undefined;
-
-  private static async stamp(file: string): Promise<string> {
-    try {
-      const st = await fs.stat(file);
-      return `${st.size}:${st.mtimeMs}`;
-    } catch {
-      return '';
-    }
-  }
-
-  private fileChanged(): void {
-    clearTimeout(this.changeTimer);
-    // (writers often write in several steps: wait for the file to settle)
-    this.changeTimer = setTimeout(() => {
-      void (async () => {
-        if (this.disposedFlag || !vscode.workspace.getConfiguration('rnnStepper').get<boolean>('rerunOnSave', true)) return;
-        const now = await StepperPanel.stamp(this.fixture);
-        if (!now || now === this.loadedStamp) return;
-        log().info(`${path.basename(this.fixture)} changed on disk: re-running`);
-        void this.reload();
-      })();
-    }, 300);
-  }
+  /** Re-runs on a change of the file by another program (fixtureWatch.ts). */
+  private readonly watch: FixtureWatch;
 
   get title(): string {
     return `RNN: ${path.basename(this.fixture)}`;
@@ -159,7 +134,7 @@ export class StepperPanel implements vscode.Disposable {
   }
 
   private async loadOnce(seq: number): Promise<void> {
-    this.loadedStamp = await StepperPanel.stamp(this.fixture);
+    await this.watch.loading();
     if (seq !== this.loadSeq || this.disposedFlag) return;
     const w = new RunWorker({
       scriptPath: this.host.workerScript(),
@@ -171,7 +146,7 @@ export class StepperPanel implements vscode.Disposable {
       gateGradLimitBytes: this.host.gateGradLimitBytes(),
     });
     const outcome = await w.load();
-    this.milestone('fixture loaded');
+    this.startup.mark('fixture loaded');
     if (seq !== this.loadSeq || this.disposedFlag) {
       w.dispose(); // superseded by a newer save, or the panel closed meanwhile
       return;
@@ -277,6 +252,9 @@ export class StepperPanel implements vscode.Disposable {
     }
   }
 
+  /** Step requests to the worker: the cursor's step first, then the nearest (2 at the worker at once). */
+  private readonly steps = new StepQueue(2, () => this.stepper.timeline.position);
+
   /** Per-panel bound on message rate and on requests waiting for the worker. */
   private readonly gate = new MessageGate();
 
@@ -293,6 +271,8 @@ export class StepperPanel implements vscode.Disposable {
   private async ask(w: RunWorker, req: WorkerRequest): Promise<WorkerReply> {
     if (!this.gate.beginRequest()) return { type: 'reply', id: 0, error: 'too many requests waiting for the worker' };
     try {
+      // Steps wait their turn by distance to the cursor (stepQueue.ts); windows go straight on.
+      if (req.type === 'step') return await this.steps.add(indexOf(this.stepper.timeline.shape, req), () => w.request(req));
       return await w.request(req);
     } finally {
       this.gate.endRequest();
@@ -305,12 +285,8 @@ export class StepperPanel implements vscode.Disposable {
 
   /** (runId, ready count, cursor) whose step was last pushed unasked: at most one push each. */
   private pushedKey = '';
-  /** Start-up milestones of this panel (ms since it was created), logged once at the first push. */
-  private readonly createdAt = Date.now();
-  private readonly milestones: Record<string, number> = {};
-  private milestone(name: string): void {
-    this.milestones[name] ??= Date.now() - this.createdAt;
-  }
+  /** Start-up milestones of this panel, logged once at the first push. */
+  private readonly startup = new StartupLog();
 
   /**
    * Push the step of the cursor `init` named to a freshly ready document without waiting to be
@@ -328,25 +304,17 @@ export class StepperPanel implements vscode.Disposable {
     const key = `${w.runId}:${this.readyCount}:${phase}:${t}`;
     if (this.pushedKey === key) return;
     this.pushedKey = key;
-    this.milestone('step computed');
+    this.startup.mark('step computed');
     const r = await w.request({ type: 'step', phase, t });
     if ('error' in r || r.kind !== 'step' || w !== this.run || !this.ready) return;
     this.post({ type: 'step', inReplyTo: 0, runId: w.runId, phase: r.phase, t: r.t, tensors: r.tensors });
-    if (!('step posted' in this.milestones)) {
-      this.milestone('step posted');
-      const m = this.milestones;
-      log().info(
-        `${path.basename(this.fixture)}: panel created → ` +
-          Object.entries(m).map(([k, v]) => `${k} ${v} ms`).join(', ') +
-          ` (run ${w.runId}: parsed in ${w.timings.loadedMs} ms, first step at ${w.timings.firstStepMs} ms of the worker's life)`,
-      );
-    }
+    this.startup.stepPosted(this.fixture, w);
   }
 
   private async handle(msg: FromWebview): Promise<void> {
     switch (msg.type) {
       case 'ready':
-        this.milestone('webview ready');
+        this.startup.mark('webview ready');
         this.ready = true;
         this.everReady = true;
         this.readyCount++;
@@ -434,7 +402,6 @@ export class StepperPanel implements vscode.Disposable {
   dispose(): void {
     if (this.disposedFlag) return;
     this.disposedFlag = true;
-    clearTimeout(this.changeTimer);
     this.gradcheck.reset();
     this.run?.dispose();
     this.run = undefined;

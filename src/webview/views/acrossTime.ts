@@ -4,6 +4,7 @@
  * keyboard cursor while it has the focus); a click or Enter goes to that step.
  */
 
+import { LSTM_GATES } from '../../engine/names';
 import type { RunInfo } from '../../protocol/messages';
 import { css } from '../colors';
 import { clear, h, setText, show } from '../dom';
@@ -51,7 +52,7 @@ const WIN_TOP = 6;
 /** Steps shown at once, so the page is never the whole of a long run. */
 const SPAN = 256;
 /** Tensors with values in [-1, 1] (or [0, 1]): a fixed colour scale, comparable across pages. */
-const FIXED_SCALE = new Set(['a', 'ft', 'it', 'cct', 'ot', 'y']);
+const FIXED_SCALE = new Set<string>(['a', ...LSTM_GATES, 'y']);
 
 function computedRange(run: RunInfo, s: State, backward: boolean): [number, number] {
   const p = s.progress;
