@@ -27,6 +27,7 @@ import { cursorAt, indexOf, type Cursor, type Phase } from '../session/timelineI
 import { NOT_AT_THIS_STEP } from './evalProtocol';
 import { EvalError, EvalSandbox } from './evalSandbox';
 import { stopScope, truthy } from './scope';
+import { parseStepName, stepCondition } from './stepNames';
 import { VariableStore } from './variables';
 import { WorkerRun, type RunLimits, type Tensor } from './workerRun';
 
@@ -80,7 +81,7 @@ export class RnnDebugSession extends DebugSession {
   private lastException: string | undefined;
   private args: LaunchArgs = {};
   private breakOnNonFinite = false;
-  private conditionSpecs: DebugProtocol.FunctionBreakpoint[] = [];
+  private functionSpecs: DebugProtocol.FunctionBreakpoint[] = [];
 
   constructor(private readonly deps: AdapterDeps) {
     super();
@@ -162,7 +163,7 @@ export class RnnDebugSession extends DebugSession {
     tl.setPredicate((cond, at) => this.decide(cond, at));
     tl.breakOnNonFinite = this.breakOnNonFinite;
     this.unsubscribe = [tl.on('stopped', (e) => this.onStopped(e))];
-    this.applyConditions();
+    this.applyFunctionBreakpoints();
     run.start(tl, (errors, warnings) => {
       // A staged load read da and the rest of x after the run started: what it found.
       for (const w of [...errors, ...warnings]) this.sendEvent(new OutputEvent(`${w}\n`, errors.includes(w) ? 'stderr' : 'console'));
@@ -231,22 +232,32 @@ export class RnnDebugSession extends DebugSession {
     response: DebugProtocol.SetFunctionBreakpointsResponse,
     args: DebugProtocol.SetFunctionBreakpointsArguments,
   ): void {
-    this.conditionSpecs = args.breakpoints;
-    const made = this.applyConditions();
+    this.functionSpecs = args.breakpoints;
+    const made = this.applyFunctionBreakpoints();
     response.body = {
       breakpoints: made.map((b) => ({ id: b.id, verified: b.verified, ...(b.message ? { message: b.message } : {}) })),
     };
     this.sendResponse(response);
   }
 
-  /** A function breakpoint's name is a mathjs condition; its own `condition`, if any, must hold too. */
-  private applyConditions() {
-    const specs = this.conditionSpecs.map((b) => ({
-      condition: b.condition ? `(${b.name}) and (${b.condition})` : b.name,
-      ...(b.hitCondition ? { hitCondition: b.hitCondition } : {}),
-    }));
-    if (!this.timeline) return specs.map((_, i) => ({ id: -(i + 1), verified: true, message: undefined }));
-    return this.timeline.setConditionBreakpoints(specs);
+  /**
+   * A function breakpoint named like a step (`forward t=3`, `totals`) is a step breakpoint; any
+   * other name is a mathjs condition. A breakpoint's own `condition`, if any, must hold too.
+   * Returns the timeline's breakpoints in the order of the specs.
+   */
+  private applyFunctionBreakpoints(): { id: number; verified: boolean; message?: string }[] {
+    const kinds = this.functionSpecs.map((b) => {
+      const hit = b.hitCondition ? { hitCondition: b.hitCondition } : {};
+      const step = parseStepName(b.name);
+      if (step && !b.condition) return { step: true, spec: { cursor: step, ...hit } };
+      const condition = step ? `(${stepCondition(step)}) and (${b.condition})` : b.condition ? `(${b.name}) and (${b.condition})` : b.name;
+      return { step: false, spec: { condition, ...hit } };
+    });
+    const tl = this.timeline;
+    if (!tl) return kinds.map((_, i) => ({ id: -(i + 1), verified: true }));
+    const steps = tl.setStepBreakpoints(kinds.filter((k) => k.step).map((k) => k.spec));
+    const conds = tl.setConditionBreakpoints(kinds.filter((k) => !k.step).map((k) => k.spec));
+    return kinds.map((k) => (k.step ? steps.shift() : conds.shift()) ?? { id: 0, verified: false, message: 'not set' });
   }
 
   protected override setExceptionBreakPointsRequest(
@@ -404,7 +415,8 @@ export class RnnDebugSession extends DebugSession {
       { name: 't', value: String(c.t + 1), type: '1-based', variablesReference: 0, evaluateName: 't' },
     ];
     const scopes: DebugProtocol.Scope[] = [
-      new Scope(c.phase === 'totals' ? 'Step' : `Step (${c.phase} t=${c.t + 1})`, this.vars.create({ kind: 'list', items: stepTensors, extras: position }), false),
+      // One name at every step: VS Code keeps a scope expanded across stops by its name.
+      new Scope('Step', this.vars.create({ kind: 'list', items: stepTensors, extras: position }), false),
       new Scope(c.phase === 'totals' ? 'Gradients (totals)' : c.phase === 'backward' ? 'Gradients (running sums, steps ≥ t)' : 'Gradients', this.vars.create({ kind: 'list', items: gradTensors }), false),
       new Scope('Parameters', this.vars.create({ kind: 'list', items: () => run.parameters() }), true),
     ];

@@ -22,7 +22,11 @@ export class KeyLines {
   /** Bumped by a restart: a chunk read before it is dropped. */
   private generation = 0;
 
-  constructor(private readonly path: string) {}
+  /** `chunkBytes`: how much is read at a time (tests make it small to cut keys in two). */
+  constructor(
+    private readonly path: string,
+    private readonly chunkBytes = CHUNK,
+  ) {}
 
   /** 1-based line of the first `"key"` in the file, or 1 when it is not there (or unreadable). */
   async lineOf(key: string): Promise<number> {
@@ -53,8 +57,8 @@ export class KeyLines {
     const gen = this.generation;
     try {
       fh = await open(this.path, 'r');
-      const buf = Buffer.allocUnsafe(CHUNK);
-      const { bytesRead } = await fh.read(buf, 0, CHUNK, this.scanned);
+      const buf = Buffer.allocUnsafe(this.chunkBytes);
+      const { bytesRead } = await fh.read(buf, 0, this.chunkBytes, this.scanned);
       if (gen !== this.generation) return;
       if (bytesRead === 0) {
         this.done = true;

@@ -168,12 +168,29 @@ export class DataClient {
     return true;
   }
 
+  /**
+   * The host sends this step unasked (the cursor `init` named): count it as on its way, so that
+   * `ensureStep` does not ask for it too (it would be computed and sent twice). Should the push
+   * not come, the step is asked for after the usual retry delay.
+   */
+  expectStep(phase: Phase, t: number): void {
+    const key = 's:' + DataClient.stepKey(phase, t);
+    if (this.steps.has(DataClient.stepKey(phase, t)) || this.isInflight(key)) return;
+    this.inflight.set(key, this.requests.begin(key));
+  }
+
   /** Store a step reply. Returns it, or undefined when it belongs to another run / is malformed. */
   onStep(m: StepMsg): StepData | undefined {
     const asked = this.requests.take(m.inReplyTo);
     if (asked) {
       this.onStepLatency?.(this.now() - asked.sentAt);
       this.inflight.delete(asked.meta);
+    } else if (m.inReplyTo === 0 && m.runId === this.runId) {
+      // Sent unasked (the step `init` named): what `expectStep` noted as on its way is here.
+      const key = 's:' + DataClient.stepKey(m.phase, m.t);
+      const id = this.inflight.get(key);
+      if (id !== undefined) this.requests.drop(id);
+      this.inflight.delete(key);
     }
     if (m.runId !== this.runId) return undefined;
     const tensors: Tensor[] = [];

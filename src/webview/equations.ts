@@ -1,5 +1,6 @@
 /** The cell's equations, per tensor of a step payload (names as in the protocol), for each phase. */
 
+import { BACKWARD_WINDOWS, FORWARD_WINDOWS, PARAM_GRADS_LSTM, PARAM_GRADS_RNN, sumName } from '../engine/names';
 import type { CellType, FixtureKind } from '../engine/types';
 import type { Phase } from '../protocol/messages';
 type _C = CellType;
@@ -84,17 +85,17 @@ const BWD_RNN: Record<string, TensorDoc> = {
 /** Group of the running sums, after the per-step contributions. */
 export const SUMS_GROUP = 'Running sums (Σ over steps ≥ t)';
 for (const [table, grads] of [
-  [BWD_LSTM, ['dWf', 'dbf', 'dWi', 'dbi', 'dWc', 'dbc', 'dWo', 'dbo']],
-  [BWD_RNN, ['dWax', 'dWaa', 'dba']],
+  [BWD_LSTM, PARAM_GRADS_LSTM],
+  [BWD_RNN, PARAM_GRADS_RNN],
 ] as const) {
-  for (const g of grads) table[`sum_${g}`] = { label: `Σ ${g} (steps ≥ t)`, eq: `sum_${g} = Σ_{s≥t} ${g}⟨s⟩`, group: SUMS_GROUP };
+  for (const g of grads) table[sumName(g)] = { label: `Σ ${g} (steps ≥ t)`, eq: `${sumName(g)} = Σ_{s≥t} ${g}⟨s⟩`, group: SUMS_GROUP };
 }
 
 const TOTALS: Record<string, TensorDoc> = {
   da0: { label: 'da⟨0⟩', eq: 'gradient reaching the initial hidden state', group: 'Totals' },
   dc0: { label: 'dc⟨0⟩', eq: 'gradient reaching the initial cell state', group: 'Totals' },
 };
-for (const g of ['dWax', 'dWaa', 'dba', 'dWf', 'dbf', 'dWi', 'dbi', 'dWc', 'dbc', 'dWo', 'dbo'])
+for (const g of [...PARAM_GRADS_RNN, ...PARAM_GRADS_LSTM])
   TOTALS[g] = { label: g, eq: `${g} = Σ over all back-propagated steps`, group: 'Gradients' };
 
 /**
@@ -187,8 +188,8 @@ function docOf(cell: _C, phase: Phase, name: string): TensorDoc {
 
 /** Window (units × time) tensors shown under "Across time", per phase group. */
 export function windowTensors(cell: _C, backward: boolean): string[] {
-  if (backward) return cell === 'lstm' ? ['da', 'dc'] : ['da'];
-  return cell === 'lstm' ? ['a', 'c', 'ft', 'it', 'cct', 'ot', 'y'] : ['a', 'y'];
+  if (backward) return cell === 'lstm' ? [...BACKWARD_WINDOWS] : ['da'];
+  return cell === 'lstm' ? [...FORWARD_WINDOWS] : ['a', 'y'];
 }
 
 export const WINDOW_LABEL: Record<string, string> = {

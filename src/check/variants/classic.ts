@@ -4,6 +4,7 @@
  * variant replaces one or two hooks with the slipped version, so a user's cell slip also flows
  * into their sequence function exactly as in their code.
  */
+import { PARAM_GRADS_LSTM, PARAM_GRADS_RNN } from '../../engine/names';
 import type { Tensor } from '../types';
 import {
   add, matmul, mul, oneMinusSq, rows, sigmoid, sigmoidGrad, softmax, stackSteps, sumCols, t2, tanh, transpose, vstack,
@@ -215,12 +216,11 @@ function sequenceBackward(
 export type CacheOf<C> = (t: number) => C;
 
 export function rnnBackward(r: Recipe, da: Tensor, cacheOf: CacheOf<RnnCache>, n_x: number): Outputs {
-  return sequenceBackward(r, da, (daNext, _dc, t) => rnnCellBackward(r, daNext, cacheOf(t)), ['dWax', 'dWaa', 'dba'], n_x);
+  return sequenceBackward(r, da, (daNext, _dc, t) => rnnCellBackward(r, daNext, cacheOf(t)), PARAM_GRADS_RNN, n_x);
 }
 
 export function lstmBackward(r: Recipe, da: Tensor, cacheOf: CacheOf<LstmCache>, n_x: number): Outputs {
-  const grads = GATES.flatMap((g) => [`dW${g}`, `db${g}`]);
-  return sequenceBackward(r, da, (daNext, dcNext, t) => lstmCellBackward(r, daNext, dcNext, cacheOf(t)), grads, n_x);
+  return sequenceBackward(r, da, (daNext, dcNext, t) => lstmCellBackward(r, daNext, dcNext, cacheOf(t)), PARAM_GRADS_LSTM, n_x);
 }
 
 /**

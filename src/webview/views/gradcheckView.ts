@@ -8,7 +8,7 @@
 import type { GradcheckEntryData, GradcheckPanelData } from '../../protocol/gradcheck';
 import type { Phase } from '../../protocol/messages';
 import { num } from '../../session/explainSum';
-import { clear, h, icon, setText, show } from '../dom';
+import { clear, h, icon, setText, show, svg } from '../dom';
 import type { State } from '../store';
 import type { View, ViewDeps } from './deps';
 
@@ -39,13 +39,9 @@ export function worstEntries(g: GradcheckPanelData, n = 8): { gradient: string; 
   return all.sort((a, b) => key(b.e.relErr) - key(a.e.relErr)).slice(0, n);
 }
 
-const SVG = 'http://www.w3.org/2000/svg';
-function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>, text?: string): SVGElementTagNameMap[K] {
-  const el = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
-  if (text !== undefined) el.textContent = text;
-  return el;
-}
+
+/** A tolerance or step as written on the command line: `1e−7`, `2.5e−6`. */
+export const sci = (v: number): string => v.toExponential(2).replace(/\.?0+e/, 'e').replace('e+', 'e').replace('-', '−');
 
 /** The chart's log axis: 1e-16 … 1 (errors below sit at the left edge, NaN/above at the right). */
 const LO = -16, HI = 0;
@@ -99,8 +95,8 @@ export function create(parent: HTMLElement, deps: ViewDeps, onJump: (p: EntryPla
     });
     const tx = x(g.tol);
     s.append(svg('line', { class: 'gc-tol', x1: tx, x2: tx, y1: 0, y2: H - 18 }));
-    s.append(svg('text', { class: 'gc-tol-label', x: tx + 3, y: 10 }, `tol ${num(g.tol)}`));
-    chartWrap.append(s);
+    s.append(svg('text', { class: 'gc-tol-label', x: tx + 3, y: 10 }, `tol ${sci(g.tol)}`));
+    chartWrap.append(s, h('div', { class: 'muted gc-axis', text: 'relative error of each probed entry, |analytic − numeric| / max(|analytic| + |numeric|, max |gradient|); a bar marks each gradient’s largest' }));
   }
 
   function paintWorst(g: GradcheckPanelData): void {
@@ -140,8 +136,8 @@ export function create(parent: HTMLElement, deps: ViewDeps, onJump: (p: EntryPla
     const sampled = done.rows.some((r) => r.checked < r.total);
     const probed = done.rows.reduce((n, r) => n + r.checked, 0);
     setText(summary,
-      `${failed.length ? `FAIL: ${failed.map((r) => r.name).join(', ')} above ${num(done.tol)}` : `PASS: every gradient below ${num(done.tol)}`} · ` +
-      `${probed} entries${sampled ? `, at most ${done.samples} per gradient (seed ${done.seed})` : ', all of them'} · h = ${num(done.eps)} · ${(done.ms / 1000).toFixed(1)} s`);
+      `${failed.length ? `FAIL: ${failed.map((r) => r.name).join(', ')} above ${sci(done.tol)}` : `PASS: every gradient below ${sci(done.tol)}`} · ` +
+      `${probed} entries${sampled ? `, at most ${done.samples} per gradient (seed ${done.seed})` : ', all of them'} · h = ${sci(done.eps)} · ${(done.ms / 1000).toFixed(1)} s`);
     el.dataset.result = failed.length ? 'fail' : 'pass';
     paintChart(done);
     paintWorst(done);
