@@ -13,7 +13,7 @@ const LAYERS = {
   export: ['engine', 'fixture'],
   check: ['engine', 'fixture', 'session'],
   worker: ['engine', 'fixture', 'export', 'session', 'protocol'],
-  debug: ['engine', 'fixture', 'session', 'protocol'],
+  debug: ['engine', 'fixture', 'session', 'protocol', 'worker'],
   cli: ['engine', 'fixture', 'export', 'check', 'session', 'protocol', 'debug'],
   extension: ['engine', 'fixture', 'export', 'check', 'session', 'protocol', 'worker', 'debug'],
   webview: ['engine', 'session', 'protocol'],

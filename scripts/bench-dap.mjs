@@ -5,9 +5,11 @@
 //   a step with the Variables view open (next → stopped → stackTrace → scopes → the Step scope's
 //   variables → the rows of a_next), forward and backward steps,
 //   evaluate `norm(da_next)` at a backward step (Watch).
-// Prints medians and p95 with the machine's load. BENCH_T=200 for a shorter run.
+// Prints the issue's three rows (with their goals), then the details: medians, the adapter's CPU
+// time (the `rnn-stepper dap` process and its threads: the run worker, the expression thread) and
+// the machine's load. BENCH_T=200 for a shorter run.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +38,36 @@ console.log(`fixture: LSTM n_x=64 n_a=256 n_y=10 m=32 T_x=${T}, ${(statSync(fixt
 const q = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
 const fmt = (xs) => `median ${q(xs, 0.5).toFixed(1)} ms, p95 ${q(xs, 0.95).toFixed(1)} ms (n=${xs.length})`;
 
+/** CPU time (ms, user + system, all threads) of this process's descendants: the adapter. */
+function adapterCpuMs() {
+  const procs = new Map();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      // Fields after the command name: state ppid … utime(14) stime(15), counted from 1.
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      procs.set(Number(d), { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const mine = new Set([process.pid]);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const [pid, p] of procs) {
+      if (mine.has(pid) || !mine.has(p.ppid)) continue;
+      mine.add(pid);
+      grew = true;
+    }
+  }
+  let ticks = 0;
+  for (const pid of mine) if (pid !== process.pid) ticks += procs.get(pid)?.ticks ?? 0;
+  return ticks * 10; // USER_HZ = 100 on Linux
+}
+const cpuSince = (c0) => `${(adapterCpuMs() - c0).toFixed(0)} ms CPU`;
+
 const dc = new DebugClient(process.execPath, join(REPO, 'test', 'unit', 'dap', 'rnn-stepper-dap.cjs'), 'rnn');
 dc.defaultTimeout = 120_000;
 await dc.start();
@@ -45,10 +77,12 @@ try {
   await initialized;
   await dc.configurationDoneRequest();
   let t0 = performance.now();
+  const cpu0 = adapterCpuMs();
   const first = dc.waitForEvent('stopped');
   await dc.launchRequest({ fixture, stopOnEntry: true });
   await first;
   const launchMs = performance.now() - t0;
+  const launchCpu = cpuSince(cpu0);
 
   /** One step as VS Code does it with the Variables view open. */
   async function stepWithVariables(move) {
@@ -66,26 +100,38 @@ try {
   // Let the run compute so steps measure the adapter, not the engine catching up.
   await dc.setFunctionBreakpointsRequest({ breakpoints: [] });
   const forward = [];
+  let c0 = adapterCpuMs();
   for (let i = 0; i < STEPS; i++) forward.push(await stepWithVariables(() => dc.nextRequest({ threadId: 1 })));
+  const forwardCpu = cpuSince(c0);
   t0 = performance.now();
   await stepWithVariables(() => dc.customRequest('rnnGoTo', { phase: 'backward', t: T - 1 }));
   const toBackwardMs = performance.now() - t0;
   const backward = [];
+  c0 = adapterCpuMs();
   for (let i = 0; i < STEPS; i++) backward.push(await stepWithVariables(() => dc.nextRequest({ threadId: 1 })));
+  const backwardCpu = cpuSince(c0);
   const evals = [];
+  c0 = adapterCpuMs();
   const st = await dc.stackTraceRequest({ threadId: 1 });
   for (let i = 0; i < 40; i++) {
     const t = performance.now();
     await dc.evaluateRequest({ expression: 'norm(da_next)', frameId: st.body.stackFrames[0].id, context: 'watch' });
     evals.push(performance.now() - t);
   }
+  const evalCpu = cpuSince(c0);
   const [l1, l5] = loadavg();
-  console.log(`launch to first stop: ${launchMs.toFixed(0)} ms`);
-  console.log(`step forward with Variables open: ${fmt(forward)}`);
-  console.log(`go to the first backward step (waits for the forward pass and one backward step): ${toBackwardMs.toFixed(0)} ms`);
-  console.log(`step backward with Variables open: ${fmt(backward)}`);
-  console.log(`evaluate norm(da_next): ${fmt(evals)}`);
-  console.log(`load average: ${l1.toFixed(2)} (1 min), ${l5.toFixed(2)} (5 min) on ${availableParallelism()} cores`);
+  const steps = [...forward, ...backward];
+  const p95 = (xs) => q(xs, 0.95).toFixed(1);
+  console.log(`launch to first stop: ${launchMs.toFixed(0)} ms (goal < 1500 ms)`);
+  console.log(`step with the Variables view open: p95 ${p95(steps)} ms (goal < 50 ms)`);
+  console.log(`evaluate norm(da_next): p95 ${p95(evals)} ms (goal < 20 ms)`);
+  console.log('details:');
+  console.log(`  launch: ${launchCpu} in the adapter`);
+  console.log(`  steps forward: ${fmt(forward)}, ${forwardCpu}`);
+  console.log(`  go to the first backward step (waits for the forward pass and one backward step): ${toBackwardMs.toFixed(0)} ms`);
+  console.log(`  steps backward: ${fmt(backward)}, ${backwardCpu}`);
+  console.log(`  evaluate: ${fmt(evals)}, ${evalCpu}`);
+  console.log(`  load average: ${l1.toFixed(2)} (1 min), ${l5.toFixed(2)} (5 min) on ${availableParallelism()} cores`);
 } finally {
   await dc.stop();
 }

@@ -208,5 +208,5 @@ async function checkFunctionOnce(
   if (!outcome.first) return { report: report(fn, 'match'), detail: null, slowestStepMs };
   progress({ function: fn, done, total, message: `${fn}: looking for the slip` });
   const d = diagnose(ref, fn, outcome.firstStep, mine, tol);
-  return { report: report(fn, 'mismatch', { first_divergence: outcome.first, diagnosis: d.entries }), detail: outcome.detail, note: d.skipped, slowestStepMs };
+  return { report: report(fn, 'mismatch', { first_divergence: outcome.first, diagnosis: d.entries }), detail: outcome.detail, note: d.note, slowestStepMs };
 }

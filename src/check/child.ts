@@ -30,6 +30,20 @@ export interface ChildOptions {
   onOutput?: (text: string) => void;
 }
 
+/**
+ * The child's environment: no window from a plotting import, and one BLAS thread. The user's
+ * functions multiply small matrices one step at a time, where a BLAS thread pool only spins:
+ * OpenBLAS's default pool doubled the check's CPU time on a 1000-step LSTM (and took the core
+ * the engine computes the next step's reference on). A thread count the user set is kept.
+ */
+export function childEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = { ...env, MPLBACKEND: 'Agg', PYTHONDONTWRITEBYTECODE: '1', PYTHONIOENCODING: 'utf-8' };
+  for (const k of ['OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS', 'BLIS_NUM_THREADS', 'VECLIB_MAXIMUM_THREADS']) {
+    if (!env[k]) out[k] = '1';
+  }
+  return out;
+}
+
 /** Keeps the tail of what the child wrote to stderr (the user's prints, Python's own complaints). */
 const STDERR_TAIL = 4000;
 
@@ -49,8 +63,7 @@ export class PythonChild {
       cwd: dirname(impl),
       detached: true,
       stdio: ['pipe', 'pipe', 'pipe'],
-      // No window from a plotting import; no BLAS thread pool fighting the engine for two cores.
-      env: { ...process.env, MPLBACKEND: 'Agg', PYTHONDONTWRITEBYTECODE: '1', PYTHONIOENCODING: 'utf-8' },
+      env: childEnv(process.env),
     });
     this.proc.on('error', (e: NodeJS.ErrnoException) => {
       this.spawnError = e;

@@ -7,68 +7,21 @@
  *
  * Budget: the variants are plain JavaScript. A cell function is re-run at its first divergent
  * steps (up to three); a sequence forward over the steps up to its first divergence (the steps after it
- * cannot change the ones before); a sequence backward needs every step, so it is diagnosed only
- * when the whole re-run of all forms stays under MAX_WORK multiply-adds.
+ * cannot change the ones before); a sequence backward whose whole re-run as every form costs more
+ * than MAX_WORK multiply-adds is diagnosed on the first steps of its BPTT loop (diagnoseWindow.ts).
  */
 import { worstRatio, type Tolerance } from './compare';
+import { candidates, runVariant, stepWork } from './candidates';
+import { diagnoseBackwardWindow } from './diagnoseWindow';
 import { PLANS } from './plan';
-import { cellInputs, type Reference } from './reference';
+import type { Reference } from './reference';
 import type { DiagnosisEntry, FunctionName, Tensor } from './types';
-import {
-  CORRECT, lstmBackward, lstmCellBackward, lstmCellForward, lstmForward, rnnBackward, rnnCellBackward, rnnCellForward,
-  rnnForward, type LstmCache, type Recipe,
-} from './variants/classic';
-import { CATALOGUE, type Variant, type VariantForm } from './variants/index';
+import { CORRECT, type Recipe } from './variants/classic';
+
+export { runVariant };
 
 /** Multiply-adds all variant re-runs of one sequence function may cost (~ a few seconds of JS). */
 const MAX_WORK = 4e9;
-
-function need(t: Tensor | undefined, what: string): Tensor {
-  if (!t) throw new Error(`diagnose: no ${what}`);
-  return t;
-}
-
-function cacheAt(ref: Reference, t: number): LstmCache {
-  const i = cellInputs(ref, t);
-  return {
-    aNext: need(i.a_next, 'a_next'), aPrev: i.a_prev, xt: i.xt, p: i.parameters, cNext: i.c_next ?? i.a_prev,
-    cPrev: i.c_prev ?? i.a_prev, ft: i.ft ?? i.a_prev, it: i.it ?? i.a_prev, cct: i.cct ?? i.a_prev, ot: i.ot ?? i.a_prev,
-  };
-}
-
-/** Runs `fn` with recipe r on the reference inputs (step t for a cell function; `steps` for a forward). */
-export function runVariant(ref: Reference, fn: FunctionName, r: Recipe, t: number | null, steps?: number): Map<string, Tensor> {
-  const p = ref.problem;
-  const params = p.parameters;
-  const T_b = ref.result.backward.T_b;
-  const caches = (): LstmCache[] => Array.from({ length: T_b }, (_, k) => cacheAt(ref, k));
-  switch (fn) {
-    case 'rnn_cell_forward': {
-      const i = cellInputs(ref, t ?? 0);
-      return rnnCellForward(r, i.xt, i.a_prev, params);
-    }
-    case 'lstm_cell_forward': {
-      const i = cellInputs(ref, t ?? 0);
-      return lstmCellForward(r, i.xt, i.a_prev, need(i.c_prev, 'c_prev'), params);
-    }
-    case 'rnn_forward':
-      return rnnForward(r, p.x, p.a0, params, steps);
-    case 'lstm_forward':
-      return lstmForward(r, p.x, p.a0, params, steps);
-    case 'rnn_cell_backward': {
-      const i = cellInputs(ref, t ?? 0);
-      return rnnCellBackward(r, need(i.da_next, 'da_next'), cacheAt(ref, t ?? 0));
-    }
-    case 'lstm_cell_backward': {
-      const i = cellInputs(ref, t ?? 0);
-      return lstmCellBackward(r, need(i.da_next, 'da_next'), need(i.dc_next, 'dc_next'), cacheAt(ref, t ?? 0));
-    }
-    case 'rnn_backward':
-      return rnnBackward(r, p.da, caches());
-    case 'lstm_backward':
-      return lstmBackward(r, p.da, caches());
-  }
-}
 
 /** The first `k` steps of a NumPy-layout (n, m, T) tensor. */
 function firstSteps(a: Tensor, k: number): Tensor {
@@ -78,33 +31,10 @@ function firstSteps(a: Tensor, k: number): Tensor {
   return { shape: [n, m, k], data: out };
 }
 
-interface Candidate {
-  id: string;
-  message: string;
-  recipe: Partial<Recipe>;
-}
-
-function candidates(fn: FunctionName): Candidate[] {
-  const out: Candidate[] = [];
-  // "<what it is> (here: <form>). Fix: <fix>": the form is said next to the slip, before the fix.
-  const say = (v: Variant, f: VariantForm) => (f.what ? v.message.replace(/\.? Fix: /, ` (here: ${f.what}). Fix: `) : v.message);
-  for (const v of CATALOGUE) {
-    if (!v.functions.includes(fn)) continue;
-    for (const f of v.forms) out.push({ id: v.id, message: say(v, f), recipe: f.recipe });
-  }
-  return out;
-}
-
-function stepWork(ref: Reference, fn: FunctionName): number {
-  const { n_x, n_a, n_y, m } = ref.problem.dims;
-  const H = ref.problem.cell === 'lstm' ? 4 * n_a : n_a;
-  return (H * (n_a + n_x) + n_y * n_a) * m * (PLANS[fn].backward ? 3 : 1);
-}
-
 export interface Diagnosis {
   entries: DiagnosisEntry[];
-  /** Why no diagnosis was attempted (too big), if so. */
-  skipped?: string;
+  /** What the diagnosis was based on when not the whole function (too big), or why there is none. */
+  note?: string;
 }
 
 /**
@@ -124,7 +54,8 @@ export function diagnose(
   if (!plan.cell) {
     perRun *= T;
     if (plan.backward && perRun * singles.length > MAX_WORK) {
-      return { entries: [], skipped: `${fn} is too big to re-run as every known slip (${(perRun * singles.length).toExponential(1)} multiply-adds); check a smaller fixture for a diagnosis` };
+      const whole = mine.get(null);
+      return whole ? diagnoseBackwardWindow(ref, fn, firstStep, whole, tol) : { entries: [] };
     }
     if (!plan.backward && perRun * singles.length > MAX_WORK) {
       steps = Math.min(T, (firstStep ?? 0) + 1);

@@ -18,8 +18,20 @@ export interface Outcome {
   firstStep: number | null;
 }
 
-function firstBad(mine: Float64Array, ref: Float64Array, tol: Tolerance): number {
-  for (let i = 0; i < ref.length; i++) if (!close(mine[i], ref[i], tol)) return i;
+/**
+ * The first offset outside the tolerance (`close`, inlined: this loop runs over every number the
+ * user's functions return, 2.6 MB a step for a big LSTM cell backward).
+ */
+export function firstBad(mine: Float64Array, ref: Float64Array, tol: Tolerance): number {
+  const { rtol, atol } = tol;
+  for (let i = 0; i < ref.length; i++) {
+    const a = mine[i], b = ref[i];
+    const d = Math.abs(a - b);
+    // d is NaN for a NaN (or equal infinities: caught by a === b), Infinity past a finite bound.
+    if (d <= atol + rtol * Math.abs(b) && d !== Infinity) continue;
+    if (a === b) continue;
+    return i;
+  }
   return -1;
 }
 

@@ -4,6 +4,7 @@
  * order; sequence tensors step by step in the order the function computes them (forward: t = 1…T,
  * backward: t = T…1), then the whole-array outputs.
  */
+import { LSTM_GATES, PARAM_GRADS_LSTM, PARAM_GRADS_RNN } from '../engine/names';
 import type { FixtureKind } from '../engine/types';
 import { LSTM_FUNCTIONS, RNN_FUNCTIONS, type FunctionName } from './types';
 
@@ -18,25 +19,24 @@ export interface FunctionPlan {
   perStep: readonly string[];
 }
 
-const LSTM_PARAM_GRADS = ['dWf', 'dbf', 'dWi', 'dbi', 'dWc', 'dbc', 'dWo', 'dbo'] as const;
 
 export const PLANS: Record<FunctionName, FunctionPlan> = {
   rnn_cell_forward: { name: 'rnn_cell_forward', cell: true, backward: false, outputs: ['a_next', 'yt_pred'], perStep: [] },
   rnn_forward: { name: 'rnn_forward', cell: false, backward: false, outputs: ['a', 'y_pred'], perStep: ['a', 'y_pred'] },
   rnn_cell_backward: {
-    name: 'rnn_cell_backward', cell: true, backward: true, outputs: ['dxt', 'da_prev', 'dWax', 'dWaa', 'dba'], perStep: [],
+    name: 'rnn_cell_backward', cell: true, backward: true, outputs: ['dxt', 'da_prev', ...PARAM_GRADS_RNN], perStep: [],
   },
-  rnn_backward: { name: 'rnn_backward', cell: false, backward: true, outputs: ['dx', 'da0', 'dWax', 'dWaa', 'dba'], perStep: ['dx'] },
+  rnn_backward: { name: 'rnn_backward', cell: false, backward: true, outputs: ['dx', 'da0', ...PARAM_GRADS_RNN], perStep: ['dx'] },
   lstm_cell_forward: {
     name: 'lstm_cell_forward', cell: true, backward: false,
-    outputs: ['ft', 'it', 'cct', 'ot', 'c_next', 'a_next', 'yt_pred'], perStep: [],
+    outputs: [...LSTM_GATES, 'c_next', 'a_next', 'yt_pred'], perStep: [],
   },
   lstm_forward: { name: 'lstm_forward', cell: false, backward: false, outputs: ['c', 'a', 'y'], perStep: ['c', 'a', 'y'] },
   lstm_cell_backward: {
-    name: 'lstm_cell_backward', cell: true, backward: true, outputs: ['dxt', 'da_prev', 'dc_prev', ...LSTM_PARAM_GRADS], perStep: [],
+    name: 'lstm_cell_backward', cell: true, backward: true, outputs: ['dxt', 'da_prev', 'dc_prev', ...PARAM_GRADS_LSTM], perStep: [],
   },
   lstm_backward: {
-    name: 'lstm_backward', cell: false, backward: true, outputs: ['dx', 'da0', ...LSTM_PARAM_GRADS], perStep: ['dx'],
+    name: 'lstm_backward', cell: false, backward: true, outputs: ['dx', 'da0', ...PARAM_GRADS_LSTM], perStep: ['dx'],
   },
 };
 

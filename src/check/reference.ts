@@ -2,12 +2,13 @@
  * The reference every user output is compared with, computed by our engine (never by Python):
  * one `run()` of the fixture gives the forward caches (cell forward at step t is step t of the
  * sequence), the per-step da_next/dc_next reaching each step and the sequence gradients; the cell
- * backward at step t is the engine's `*_cell_backward` on step t's classic cache. Also the arrays
+ * backward at step t is computed from those caches (cellBackward.ts). Also the arrays
  * the harness builds the user's arguments from (`put` frames), so cell functions get reference
  * inputs at every step and a slip is found where it is.
  */
-import { lstm_cell_backward, rnn_cell_backward, run, stepMajorToNd, type NdArray, type Problem, type RunResult } from '../engine/index';
+import { run, stepMajorToNd, type NdArray, type Problem, type RunResult } from '../engine/index';
 import { nd } from '../engine/layout';
+import { CellBackwardReference } from './cellBackward';
 import type { FunctionName, Tensor } from './types';
 
 export interface Reference {
@@ -34,7 +35,9 @@ export function buildReference(problem: Problem): Reference {
     if (!isZero(problem.dcFinal)) notes.push(`${problem.name}: dc is not zero, but lstm_backward(da, caches) takes no dL/dc; checked without it`);
     p = { ...problem, c0: nd([n_a, m]), dcFinal: nd([n_a, m]) };
   }
-  return { problem: p, result: run(p), notes };
+  // The gate gradients of every step are not kept (262 MB on a 1000-step LSTM): the cell
+  // backward's reference recomputes its step's from the caches (cellBackward.ts).
+  return { problem: p, result: run(p, { keepGateGrads: false }), notes };
 }
 
 function slice(buf: Float64Array, t: number, rows: number, m: number): Tensor {
@@ -122,19 +125,16 @@ export function cellReference(ref: Reference, fn: FunctionName, t: number): Map<
     out.set('a_next', slice(f.a, t, n_a, m)).set('yt_pred', slice(f.y, t, n_y, m));
     return out;
   }
-  const inp = cellInputs(ref, t);
-  if (!inp.da_next) throw new Error(`reference: step ${t + 1} is not back-propagated`);
-  const grads =
-    fn === 'rnn_cell_backward'
-      ? rnn_cell_backward(inp.da_next, { a_next: inp.a_next ?? inp.a_prev, a_prev: inp.a_prev, xt: inp.xt, parameters: p.parameters })
-      : lstm_cell_backward(inp.da_next, inp.dc_next ?? nd([n_a, m]), {
-          a_next: slice(f.a, t, n_a, m), c_next: slice(need(f.c, 'c'), t, n_a, m), a_prev: inp.a_prev,
-          c_prev: inp.c_prev ?? nd([n_a, m]), ft: slice(need(f.ft, 'ft'), t, n_a, m), it: slice(need(f.it, 'it'), t, n_a, m),
-          cct: slice(need(f.cct, 'cct'), t, n_a, m), ot: slice(need(f.ot, 'ot'), t, n_a, m), xt: inp.xt, parameters: p.parameters,
-        });
-  for (const [k, v] of Object.entries(grads)) out.set(k, v);
-  return out;
+  let cb = cellBackwards.get(ref);
+  if (!cb) {
+    cb = new CellBackwardReference(ref);
+    cellBackwards.set(ref, cb);
+  }
+  return cb.at(t);
 }
+
+/** One per reference: its workspace holds the stacked weights, built once for all steps. */
+const cellBackwards = new WeakMap<Reference, CellBackwardReference>();
 
 /** Reference outputs of a sequence function, NumPy layout (sequences `(n, m, T)`), by output name. */
 export function sequenceReference(ref: Reference, fn: FunctionName): Map<string, Tensor> {

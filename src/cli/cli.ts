@@ -6,7 +6,7 @@
  * Exit codes: 0 ok, 1 check failed (gradcheck), 2 bad input or usage. Messages go to stderr,
  * results to stdout; user mistakes never print a stack trace.
  */
-import { BACKEND_CHOICES, benchmark, gradcheck, randomProblem, run, setBackend, type CellType, type Dims, type Problem } from '../engine/index';
+import { BACKEND_CHOICES, benchmark, gradcheck, gradcheckDefaults, randomProblem, run, setBackend, type CellType, type Dims, type Problem } from '../engine/index';
 import { DEFAULT_MAX_MEMORY_MB, memoryRefusal } from '../engine/memory';
 import { writeExport } from '../export/caches';
 import { isNpzTarget, writeNpzExport } from '../export/npz';
@@ -227,23 +227,14 @@ async function cmdRun(args: ParsedArgs, io: CliIO): Promise<number> {
 async function cmdGradcheck(args: ParsedArgs, io: CliIO): Promise<number> {
   if (args.positionals.length > 1) throw new UsageError(`expected one FIXTURE, got ${args.positionals.length} arguments`);
   const problem = await loadFixture(io, 'gradcheck', args.positionals[0], args.opts);
-  const { n_x: gx, n_a: ga, m: gm } = problem.dims;
-  const gTb = problem.da.shape[2] ?? 1;
-  // The round-off of Σ da⊙(a⁺−a⁻)/2h grows with the number of terms: past 1e5 of them (S3: 1.6e6)
-  // h = 1e-6 leaves ~1e-7 of noise, so the default step is 1e-5 there (truncation stays ~1e-10).
-  const eps = (args.opts.eps as number | undefined) ?? (ga * gm * gTb > 1e5 ? 1e-5 : 1e-6);
+  // Default step and sample: see gradcheckDefaults (the panel's check uses the same).
+  const defaults = gradcheckDefaults(problem);
+  const eps = (args.opts.eps as number | undefined) ?? defaults.eps;
   const tol = (args.opts.tol as number | undefined) ?? 1e-7;
   if (!(eps > 0)) throw new UsageError(`--eps must be positive, got ${eps}`);
   if (!(tol > 0)) throw new UsageError(`--tol must be positive, got ${tol}`);
   if (args.opts.samples !== undefined && args.opts['max-entries'] !== undefined) throw new UsageError('give --samples or --max-entries, not both');
-  // Default: 64 entries per gradient, fewer when a parameter probe (two forwards over the whole
-  // batch and time) is expensive, so the parameter probes stay within ~400 GFLOP (a minute of CPU
-  // here): S3's LSTM gets 4 per gradient. x/a0/c0 probes run on one batch column (m times cheaper).
-  const H = problem.cell === 'lstm' ? 4 * ga : ga;
-  const probeFlops = 2 * gTb * 2 * H * gm * (ga + gx);
-  const paramRows = problem.cell === 'lstm' ? 8 : 3;
-  const budgeted = Math.max(2, Math.min(64, Math.floor(400e9 / (paramRows * probeFlops))));
-  const samples = (args.opts.samples as number | undefined) ?? (args.opts['max-entries'] as number | undefined) ?? budgeted;
+  const samples = (args.opts.samples as number | undefined) ?? (args.opts['max-entries'] as number | undefined) ?? defaults.samples;
   const seed = (args.opts.seed as number | undefined) ?? 0;
   const started = Date.now();
   let shown = started;

@@ -16,8 +16,8 @@ options:
 `;
 
 export function runDap(input: NodeJS.ReadableStream = process.stdin, output: NodeJS.WritableStream = process.stdout): Promise<number> {
-  // dist/cli.js and dist/evalWorker.js are bundled side by side.
-  const session = new RnnDebugSession({ evalWorkerPath: join(__dirname, 'evalWorker.js') });
+  // dist/cli.js, dist/worker.js and dist/evalWorker.js are bundled side by side.
+  const session = new RnnDebugSession({ evalWorkerPath: join(__dirname, 'evalWorker.js'), run: { workerPath: join(__dirname, 'worker.js') } });
   return new Promise((resolve) => {
     const done = () => resolve(0);
     input.on('end', done);

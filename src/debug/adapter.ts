@@ -23,12 +23,13 @@ import {
   FORWARD_LSTM, FORWARD_RNN, TOTALS_LSTM, TOTALS_RNN,
 } from '../session/steps';
 import { Timeline, type StopEvent } from '../session/timeline';
-import { indexOf, type Cursor, type Phase } from '../session/timelineIndex';
-import { DebugRun, type Tensor } from './debugRun';
+import { cursorAt, indexOf, type Cursor, type Phase } from '../session/timelineIndex';
 import { NOT_AT_THIS_STEP } from './evalProtocol';
 import { EvalError, EvalSandbox } from './evalSandbox';
-import { scopeLookup, truthy } from './scope';
+import { stopScope, truthy } from './scope';
+import { parseStepName, stepCondition } from './stepNames';
 import { VariableStore } from './variables';
+import { WorkerRun, type RunLimits, type Tensor } from './workerRun';
 
 const THREAD = 1;
 /** Every tensor name some stop of some run has (conditions may name another phase's tensors). */
@@ -54,6 +55,8 @@ export interface LaunchArgs extends DebugProtocol.LaunchRequestArguments {
 export interface AdapterDeps {
   /** Path of the bundled evalWorker.js. */
   evalWorkerPath: string;
+  /** The run worker (dist/worker.js) and the run's limits (the extension passes its settings). */
+  run: RunLimits;
   /**
    * The timeline to drive, given the fixture and its lengths: the extension passes the Step RNN
    * panel's, so both move together; alone, a new one.
@@ -62,7 +65,13 @@ export interface AdapterDeps {
 }
 
 export class RnnDebugSession extends DebugSession {
-  private run: DebugRun | undefined;
+  private run: WorkerRun | undefined;
+  /** Counts runs (launch, restarts): part of the expression thread's stop keys. */
+  private runSerial = 0;
+  /** The run's first stop is not shown yet (the worker holds after step 1 until it is). */
+  private firstShown = false;
+  /** +1 after a move forward, -1 after a move back: which neighbour of a stop to fetch ahead. */
+  private direction: 1 | -1 = 1;
   private timeline: Timeline | undefined;
   private readonly vars = new VariableStore();
   private readonly sandbox: EvalSandbox;
@@ -72,7 +81,7 @@ export class RnnDebugSession extends DebugSession {
   private lastException: string | undefined;
   private args: LaunchArgs = {};
   private breakOnNonFinite = false;
-  private conditionSpecs: DebugProtocol.FunctionBreakpoint[] = [];
+  private functionSpecs: DebugProtocol.FunctionBreakpoint[] = [];
 
   constructor(private readonly deps: AdapterDeps) {
     super();
@@ -119,10 +128,13 @@ export class RnnDebugSession extends DebugSession {
     if (typeof args.fixture !== 'string' || args.fixture === '') {
       return this.sendErrorResponse(response, 3001, "launch needs 'fixture': the path of a fixture file (*.rnn.json)");
     }
-    const loaded = await DebugRun.load(args.fixture);
+    // Breakpoints arrive between initialized and configurationDone: wait for them before moving
+    // (while the run worker reads the fixture).
+    const [loaded] = await Promise.all([
+      WorkerRun.load(args.fixture, this.deps.run),
+      Promise.race([this.configured, new Promise((r) => setTimeout(r, 1000))]),
+    ]);
     if (!loaded.ok) return this.sendErrorResponse(response, 3002, loaded.errors.slice(0, 20).join('\n'));
-    // Breakpoints arrive between initialized and configurationDone: wait for them before moving.
-    await Promise.race([this.configured, new Promise((r) => setTimeout(r, 1000))]);
     this.attach(loaded.run);
     this.sendResponse(response);
     const tl = this.timeline;
@@ -132,14 +144,18 @@ export class RnnDebugSession extends DebugSession {
     if (args.stopOnEntry === false) void tl.continue();
     else if (start === 0) void tl.entry();
     else void tl.seek(start);
+    // Not stopping at step 1: the worker need not hold there for it to be shown.
+    if (args.stopOnEntry === false || start !== 0) this.showFirst();
   }
 
   /** Put a loaded run under the timeline (first launch, or a restart after an edit). */
-  private attach(run: DebugRun): void {
+  private attach(run: WorkerRun): void {
     this.run?.dispose();
     for (const u of this.unsubscribe) u();
     this.run = run;
-    const span = { T_x: run.problem.dims.T_x, T_b: run.T_b };
+    this.runSerial++;
+    this.firstShown = false;
+    const span = { T_x: run.dims.T_x, T_b: run.T_b };
     let tl = this.timeline;
     if (!tl) tl = this.deps.timelineFor?.(run.path, span) ?? new Timeline(span);
     else tl.reset(span);
@@ -147,9 +163,18 @@ export class RnnDebugSession extends DebugSession {
     tl.setPredicate((cond, at) => this.decide(cond, at));
     tl.breakOnNonFinite = this.breakOnNonFinite;
     this.unsubscribe = [tl.on('stopped', (e) => this.onStopped(e))];
-    this.applyConditions();
-    run.start(tl);
-    for (const w of run.problem.warnings) this.sendEvent(new OutputEvent(`${w}\n`, 'console'));
+    this.applyFunctionBreakpoints();
+    run.start(tl, (errors, warnings) => {
+      // A staged load read da and the rest of x after the run started: what it found.
+      for (const w of [...errors, ...warnings]) this.sendEvent(new OutputEvent(`${w}\n`, errors.includes(w) ? 'stderr' : 'console'));
+    });
+    for (const w of run.warnings) this.sendEvent(new OutputEvent(`${w}\n`, 'console'));
+  }
+
+  private showFirst(): void {
+    if (this.firstShown) return;
+    this.firstShown = true;
+    this.run?.shown();
   }
 
   private onStopped(e: StopEvent): void {
@@ -161,15 +186,25 @@ export class RnnDebugSession extends DebugSession {
     if (e.description) ev.body.description = e.description;
     if (e.reason === 'exception' && e.description) ev.body.text = e.description;
     if (e.breakpointIds) ev.body.hitBreakpointIds = e.breakpointIds;
+    // The client asks for this stop's variables next: have the worker send its tensors now, then
+    // the next stop's in the direction of the last move (F10 again finds them here).
+    const tl = this.timeline;
+    if (this.run && tl) {
+      void this.run.tensorsAt(e.cursor);
+      const next = e.index + this.direction;
+      if (next >= 0 && next <= tl.reachable) void this.run.tensorsAt(cursorAt(tl.shape, next));
+    }
     this.sendEvent(ev);
     // For the Step RNN panel of the same fixture (other DAP clients ignore unknown events).
     if (this.run) this.sendEvent(new Event(STOPPED_AT_EVENT, { fixture: this.run.path, phase: e.cursor.phase, t: e.cursor.t }));
+    this.showFirst();
   }
 
   private async decide(condition: string, at: Cursor): Promise<boolean> {
     if (!this.run) return false;
     try {
-      return truthy(await this.sandbox.evaluate(condition, scopeLookup(this.run, at)), condition);
+      const scope = await stopScope(this.run, this.runSerial, at);
+      return truthy(await this.sandbox.evaluate(condition, scope.lookup, scope.key), condition);
     } catch (e) {
       // `max(ft) > 0.99` at a backward step: ft belongs to another phase, so the condition is
       // simply false here. A name no phase has (a typo) still stops, with the error.
@@ -197,22 +232,32 @@ export class RnnDebugSession extends DebugSession {
     response: DebugProtocol.SetFunctionBreakpointsResponse,
     args: DebugProtocol.SetFunctionBreakpointsArguments,
   ): void {
-    this.conditionSpecs = args.breakpoints;
-    const made = this.applyConditions();
+    this.functionSpecs = args.breakpoints;
+    const made = this.applyFunctionBreakpoints();
     response.body = {
       breakpoints: made.map((b) => ({ id: b.id, verified: b.verified, ...(b.message ? { message: b.message } : {}) })),
     };
     this.sendResponse(response);
   }
 
-  /** A function breakpoint's name is a mathjs condition; its own `condition`, if any, must hold too. */
-  private applyConditions() {
-    const specs = this.conditionSpecs.map((b) => ({
-      condition: b.condition ? `(${b.name}) and (${b.condition})` : b.name,
-      ...(b.hitCondition ? { hitCondition: b.hitCondition } : {}),
-    }));
-    if (!this.timeline) return specs.map((_, i) => ({ id: -(i + 1), verified: true, message: undefined }));
-    return this.timeline.setConditionBreakpoints(specs);
+  /**
+   * A function breakpoint named like a step (`forward t=3`, `totals`) is a step breakpoint; any
+   * other name is a mathjs condition. A breakpoint's own `condition`, if any, must hold too.
+   * Returns the timeline's breakpoints in the order of the specs.
+   */
+  private applyFunctionBreakpoints(): { id: number; verified: boolean; message?: string }[] {
+    const kinds = this.functionSpecs.map((b) => {
+      const hit = b.hitCondition ? { hitCondition: b.hitCondition } : {};
+      const step = parseStepName(b.name);
+      if (step && !b.condition) return { step: true, spec: { cursor: step, ...hit } };
+      const condition = step ? `(${stepCondition(step)}) and (${b.condition})` : b.condition ? `(${b.name}) and (${b.condition})` : b.name;
+      return { step: false, spec: { condition, ...hit } };
+    });
+    const tl = this.timeline;
+    if (!tl) return kinds.map((_, i) => ({ id: -(i + 1), verified: true }));
+    const steps = tl.setStepBreakpoints(kinds.filter((k) => k.step).map((k) => k.spec));
+    const conds = tl.setConditionBreakpoints(kinds.filter((k) => !k.step).map((k) => k.spec));
+    return kinds.map((k) => (k.step ? steps.shift() : conds.shift()) ?? { id: 0, verified: false, message: 'not set' });
   }
 
   protected override setExceptionBreakPointsRequest(
@@ -235,7 +280,8 @@ export class RnnDebugSession extends DebugSession {
 
   // --- moves ---------------------------------------------------------------------------------
 
-  private move(response: DebugProtocol.Response, go: (tl: Timeline) => Promise<unknown>): void {
+  private move(response: DebugProtocol.Response, go: (tl: Timeline) => Promise<unknown>, direction: 1 | -1 = 1): void {
+    this.direction = direction;
     const tl = this.timeline;
     if (!tl) return this.sendErrorResponse(response, 3003, 'No fixture is loaded.');
     this.sendResponse(response);
@@ -247,33 +293,32 @@ export class RnnDebugSession extends DebugSession {
     this.move(response, (tl) => tl.continue());
   }
   protected override reverseContinueRequest(response: DebugProtocol.ReverseContinueResponse): void {
-    this.move(response, (tl) => tl.continue(true));
+    this.move(response, (tl) => tl.continue(true), -1);
   }
   protected override nextRequest(response: DebugProtocol.NextResponse): void {
     this.move(response, (tl) => tl.step());
   }
   protected override stepBackRequest(response: DebugProtocol.StepBackResponse): void {
-    this.move(response, (tl) => tl.step(true));
+    this.move(response, (tl) => tl.step(true), -1);
   }
   protected override stepInRequest(response: DebugProtocol.StepInResponse): void {
     this.move(response, (tl) => tl.stepPhase());
   }
   protected override stepOutRequest(response: DebugProtocol.StepOutResponse): void {
-    this.move(response, (tl) => tl.stepPhase(true));
+    this.move(response, (tl) => tl.stepPhase(true), -1);
   }
   protected override pauseRequest(response: DebugProtocol.PauseResponse): void {
     this.move(response, (tl) => tl.pause());
   }
 
-  protected override gotoTargetsRequest(response: DebugProtocol.GotoTargetsResponse, args: DebugProtocol.GotoTargetsArguments): void {
+  protected override async gotoTargetsRequest(response: DebugProtocol.GotoTargetsResponse, args: DebugProtocol.GotoTargetsArguments): Promise<void> {
     const tl = this.timeline;
     const run = this.run;
     if (!tl || !run) return this.sendErrorResponse(response, 3003, 'No fixture is loaded.');
     // A line of the fixture names a phase: `da` → the backward pass, `parameters` → the totals,
     // anything else → the forward pass. The current stop is always a target too.
     const s = tl.shape;
-    const daLine = run.lineOf('da');
-    const pLine = run.lineOf('parameters');
+    const [daLine, pLine] = await Promise.all([run.lineOf('da'), run.lineOf('parameters')]);
     const want: Cursor =
       daLine > 1 && args.line >= daLine && (pLine <= daLine || args.line < pLine)
         ? { phase: 'backward', t: s.T_b - 1 }
@@ -312,7 +357,7 @@ export class RnnDebugSession extends DebugSession {
   protected override async restartRequest(response: DebugProtocol.RestartResponse): Promise<void> {
     const path = this.run?.path ?? this.args.fixture;
     if (!path) return this.sendErrorResponse(response, 3003, 'No fixture is loaded.');
-    const loaded = await DebugRun.load(path);
+    const loaded = await WorkerRun.load(path, this.deps.run);
     this.sendResponse(response);
     if (!loaded.ok) {
       // The session lives on the last good run; the errors say what to fix before restarting again.
@@ -328,25 +373,27 @@ export class RnnDebugSession extends DebugSession {
   // --- what is shown -------------------------------------------------------------------------
 
   protected override threadsRequest(response: DebugProtocol.ThreadsResponse): void {
-    response.body = { threads: [new Thread(THREAD, this.run ? `${this.run.problem.kind} ${this.run.problem.name}` : 'RNN run')] };
+    response.body = { threads: [new Thread(THREAD, this.run ? `${this.run.kind} ${this.run.name}` : 'RNN run')] };
     this.sendResponse(response);
   }
 
   private frameName(c: Cursor): string {
-    const cell = this.run?.problem.kind ?? 'rnn';
+    const cell = this.run?.kind ?? 'rnn';
     if (c.phase === 'totals') return `${cell}_backward totals`;
     return `${cell}_${c.phase} t=${c.t + 1}`;
   }
 
-  protected override stackTraceRequest(response: DebugProtocol.StackTraceResponse): void {
+  protected override async stackTraceRequest(response: DebugProtocol.StackTraceResponse): Promise<void> {
     const run = this.run;
     const tl = this.timeline;
     if (!run || !tl) return this.sendErrorResponse(response, 3003, 'No fixture is loaded.');
     const c = tl.cursor;
-    const cellKind = run.problem.kind.endsWith('_cell');
+    const position = tl.position;
+    const cellKind = run.kind.endsWith('_cell');
     const key = c.phase === 'forward' ? (cellKind ? 'xt' : 'x') : c.phase === 'backward' ? (cellKind ? 'da_next' : 'da') : 'parameters';
-    const line = run.lineOf(key) > 1 || key === 'parameters' ? run.lineOf(key) : run.lineOf('parameters');
-    const frame = new StackFrame(tl.position + 1, this.frameName(c), new Source(basename(run.path), run.path), line, 1);
+    const keyLine = await run.lineOf(key);
+    const line = keyLine > 1 || key === 'parameters' ? keyLine : await run.lineOf('parameters');
+    const frame = new StackFrame(position + 1, this.frameName(c), new Source(basename(run.path), run.path), line, 1);
     response.body = { stackFrames: [frame], totalFrames: 1 };
     this.sendResponse(response);
   }
@@ -356,19 +403,20 @@ export class RnnDebugSession extends DebugSession {
     const tl = this.timeline;
     if (!run || !tl) return this.sendErrorResponse(response, 3003, 'No fixture is loaded.');
     const c = tl.cursor;
-    const at = (): Tensor[] => {
-      const ts = run.tensorsAt(c);
+    const at = async (): Promise<Tensor[]> => {
+      const ts = await run.tensorsAt(c);
       return typeof ts === 'string' ? [] : ts;
     };
     const isSum = (t: Tensor) => t.name.startsWith('sum_');
-    const stepTensors = () => (c.phase === 'totals' ? [] : at().filter((t) => !isSum(t)));
-    const gradTensors = () => (c.phase === 'totals' ? at() : at().filter(isSum));
+    const stepTensors = async () => (c.phase === 'totals' ? [] : (await at()).filter((t) => !isSum(t)));
+    const gradTensors = async () => (c.phase === 'totals' ? at() : (await at()).filter(isSum));
     const position = (): DebugProtocol.Variable[] => [
       { name: 'phase', value: JSON.stringify(c.phase), variablesReference: 0, evaluateName: 'phase' },
       { name: 't', value: String(c.t + 1), type: '1-based', variablesReference: 0, evaluateName: 't' },
     ];
     const scopes: DebugProtocol.Scope[] = [
-      new Scope(c.phase === 'totals' ? 'Step' : `Step (${c.phase} t=${c.t + 1})`, this.vars.create({ kind: 'list', items: stepTensors, extras: position }), false),
+      // One name at every step: VS Code keeps a scope expanded across stops by its name.
+      new Scope('Step', this.vars.create({ kind: 'list', items: stepTensors, extras: position }), false),
       new Scope(c.phase === 'totals' ? 'Gradients (totals)' : c.phase === 'backward' ? 'Gradients (running sums, steps ≥ t)' : 'Gradients', this.vars.create({ kind: 'list', items: gradTensors }), false),
       new Scope('Parameters', this.vars.create({ kind: 'list', items: () => run.parameters() }), true),
     ];
@@ -376,8 +424,8 @@ export class RnnDebugSession extends DebugSession {
     this.sendResponse(response);
   }
 
-  protected override variablesRequest(response: DebugProtocol.VariablesResponse, args: DebugProtocol.VariablesArguments): void {
-    const vars = this.vars.children(args.variablesReference, args.start ?? 0, args.count ?? 0);
+  protected override async variablesRequest(response: DebugProtocol.VariablesResponse, args: DebugProtocol.VariablesArguments): Promise<void> {
+    const vars = await this.vars.children(args.variablesReference, args.start ?? 0, args.count ?? 0);
     if (!vars) return this.sendErrorResponse(response, 3005, 'These variables belong to an earlier stop.');
     response.body = { variables: vars };
     this.sendResponse(response);
@@ -388,7 +436,8 @@ export class RnnDebugSession extends DebugSession {
     const tl = this.timeline;
     if (!run || !tl) return this.sendErrorResponse(response, 3003, 'No fixture is loaded.');
     try {
-      const v = await this.sandbox.evaluate(args.expression, scopeLookup(run, tl.cursor));
+      const scope = await stopScope(run, this.runSerial, tl.cursor);
+      const v = await this.sandbox.evaluate(args.expression, scope.lookup, scope.key);
       if (v.kind === 'number') response.body = { result: String(v.value), type: 'float64', variablesReference: 0 };
       else if (v.kind === 'text') response.body = { result: v.text, variablesReference: 0 };
       else {

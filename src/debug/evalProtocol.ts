@@ -17,7 +17,15 @@ export interface ScopeTensor {
 export interface EvalRequest {
   id: number;
   expression: string;
+  /**
+   * The stop (run and step) the request is about. The thread keeps the tensors it was sent for
+   * the current stop, so Watch, hovers and conditions at one stop send each tensor once.
+   */
+  stop: string;
+  /** Values the thread does not hold yet for this stop (tensors), and the small ones (t, phase, dims). */
   scope: Record<string, ScopeTensor | number | string>;
+  /** Tensor names the thread already holds for this stop (sent by an earlier request). */
+  held: string[];
   /**
    * Tensor names the expression uses that this stop does not have (another phase's, e.g. `ft` at
    * a backward step): refused by name, instead of mathjs reading `ft` as feet.

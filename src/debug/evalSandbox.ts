@@ -2,7 +2,9 @@
  * Evaluates mathjs expressions in a worker thread (evalWorker.ts) with a time limit and a memory
  * limit: a thread that runs too long is terminated and a fresh one started for the next request,
  * so a hostile watch expression (`ones(1e9)`, endless recursion) costs one error, not the session.
- * Only the tensors an expression names are sent to the thread.
+ * Only the tensors an expression names are sent to the thread, and each once per stop: the thread
+ * keeps them until a request names another stop (a Watch list re-evaluated at every step, or a
+ * condition at every step of a continue, sends each tensor it reads once).
  */
 import { Worker } from 'node:worker_threads';
 import { MAX_EXPRESSION, type EvalReply, type EvalRequest, type EvalValue, type ScopeTensor } from './evalProtocol';
@@ -39,6 +41,8 @@ export class EvalSandbox {
   private pending = new Map<number, Pending>();
   private readonly timeLimitMs: number;
   private readonly memoryMb: number;
+  /** The tensors the current thread holds: for which stop, and their names. */
+  private held: { thread: Worker; stop: string; names: Set<string> } | undefined;
 
   constructor(private readonly opts: EvalSandboxOptions) {
     this.timeLimitMs = opts.timeLimitMs ?? 1000;
@@ -93,22 +97,37 @@ export class EvalSandbox {
     this.pending.clear();
   }
 
-  /** Evaluate `expression` over the names `lookup` knows. Rejects with an EvalError saying why. */
-  evaluate(expression: string, lookup: ScopeLookup): Promise<EvalValue> {
+  /**
+   * Evaluate `expression` over the names `lookup` knows at `stop` (a key naming the run and the
+   * step: the same key must mean the same values). Rejects with an EvalError saying why.
+   */
+  evaluate(expression: string, lookup: ScopeLookup, stop: string): Promise<EvalValue> {
     if (typeof expression !== 'string' || expression.trim() === '') return Promise.reject(new EvalError('empty expression'));
     if (expression.length > MAX_EXPRESSION)
       return Promise.reject(new EvalError(`the expression is ${expression.length} characters long; the limit is ${MAX_EXPRESSION}`));
+    const w = this.thread();
+    if (this.held?.thread !== w || this.held.stop !== stop) this.held = { thread: w, stop, names: new Set() };
+    const names = this.held.names;
     const scope: EvalRequest['scope'] = {};
+    const held: string[] = [];
     const absent: string[] = [];
     for (const name of new Set(expression.match(/[A-Za-z_][A-Za-z0-9_]*/g) ?? [])) {
+      if (names.has(name)) {
+        held.push(name);
+        continue;
+      }
       const v = lookup(name);
-      if (v !== undefined) scope[name] = v;
-      else if (this.opts.tensorNames?.has(name)) absent.push(name);
+      if (v === undefined) {
+        if (this.opts.tensorNames?.has(name)) absent.push(name);
+        continue;
+      }
+      scope[name] = v;
+      // Requests reach the thread in order: the ones after this find the tensor there.
+      if (typeof v === 'object') names.add(name);
     }
     const id = this.nextId++;
-    const w = this.thread();
     return new Promise<EvalValue>((resolve, reject) => {
-      const p: Pending = { resolve, reject, req: { id, expression, scope, absent } };
+      const p: Pending = { resolve, reject, req: { id, expression, stop, scope, held, absent } };
       this.pending.set(id, p);
       if (this.ready) this.send(w, p);
     });

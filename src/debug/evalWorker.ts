@@ -7,7 +7,7 @@
  * The host (evalSandbox.ts) kills this thread when it runs too long or out of memory.
  */
 import { parentPort } from 'node:worker_threads';
-import { all, create, type MathJsInstance } from 'mathjs';
+import { all, create, type MathJsInstance, type MathNode, type Matrix } from 'mathjs';
 import { MAX_RESULT_CELLS, MAX_RESULT_TEXT, NOT_AT_THIS_STEP, type EvalReply, type EvalRequest, type EvalValue, type ScopeTensor } from './evalProtocol';
 
 const math: MathJsInstance = create(all, {});
@@ -136,15 +136,35 @@ function toValue(v: unknown): EvalValue {
   return { kind: 'text', text };
 }
 
+/**
+ * The current stop's tensors as mathjs matrices, converted once per stop. An expression that
+ * assigns (`a_next[1, 1] = 0` writes into the matrix) gets copies, so the stop's values stay.
+ */
+let held: { stop: string; values: Map<string, Matrix> } = { stop: '', values: new Map() };
+
+function hasAssignment(node: MathNode): boolean {
+  return node.filter((n) => math.isAssignmentNode(n)).length > 0;
+}
+
 function run(req: EvalRequest): EvalReply {
   try {
+    if (held.stop !== req.stop) held = { stop: req.stop, values: new Map() };
     const scope: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(req.scope)) scope[k] = typeof v === 'object' ? toMatrix(v) : v;
+    for (const [k, v] of Object.entries(req.scope)) {
+      if (typeof v === 'object') held.values.set(k, toMatrix(v));
+      else scope[k] = v;
+    }
+    const node = privateParse(req.expression);
+    const copy = hasAssignment(node);
+    for (const k of [...req.held, ...Object.keys(req.scope)]) {
+      const m = held.values.get(k);
+      if (m) scope[k] = copy ? m.clone() : m;
+    }
     if (req.absent.length > 0) {
       // A symbol used as a value (not as a function name: `dot(a, b)` is mathjs's dot).
-      privateParse(req.expression).traverse((node, path, parent) => {
-        if (math.isSymbolNode(node) && req.absent.includes(node.name) && !(math.isFunctionNode(parent) && path === 'fn'))
-          throw new Error(`${NOT_AT_THIS_STEP} ${node.name} belongs to another phase of the run`);
+      node.traverse((n, path, parent) => {
+        if (math.isSymbolNode(n) && req.absent.includes(n.name) && !(math.isFunctionNode(parent) && path === 'fn'))
+          throw new Error(`${NOT_AT_THIS_STEP} ${n.name} belongs to another phase of the run`);
       });
     }
     let result = limitedEvaluate(req.expression, scope);

@@ -4,28 +4,30 @@
  * `phase` and the dimensions. Step tensors win over parameters of the same name.
  */
 import type { Cursor } from '../session/timelineIndex';
-import type { DebugRun, Tensor } from './debugRun';
 import type { EvalValue } from './evalProtocol';
 import type { ScopeLookup } from './evalSandbox';
+import type { Tensor, WorkerRun } from './workerRun';
 
-export function scopeLookup(run: DebugRun, at: Cursor): ScopeLookup {
-  let step: Map<string, Tensor> | undefined;
-  let params: Map<string, Tensor> | undefined;
-  const dims: Record<string, number> = { ...run.problem.dims, T_b: run.T_b };
-  return (name) => {
+export interface StopScope {
+  /** Names the run and the step: the expression thread keeps this stop's tensors under it. */
+  key: string;
+  lookup: ScopeLookup;
+}
+
+/** The scope at `at` (the step's tensors and the parameters are asked of the run worker once). */
+export async function stopScope(run: WorkerRun, runSerial: number, at: Cursor): Promise<StopScope> {
+  const [ts, ps] = await Promise.all([run.tensorsAt(at), run.parameters()]);
+  const step = new Map<string, Tensor>(typeof ts === 'string' ? [] : ts.map((x) => [x.name, x]));
+  const params = new Map<string, Tensor>(ps.map((p) => [p.name, p]));
+  const dims: Record<string, number> = { ...run.dims, T_b: run.T_b };
+  const lookup: ScopeLookup = (name) => {
     if (name === 't') return at.phase === 'totals' ? 0 : at.t + 1;
     if (name === 'phase') return at.phase;
-    if (!step) {
-      const ts = run.tensorsAt(at);
-      step = new Map(typeof ts === 'string' ? [] : ts.map((x) => [x.name, x]));
-    }
-    const s = step.get(name);
+    const s = step.get(name) ?? params.get(name);
     if (s) return s;
-    params ??= new Map(run.parameters().map((p) => [p.name, p]));
-    const p = params.get(name);
-    if (p) return p;
     return Object.hasOwn(dims, name) ? dims[name] : undefined;
   };
+  return { key: `${runSerial}:${at.phase}:${at.t}`, lookup };
 }
 
 /** A breakpoint condition's value as true/false; anything else is an error that says so. */

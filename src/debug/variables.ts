@@ -6,13 +6,14 @@
  */
 import { Handles } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import type { Tensor } from './debugRun';
+import type { Tensor } from './workerRun';
 
 /** Cells of a row preview before `…`. */
 const PREVIEW = 8;
 
 export type Container =
-  | { kind: 'list'; items: () => Tensor[]; extras?: () => DebugProtocol.Variable[] }
+  /** A scope: its tensors are asked of the run worker when the client expands it. */
+  | { kind: 'list'; items: () => Promise<Tensor[]>; extras?: () => DebugProtocol.Variable[] }
   | { kind: 'tensor'; tensor: Tensor }
   | { kind: 'row'; tensor: Tensor; row: number };
 
@@ -49,8 +50,11 @@ function rowPreview(t: Tensor, r: number): string {
 
 export class VariableStore {
   private handles = new Handles<Container>();
+  /** Counts stops: handles made for one stop are not handed out after the next. */
+  private stop = 0;
 
   reset(): void {
+    this.stop++;
     this.handles.reset();
   }
 
@@ -70,11 +74,19 @@ export class VariableStore {
     };
   }
 
-  /** The children of a reference, the `start`/`count` page of them for indexed ones. */
-  children(ref: number, start = 0, count = 0): DebugProtocol.Variable[] | undefined {
+  /**
+   * The children of a reference, the `start`/`count` page of them for indexed ones; undefined for
+   * a reference of an earlier stop (also when the stop changed while a scope's tensors came).
+   */
+  async children(ref: number, start = 0, count = 0): Promise<DebugProtocol.Variable[] | undefined> {
     const c = this.handles.get(ref);
     if (!c) return undefined;
-    if (c.kind === 'list') return [...(c.extras?.() ?? []), ...c.items().map((t) => this.tensorVariable(t, t.name))];
+    if (c.kind === 'list') {
+      const stop = this.stop;
+      const items = await c.items();
+      if (stop !== this.stop) return undefined;
+      return [...(c.extras?.() ?? []), ...items.map((t) => this.tensorVariable(t, t.name))];
+    }
     const t = c.tensor;
     const total = c.kind === 'tensor' ? t.rows : t.cols;
     const from = Math.max(0, Math.min(start, total));

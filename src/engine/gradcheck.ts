@@ -26,7 +26,7 @@ import { ndToStepMajor } from './layout';
 import { Rng } from './random';
 import type { Workspace } from './kernels';
 import { kernelsFor, run } from './run';
-import type { GradcheckRow, NdArray, Problem, RunResult } from './types';
+import type { BackwardCaches, GradcheckEntry, GradcheckRow, NdArray, Problem, RunResult } from './types';
 
 export interface GradcheckOptions {
   /** Step h of the central difference (default 1e-6). */
@@ -36,6 +36,18 @@ export interface GradcheckOptions {
   seed?: number;
   /** Called after each probed entry: probes done, probes in all, the gradient being probed. */
   onProgress?: (done: number, total: number, name: string) => void;
+  /**
+   * The gradients to check against the finite differences (default: the engine's own backward
+   * of `problem`): lets a caller check gradients computed elsewhere, and a test plant a wrong one.
+   */
+  gradients?: Pick<BackwardCaches, 'dx' | 'da0' | 'dc0' | 'grads'>;
+}
+
+/** Where a step-wise check is: probes done, probes in all, the gradient being probed. */
+export interface GradcheckProgress {
+  done: number;
+  total: number;
+  name: string;
 }
 
 interface State { a: Float64Array; c: Float64Array; g: Float64Array }
@@ -177,11 +189,44 @@ function makeProber(problem: Problem, h: number): { prober: Prober; res: RunResu
   return { prober, res };
 }
 
+/**
+ * The default step and sample of a check (the CLI's and the panel's): h = 1e-6, or 1e-5 past 1e5
+ * terms in the loss (S3: 1.6e6), where the round-off of Σ da⊙(a⁺−a⁻)/2h grows to ~1e-7 while the
+ * truncation stays ~1e-10; 64 entries per gradient, fewer when a parameter probe (two forwards
+ * over the whole batch and time) is expensive, so the parameter probes stay within ~400 GFLOP (a
+ * minute of CPU here): S3's LSTM gets 4 per gradient. x/a0/c0 probes run on one batch column.
+ */
+export function gradcheckDefaults(problem: Problem): { eps: number; samples: number } {
+  const { n_x, n_a, m } = problem.dims;
+  const T_b = problem.da.shape[2] ?? 1;
+  const eps = n_a * m * T_b > 1e5 ? 1e-5 : 1e-6;
+  const H = problem.cell === 'lstm' ? 4 * n_a : n_a;
+  const probeFlops = 2 * T_b * 2 * H * m * (n_a + n_x);
+  const paramRows = problem.cell === 'lstm' ? 8 : 3;
+  const samples = Math.max(2, Math.min(64, Math.floor(400e9 / (paramRows * probeFlops))));
+  return { eps, samples };
+}
+
+/** The check in one go (the CLI): `gradcheckSteps` run to its end. */
 export function gradcheck(problem: Problem, o?: GradcheckOptions): GradcheckRow[] {
+  const it = gradcheckSteps(problem, o);
+  for (;;) {
+    const r = it.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * The check one probed entry at a time: yields after each probe (and calls `onProgress`), returns
+ * the rows. A caller that must stay responsive (the panel's check thread) yields to its event loop
+ * between probes, and stops by no longer calling `next`.
+ */
+export function* gradcheckSteps(problem: Problem, o?: GradcheckOptions): Generator<GradcheckProgress, GradcheckRow[]> {
   const h = o?.eps ?? 1e-6;
   const maxEntries = o?.maxEntries ?? 64;
   const rng = new Rng(o?.seed ?? 0);
-  const { prober: full, res } = makeProber(problem, h);
+  const { prober: full, res: engineRes } = makeProber(problem, h);
+  const res = o?.gradients ? { ...engineRes, backward: { ...engineRes.backward, ...o.gradients } } : engineRes;
   const { n_x, n_a, m } = problem.dims;
   const T_b = res.backward.T_b, lstm = problem.cell === 'lstm';
   // One-column probers, made when first needed (x, a0, c0 entries of column j); a few are kept
@@ -241,29 +286,40 @@ export function gradcheck(problem: Problem, o?: GradcheckOptions): GradcheckRow[
 
   const total = plans.reduce((n, p) => n + p.idx.length, 0);
   let done = 0;
-  return plans.map(({ name, shape, analytic, numeric, idx }): GradcheckRow => {
+  const rows: GradcheckRow[] = [];
+  for (const { name, shape, analytic, numeric, idx } of plans) {
     const an = idx.map(analytic);
-    const nu = idx.map((e) => {
-      const v = numeric(e);
-      o?.onProgress?.(++done, total, name);
-      return v;
-    });
-    let G = 0;
-    for (const v of an) G = Math.max(G, Math.abs(v));
-    const floor = Math.max(G, 1e-8);
-    let maxAbsErr = 0, maxRelErr = 0, worst = idx[0] ?? 0;
-    for (let k = 0; k < idx.length; k++) {
-      const e = Math.abs(an[k] - nu[k]);
-      const rel = e / Math.max(Math.abs(an[k]) + Math.abs(nu[k]), floor);
-      // NaN errors must surface, not vanish in Math.max
-      maxAbsErr = e > maxAbsErr || e !== e ? e : maxAbsErr;
-      if (rel > maxRelErr || rel !== rel) {
-        if (maxRelErr === maxRelErr) worst = idx[k];
-        maxRelErr = rel;
-      }
+    const nu: number[] = [];
+    for (const e of idx) {
+      nu.push(numeric(e));
+      done++; // (not inside the optional call below: `?.` would skip its arguments too)
+      o?.onProgress?.(done, total, name);
+      yield { done, total, name };
     }
-    return { name, shape, checked: idx.length, total: shape.reduce((p, d) => p * d, 1), maxAbsErr, maxRelErr, maxAbsGrad: G, worst: unravel(worst, shape) };
-  });
+    rows.push(rowOf(name, shape, idx, an, nu));
+  }
+  return rows;
+}
+
+/** The summary of one gradient's probed entries (and every entry with its relative error). */
+function rowOf(name: string, shape: number[], idx: number[], an: number[], nu: number[]): GradcheckRow {
+  let G = 0;
+  for (const v of an) G = Math.max(G, Math.abs(v));
+  const floor = Math.max(G, 1e-8);
+  let maxAbsErr = 0, maxRelErr = 0, worst = idx[0] ?? 0;
+  const entries: GradcheckEntry[] = [];
+  for (let k = 0; k < idx.length; k++) {
+    const e = Math.abs(an[k] - nu[k]);
+    const rel = e / Math.max(Math.abs(an[k]) + Math.abs(nu[k]), floor);
+    entries.push({ index: unravel(idx[k], shape), analytic: an[k], numeric: nu[k], relErr: rel });
+    // NaN errors must surface, not vanish in Math.max
+    maxAbsErr = e > maxAbsErr || e !== e ? e : maxAbsErr;
+    if (rel > maxRelErr || rel !== rel) {
+      if (maxRelErr === maxRelErr) worst = idx[k];
+      maxRelErr = rel;
+    }
+  }
+  return { name, shape, checked: idx.length, total: shape.reduce((p, d) => p * d, 1), maxAbsErr, maxRelErr, maxAbsGrad: G, worst: unravel(worst, shape), entries };
 }
 
 /** The NumPy index of flat (C-order) entry e of an array of `shape`. */

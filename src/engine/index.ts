@@ -11,7 +11,7 @@ export {
   softmax, sigmoid,
 } from './numpy';
 export { randomProblem, Rng, type RandomProblemOptions } from './random';
-export { gradcheck, type GradcheckOptions } from './gradcheck';
+export { gradcheck, gradcheckDefaults, gradcheckSteps, type GradcheckOptions, type GradcheckProgress } from './gradcheck';
 export { benchmark, flopCount, type BenchOptions } from './bench';
 export { setBackend, wasmAvailable, wasmFmaAvailable, BACKEND_CHOICES, type BackendName, type BackendChoice } from './backend';
 export {

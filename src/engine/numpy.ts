@@ -6,6 +6,7 @@
 
 import { softmaxColumns } from './core';
 import { nd, stepMajorToNd } from './layout';
+import { PARAM_GRADS_LSTM } from './names';
 import { backward, forward } from './run';
 import type { CellType, ForwardCaches, LstmParameters, NdArray, Problem, RnnParameters } from './types';
 
@@ -112,11 +113,10 @@ export function lstm_forward(x: NdArray, a0: NdArray, parameters: Params): [NdAr
   ];
 }
 
-const LSTM_GRADS = ['dWf', 'dbf', 'dWi', 'dbi', 'dWc', 'dbc', 'dWo', 'dbo'] as const;
 
 function lstmGrads(grads: Record<string, Float64Array>, n_a: number, n_z: number): Record<string, NdArray> {
   const out: Record<string, NdArray> = {};
-  for (const k of LSTM_GRADS) out[k] = k.startsWith('dW') ? nd([n_a, n_z], grads[k].slice()) : col(grads[k]);
+  for (const k of PARAM_GRADS_LSTM) out[k] = k.startsWith('dW') ? nd([n_a, n_z], grads[k].slice()) : col(grads[k]);
   return out;
 }
 

@@ -146,6 +146,18 @@ export interface GradcheckRow {
   maxAbsGrad: number;
   /** NumPy index of the probed entry with the largest relative error. */
   worst: number[];
+  /** Every probed entry, in probe order (the panel plots them and lists the worst). */
+  entries: GradcheckEntry[];
+}
+
+/** One probed entry of a gradient check. */
+export interface GradcheckEntry {
+  /** NumPy index in the gradient. */
+  index: number[];
+  analytic: number;
+  numeric: number;
+  /** |analytic − numeric| / max(|analytic| + |numeric|, maxAbsGrad, 1e-8). */
+  relErr: number;
 }
 
 /** Medians of `benchmark()`. */

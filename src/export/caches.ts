@@ -11,6 +11,7 @@
  * gives back the engine's doubles bit for bit; NaN and ±Infinity are the strings "NaN",
  * "Infinity", "-Infinity".
  */
+import { PARAM_GRADS_LSTM, PARAM_GRADS_RNN } from '../engine/names';
 import type { BackwardCaches, ForwardCaches, Problem, RunResult } from '../engine/types';
 
 export const EXPORT_FORMAT = 'rnn-stepper.caches';
@@ -202,8 +203,7 @@ export function sections(result: RunResult): Sections {
   ];
   // The gradient reaching c⟨0⟩ (the panel's totals and gradcheck have it): dc_prev of a cell, dc0 of a sequence.
   if (lstm && b.dc0) gradients.push({ key: cellKind ? 'dc_prev' : 'dc0', matrix: { data: b.dc0, offset: 0, rows: n_a, cols: m } });
-  const gradKeys = lstm ? ['dWf', 'dbf', 'dWi', 'dbi', 'dWc', 'dbc', 'dWo', 'dbo'] : ['dWax', 'dWaa', 'dba'];
-  for (const k of gradKeys) {
+  for (const k of lstm ? PARAM_GRADS_LSTM : PARAM_GRADS_RNN) {
     const data = b.grads[k];
     if (!data) throw new Error(`export: the run has no gradient ${k}`);
     const rows = n_a;

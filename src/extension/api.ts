@@ -27,3 +27,27 @@ export interface PanelInfo {
   html: string;
   options: { enableScripts: boolean; localResourceRoots: string[]; retainContextWhenHidden: boolean };
 }
+
+export interface RunStats {
+  runId: number;
+  forwardDone: number;
+  backwardDone: number;
+  finished: boolean;
+  error?: string;
+  /** Peak RSS of the extension host process seen by the worker (bytes; includes the host). */
+  peakRss: number;
+  /** `ready` messages received by the panel so far (one per load of its webview document). */
+  readyCount: number;
+  /** The webview document currently loaded said `ready` (false while hidden). */
+  ready: boolean;
+  /** Where the panel's cursor is (its timeline's). */
+  cursor: { phase: 'forward' | 'backward' | 'totals'; t: number };
+}
+
+/** The contract's API plus a few extras used by benchmarks. */
+export interface RnnStepperApiEx extends RnnStepperApi {
+  runStats(fixture: string): RunStats | undefined;
+  /** What the panel serializer does after a reload (tests drive it with a panel of our view type). */
+  restorePanel(panel: vscode.WebviewPanel, state: unknown): Promise<void>;
+  perfMarks(): { name: string; ms: number }[];
+}

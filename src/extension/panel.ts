@@ -4,7 +4,6 @@
  * bad one is dropped and logged, never thrown. Saving the fixture re-runs it in a new worker;
  * an invalid edit keeps the last good run on screen, marked stale.
  */
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { MessageGate } from '../protocol/flood';
@@ -13,12 +12,18 @@ import {
   stepRangeOf,
   type Diag,
   type FromWebview,
+  type Move,
   type Phase,
-  type RunInfo,
   type ToWebview,
 } from '../protocol/messages';
+import { PanelCursor, type SavedCursor } from '../session/panelCursor';
+import { StepQueue } from '../session/stepQueue';
+import { indexOf, type Cursor } from '../session/timelineIndex';
 import type { CheckFromWebview } from '../protocol/check';
+import { FixtureWatch } from './fixtureWatch';
 import { log } from './log';
+import { StartupLog } from './startupLog';
+import { PanelGradcheck } from './panelGradcheck';
 import { RunWorker, type NormsEvent, type WorkerRequest } from '../worker/client';
 import type { WorkerDiag, WorkerReply } from '../worker/protocol';
 
@@ -41,8 +46,8 @@ export interface PanelHost {
   recordPerf(name: string, ms: number): void;
   disposed(panel: StepperPanel): void;
   activated(panel: StepperPanel): void;
-  /** The webview moved its cursor (a debug session on the same fixture follows). */
-  cursorMoved(panel: StepperPanel): void;
+  /** The panel's cursor moved by the panel's doing (a debug session on the same fixture follows). */
+  cursorMoved(panel: StepperPanel, cursor: Cursor): void;
   /** A fresh HTML shell (new nonce) for this webview. */
   render(webview: vscode.Webview): string;
   /** "Check my implementation" (src/extension/check): the last result for this fixture, and the panel's requests. */
@@ -60,19 +65,25 @@ export class StepperPanel implements vscode.Disposable {
   run: RunWorker | undefined;
   /** Diagnostics shown in the panel (last load failed), if any. */
   errors: { diagnostics: Diag[]; stale: boolean } | undefined;
-  cursor: { phase: Phase; t: number } = { phase: 'forward', t: 0 };
+  /** The one owner of this panel's cursor and step breakpoints; the webview renders what it says. */
+  readonly stepper: PanelCursor;
   private loadSeq = 0;
   private loading: Promise<void> | undefined;
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
   private readonly subs: vscode.Disposable[] = [];
   private disposedFlag = false;
+  /** The panel's gradient check (its own thread, see panelGradcheck.ts). */
+  private readonly gradcheck: PanelGradcheck;
 
   constructor(
     readonly fixture: string,
     readonly panel: vscode.WebviewPanel,
     private readonly host: PanelHost,
+    saved?: SavedCursor,
   ) {
+    this.gradcheck = new PanelGradcheck(fixture, (m) => this.post(m), () => host.workerScript(), () => host.maxBytes());
+    this.stepper = new PanelCursor({ post: (m) => this.post(m), moved: (c) => host.cursorMoved(this, c) }, saved);
     this.subs.push(
       panel.webview.onDidReceiveMessage((m: unknown) => void this.receive(m)),
       panel.onDidDispose(() => this.dispose()),
@@ -87,41 +98,14 @@ export class StepperPanel implements vscode.Disposable {
       }),
       this.changed,
     );
-    // The file written by another program (a notebook's json.dump, `rnn-stepper new`): re-run
-    // too, as on a save in the editor. A change already loaded (a save seen both ways) is skipped.
-    const watcher = vscode.workspace.createFileSystemWatcher(
-      new vscode.RelativePattern(vscode.Uri.file(path.dirname(fixture)), path.basename(fixture)),
-      true, false, true,
-    );
-    this.subs.push(watcher, watcher.onDidChange(() => this.fileChanged()));
+    this.watch = new FixtureWatch(fixture, () => {
+      if (!this.disposedFlag) void this.reload();
+    });
+    this.subs.push(this.watch);
   }
 
-  /** size:mtime of the file as the last load started reading it. */
-  private loadedStamp = '';
-  private changeTimer: ReturnType<typeof setTimeout> | undefined;
-
-  private static async stamp(file: string): Promise<string> {
-    try {
-      const st = await fs.stat(file);
-      return `${st.size}:${st.mtimeMs}`;
-    } catch {
-      return '';
-    }
-  }
-
-  private fileChanged(): void {
-    clearTimeout(this.changeTimer);
-    // (writers often write in several steps: wait for the file to settle)
-    this.changeTimer = setTimeout(() => {
-      void (async () => {
-        if (this.disposedFlag || !vscode.workspace.getConfiguration('rnnStepper').get<boolean>('rerunOnSave', true)) return;
-        const now = await StepperPanel.stamp(this.fixture);
-        if (!now || now === this.loadedStamp) return;
-        log().info(`${path.basename(this.fixture)} changed on disk: re-running`);
-        void this.reload();
-      })();
-    }, 300);
-  }
+  /** Re-runs on a change of the file by another program (fixtureWatch.ts). */
+  private readonly watch: FixtureWatch;
 
   get title(): string {
     return `RNN: ${path.basename(this.fixture)}`;
@@ -150,7 +134,7 @@ export class StepperPanel implements vscode.Disposable {
   }
 
   private async loadOnce(seq: number): Promise<void> {
-    this.loadedStamp = await StepperPanel.stamp(this.fixture);
+    await this.watch.loading();
     if (seq !== this.loadSeq || this.disposedFlag) return;
     const w = new RunWorker({
       scriptPath: this.host.workerScript(),
@@ -162,7 +146,7 @@ export class StepperPanel implements vscode.Disposable {
       gateGradLimitBytes: this.host.gateGradLimitBytes(),
     });
     const outcome = await w.load();
-    this.milestone('fixture loaded');
+    this.startup.mark('fixture loaded');
     if (seq !== this.loadSeq || this.disposedFlag) {
       w.dispose(); // superseded by a newer save, or the panel closed meanwhile
       return;
@@ -182,6 +166,7 @@ export class StepperPanel implements vscode.Disposable {
     this.host.setDiagnostics(this.fixture, [], outcome.warnings);
     // Free the old run's caches before the new one allocates its own.
     this.run?.dispose();
+    this.gradcheck.reset(); // (a check of the file as it was)
     this.errors = undefined;
     this.run = w;
     // Staged load (big fixtures): da is read while the forward runs, so its problems come late.
@@ -195,6 +180,7 @@ export class StepperPanel implements vscode.Disposable {
       this.post({ type: 'errors', diagnostics, stale: true, fixture: this.fixture });
     };
     w.onProgress((p) => {
+      if (this.run === w) this.stepper.progress(p);
       this.post({ type: 'progress', progress: p });
       if (this.run === w) void this.pushCursorStep();
       if (p.error) log().error(`${path.basename(this.fixture)}: ${p.error}`);
@@ -208,16 +194,28 @@ export class StepperPanel implements vscode.Disposable {
       if (p.finished || p.error) this.changed.fire();
     });
     w.onNorms = (n) => this.postNorms(w, n);
+    this.pushFor = this.stepper.newRun(outcome.run);
     w.start();
-    this.clampCursor(outcome.run);
-    this.post({ type: 'init', run: outcome.run, cursor: this.cursor });
+    this.sendRun(w);
+  }
+
+  /** The cursor a freshly sent `init` names: its step is pushed unasked once computed. */
+  private pushFor: Cursor = { phase: 'forward', t: 0 };
+
+  /** A run to a ready webview: `init` (with the cursor), breakpoints, progress, norms, the cursor's step. */
+  private sendRun(w: RunWorker): void {
+    if (!w.info) return;
+    this.pushFor = this.stepper.cursor;
+    this.post({ type: 'init', run: w.info, cursor: this.pushFor });
+    this.post(this.stepper.breakpointsMessage());
+    this.post({ type: 'progress', progress: w.progress });
+    if (w.norms) this.postNorms(w, w.norms);
     void this.pushCursorStep();
   }
 
-  private clampCursor(run: RunInfo): void {
-    const c = this.cursor;
-    const max = c.phase === 'forward' ? run.dims.T_x - 1 : c.phase === 'backward' ? run.T_b - 1 : 0;
-    this.cursor = { phase: c.phase, t: Math.max(0, Math.min(c.t, max)) };
+  /** The cursor of the panel (the timeline's). */
+  get cursor(): Cursor {
+    return this.stepper.cursor;
   }
 
   private postNorms(w: RunWorker, n: NormsEvent): void {
@@ -232,16 +230,12 @@ export class StepperPanel implements vscode.Disposable {
 
   /** Everything a freshly (re)loaded webview needs. */
   private sendSnapshot(): void {
-    const w = this.run;
-    if (w?.info) {
-      this.post({ type: 'init', run: w.info, cursor: this.cursor });
-      this.post({ type: 'progress', progress: w.progress });
-      if (w.norms) this.postNorms(w, w.norms);
-      void this.pushCursorStep();
-    }
+    if (this.run) this.sendRun(this.run);
     if (this.errors) this.post({ type: 'errors', diagnostics: this.errors.diagnostics, stale: this.errors.stale, fixture: this.fixture });
     const check = this.host.checkSnapshot(this.fixture);
     if (check) this.post(check);
+    const gradcheck = this.gradcheck.snapshot();
+    if (gradcheck) this.post(gradcheck);
   }
 
   /** Entry point for every message from the webview (and from the test API). Never throws. */
@@ -257,6 +251,9 @@ export class StepperPanel implements vscode.Disposable {
       log().error(`Handling ${msg.type} failed: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
+
+  /** Step requests to the worker: the cursor's step first, then the nearest (2 at the worker at once). */
+  private readonly steps = new StepQueue(2, () => this.stepper.timeline.position);
 
   /** Per-panel bound on message rate and on requests waiting for the worker. */
   private readonly gate = new MessageGate();
@@ -274,6 +271,8 @@ export class StepperPanel implements vscode.Disposable {
   private async ask(w: RunWorker, req: WorkerRequest): Promise<WorkerReply> {
     if (!this.gate.beginRequest()) return { type: 'reply', id: 0, error: 'too many requests waiting for the worker' };
     try {
+      // Steps wait their turn by distance to the cursor (stepQueue.ts); windows go straight on.
+      if (req.type === 'step') return await this.steps.add(indexOf(this.stepper.timeline.shape, req), () => w.request(req));
       return await w.request(req);
     } finally {
       this.gate.endRequest();
@@ -286,48 +285,36 @@ export class StepperPanel implements vscode.Disposable {
 
   /** (runId, ready count, cursor) whose step was last pushed unasked: at most one push each. */
   private pushedKey = '';
-  /** Start-up milestones of this panel (ms since it was created), logged once at the first push. */
-  private readonly createdAt = Date.now();
-  private readonly milestones: Record<string, number> = {};
-  private milestone(name: string): void {
-    this.milestones[name] ??= Date.now() - this.createdAt;
-  }
+  /** Start-up milestones of this panel, logged once at the first push. */
+  private readonly startup = new StartupLog();
 
   /**
-   * Push the cursor's step to a freshly ready document without waiting to be asked: the first
-   * paint then costs one worker round trip instead of a webview → host → worker → host → webview
-   * one. Sent as soon as the step is computed; the webview caches a reply it did not ask for
-   * like any other (`inReplyTo` 0 is no request of its).
+   * Push the step of the cursor `init` named to a freshly ready document without waiting to be
+   * asked: the first paint then costs one worker round trip instead of a webview → host → worker →
+   * host → webview one. Sent as soon as the step is computed; the webview does not ask for it (it
+   * expects this push), so the step is computed and sent once.
    */
   private async pushCursorStep(): Promise<void> {
     const w = this.run;
     if (!w || !w.info || !this.ready || this.disposedFlag) return;
     const p = w.progress;
-    const { phase, t } = this.cursor;
-    const computed = p.finished || (phase === 'forward' && p.forwardDone > t);
-    if (!computed) return;
+    const { phase, t } = this.pushFor;
+    const tl = this.stepper.timeline;
+    if (p.runId !== w.runId || indexOf(tl.shape, this.pushFor) > tl.reachable) return; // not computed yet
     const key = `${w.runId}:${this.readyCount}:${phase}:${t}`;
     if (this.pushedKey === key) return;
     this.pushedKey = key;
-    this.milestone('step computed');
+    this.startup.mark('step computed');
     const r = await w.request({ type: 'step', phase, t });
     if ('error' in r || r.kind !== 'step' || w !== this.run || !this.ready) return;
     this.post({ type: 'step', inReplyTo: 0, runId: w.runId, phase: r.phase, t: r.t, tensors: r.tensors });
-    if (!('step posted' in this.milestones)) {
-      this.milestone('step posted');
-      const m = this.milestones;
-      log().info(
-        `${path.basename(this.fixture)}: panel created → ` +
-          Object.entries(m).map(([k, v]) => `${k} ${v} ms`).join(', ') +
-          ` (run ${w.runId}: parsed in ${w.timings.loadedMs} ms, first step at ${w.timings.firstStepMs} ms of the worker's life)`,
-      );
-    }
+    this.startup.stepPosted(this.fixture, w);
   }
 
   private async handle(msg: FromWebview): Promise<void> {
     switch (msg.type) {
       case 'ready':
-        this.milestone('webview ready');
+        this.startup.mark('webview ready');
         this.ready = true;
         this.everReady = true;
         this.readyCount++;
@@ -355,9 +342,11 @@ export class StepperPanel implements vscode.Disposable {
         });
         return;
       }
-      case 'cursor':
-        this.cursor = { phase: msg.phase, t: msg.t };
-        this.host.cursorMoved(this);
+      case 'move':
+        await this.move(msg.move, msg.phase !== undefined && msg.t !== undefined ? { phase: msg.phase, t: msg.t } : undefined);
+        return;
+      case 'toggleBreakpoint':
+        this.stepper.toggleBreakpoint(msg.phase !== undefined && msg.t !== undefined ? { phase: msg.phase, t: msg.t } : undefined);
         return;
       case 'export':
         await this.host.exportCaches(this.fixture);
@@ -387,13 +376,33 @@ export class StepperPanel implements vscode.Disposable {
       case 'checkOpen':
         await this.host.checkRequest(this.fixture, msg);
         return;
+      case 'requestParams': {
+        const w = this.run;
+        if (!w || msg.runId !== w.runId) return this.ignore(msg, `run ${msg.runId} is not the current run`);
+        const r = await this.ask(w, { type: 'params' });
+        if ('error' in r) return this.ignore(msg, r.error);
+        if (r.kind === 'params' && w === this.run) this.post({ type: 'params', inReplyTo: msg.messageId, runId: w.runId, tensors: r.tensors });
+        return;
+      }
+      case 'gradcheckRun':
+        if (this.run?.runId === msg.runId) this.gradcheck.start(msg.runId);
+        return;
+      case 'gradcheckCancel':
+        this.gradcheck.cancel();
+        return;
     }
+  }
+
+  /** Move the cursor (a panel intent or a VS Code command); settles when the timeline stopped. */
+  async move(move: Move, at?: Cursor): Promise<void> {
+    if (!this.run?.info) return;
+    await this.stepper.move(move, at);
   }
 
   dispose(): void {
     if (this.disposedFlag) return;
     this.disposedFlag = true;
-    clearTimeout(this.changeTimer);
+    this.gradcheck.reset();
     this.run?.dispose();
     this.run = undefined;
     for (const s of this.subs) s.dispose();

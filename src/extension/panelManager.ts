@@ -1,21 +1,28 @@
 /**
  * Owns the open Step RNN panels and everything around them: the commands, the serializer, the
  * diagnostics, export and copy, the context keys, and the test API of the extension contract.
+ * (The export's progress and cancel: exportProgress.ts; waiting for a panel to settle: below.)
  */
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { DEFAULT_MAX_MEMORY_MB } from '../engine/memory';
 import { DEFAULT_CACHE_MEMORY_MB } from '../worker/protocol';
+import { parseSavedCursor, type SavedCursor } from '../session/panelCursor';
 import { parseStepInput } from '../session/stepInput';
+import type { Timeline } from '../session/timeline';
+import type { Cursor } from '../session/timelineIndex';
 import { toNestedLists } from '../session/steps';
 import type { Phase, ToWebview } from '../protocol/messages';
 import type { CheckFromWebview } from '../protocol/check';
-import type { PanelInfo, RnnStepperApi, SaveDialog } from './api';
+import type { PanelInfo, RnnStepperApiEx, SaveDialog } from './api';
+
+export type { RnnStepperApiEx, RunStats } from './api';
 import { isFixtureDocument } from './codeLens';
 import { FixtureDiagnostics } from './diagnostics';
 import { assetRoot, renderHtml } from './html';
 import { log } from './log';
+import { exportWithProgress } from './exportProgress';
 import { StepperPanel, VIEW_TYPE, type PanelHost } from './panel';
 import { RunWorker } from '../worker/client';
 import type { WorkerDiag } from '../worker/protocol';
@@ -24,32 +31,8 @@ export { VIEW_TYPE };
 
 const OPEN_KEY = 'rnnStepper.openFixtures';
 
-/** Actions a panel command forwards to the webview (which owns the cursor). */
+/** What the panel commands do (the F-keys are bound to these while the panel has the focus). */
 export type PanelAction = 'stepForward' | 'stepBack' | 'continue' | 'reverseContinue' | 'restart' | 'toggleBreakpoint' | 'showHelp';
-
-export interface RunStats {
-  runId: number;
-  forwardDone: number;
-  backwardDone: number;
-  finished: boolean;
-  error?: string;
-  /** Peak RSS of the extension host process seen by the worker (bytes; includes the host). */
-  peakRss: number;
-  /** `ready` messages received by the panel so far (one per load of its webview document). */
-  readyCount: number;
-  /** The webview document currently loaded said `ready` (false while hidden). */
-  ready: boolean;
-  /** Where the panel's cursor is (as the webview last reported it). */
-  cursor: { phase: Phase; t: number };
-}
-
-/** The contract's API plus a few extras used by benchmarks. */
-export interface RnnStepperApiEx extends RnnStepperApi {
-  runStats(fixture: string): RunStats | undefined;
-  /** What the panel serializer does after a reload (tests drive it with a panel of our view type). */
-  restorePanel(panel: vscode.WebviewPanel, state: unknown): Promise<void>;
-  perfMarks(): { name: string; ms: number }[];
-}
 
 function fixtureArg(arg: unknown): vscode.Uri | undefined {
   if (arg instanceof vscode.Uri) return arg.scheme === 'file' ? arg : undefined;
@@ -145,7 +128,8 @@ export class PanelManager implements vscode.Disposable, PanelHost {
     if (doc && doc.uri.scheme === 'file' && /\.json$/i.test(doc.fileName)) return doc.uri;
     // Just after start-up the host may know the active tab before its editor.
     const tab = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
-    if (!vscode.window.activeTextEditor && tab instanceof vscode.TabInputText && tab.uri.scheme === 'file' && /\.json$/i.test(tab.uri.fsPath)) {
+    // (A NumPy .npz has no text editor: its tab is the binary file's placeholder.)
+    if (!vscode.window.activeTextEditor && tab instanceof vscode.TabInputText && tab.uri.scheme === 'file' && /\.(json|npz)$/i.test(tab.uri.fsPath)) {
       return tab.uri;
     }
     const picked = await vscode.window.showOpenDialog({
@@ -180,9 +164,9 @@ export class PanelManager implements vscode.Disposable, PanelHost {
   }
 
   /** Wire a (new or restored) webview panel to a fixture and start its run. */
-  private adopt(fixture: string, panel: vscode.WebviewPanel): StepperPanel {
+  private adopt(fixture: string, panel: vscode.WebviewPanel, saved?: SavedCursor): StepperPanel {
     panel.title = `RNN: ${path.basename(fixture)}`;
-    const sp = new StepperPanel(fixture, panel, this);
+    const sp = new StepperPanel(fixture, panel, this, saved);
     this.panels.push(sp);
     this.lastActive = sp;
     panel.webview.html = this.render(panel.webview);
@@ -220,7 +204,8 @@ export class PanelManager implements vscode.Disposable, PanelHost {
       return;
     }
     panel.webview.options = { enableScripts: true, localResourceRoots: [assetRoot(this.context.extensionUri)] };
-    this.adopt(candidate, panel);
+    // The webview saved the cursor and breakpoints it was shown: the new timeline starts there.
+    this.adopt(candidate, panel, parseSavedCursor(s));
   }
 
   private find(fixture: string): StepperPanel | undefined {
@@ -249,18 +234,21 @@ export class PanelManager implements vscode.Disposable, PanelHost {
   /** A panel's cursor moved (stepping in the panel): the `rnn` debug session of that fixture follows. */
   readonly onDidMoveCursor = this.cursorEvents.event;
 
-  cursorMoved(panel: StepperPanel): void {
-    this.cursorEvents.fire({ fixture: panel.fixture, cursor: { ...panel.cursor } });
+  cursorMoved(panel: StepperPanel, cursor: Cursor): void {
+    this.cursorEvents.fire({ fixture: panel.fixture, cursor: { ...cursor } });
   }
 
-  /** The debug session stopped at `cursor`: panels showing `fixture` go there (no-op when already there). */
+  /**
+   * The debug session stopped at `cursor`: the timelines of panels showing `fixture` go there
+   * (no-op when already there; a hidden webview is told in its `init` when shown again).
+   */
   showCursor(fixture: string, cursor: { phase: Phase; t: number }): void {
-    for (const sp of this.panels) {
-      if (sp.fixture !== fixture || (sp.cursor.phase === cursor.phase && sp.cursor.t === cursor.t)) continue;
-      // Kept host-side too: a hidden webview gets it in its `init` when shown again.
-      sp.cursor = { ...cursor };
-      sp.post({ type: 'command', action: 'goTo', t: cursor.t, phase: cursor.phase });
-    }
+    for (const sp of this.panels) if (sp.fixture === fixture) sp.stepper.follow(cursor);
+  }
+
+  /** The timeline that owns the cursor of `fixture`'s panel, for a debug session to share. */
+  timelineFor(fixture: string): Timeline | undefined {
+    return this.find(fixture)?.stepper.timeline;
   }
 
   // ---- panel actions ------------------------------------------------------------------------------
@@ -274,7 +262,9 @@ export class PanelManager implements vscode.Disposable, PanelHost {
       void vscode.window.showInformationMessage('Open a fixture with "RNN: Step RNN" first.');
       return;
     }
-    sp.post({ type: 'command', action });
+    if (action === 'showHelp') sp.post({ type: 'showHelp' });
+    else if (action === 'toggleBreakpoint') sp.stepper.toggleBreakpoint();
+    else void sp.move(action);
   }
 
   async goToStep(): Promise<void> {
@@ -291,7 +281,7 @@ export class PanelManager implements vscode.Disposable, PanelHost {
       validateInput: (v) => (parseStepInput(v, T_x, T_b) ? undefined : `Expected 1…${T_x}, f1…f${T_x}, b1…b${T_b} or totals`),
     });
     const where = input === undefined ? undefined : parseStepInput(input, T_x, T_b);
-    if (where) sp.post({ type: 'command', action: 'goTo', t: where.t, phase: where.phase });
+    if (where) await sp.move('seek', where);
   }
 
   // ---- export and copy ----------------------------------------------------------------------------
@@ -311,56 +301,14 @@ export class PanelManager implements vscode.Disposable, PanelHost {
     if (!target) return undefined; // cancelled: nothing is written
     const sp = this.find(fixture);
     const panelRun = sp?.run && !sp.errors && !sp.run.progress.error ? sp.run : undefined;
-    let own: RunWorker | undefined;
-    try {
-      return await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Exporting ${path.basename(fixture)}`, cancellable: true },
-        async (progress, token) => {
-          let run = panelRun;
-          if (!run) {
-            own = new RunWorker({
-              scriptPath: this.workerScript(), runId: this.nextRunId(), fixture,
-              maxBytes: this.maxBytes(), maxMemoryMB: this.maxMemoryMB(), cacheMemoryMB: this.cacheMemoryMB(), gateGradLimitBytes: 0,
-            });
-            const outcome = await own.load();
-            if (!outcome.ok) {
-              this.setDiagnostics(fixture, outcome.diagnostics, []);
-              void vscode.window.showErrorMessage(`Cannot export: ${outcome.message}`);
-              return undefined;
-            }
-            own.start();
-            run = own;
-          }
-          const info = run.info!;
-          const total = info.dims.T_x + info.T_b;
-          let reported = 0;
-          const off = run.onProgress((p) => {
-            const done = Math.round(((p.forwardDone + p.backwardDone) / total) * 100);
-            if (done > reported) {
-              progress.report({ increment: done - reported, message: p.finished ? 'writing…' : `computing ${done}%` });
-              reported = done;
-            }
-          });
-          const { id, reply: pending } = run.requestWithId({ type: 'export', path: target.fsPath });
-          const shared = run;
-          // Cancelling withdraws the consent: the export is dropped before anything is written
-          // (a run of our own is simply stopped).
-          token.onCancellationRequested(() => (own ? own.dispose() : shared.cancel(id)));
-          const reply = await pending;
-          off();
-          if (token.isCancellationRequested) return undefined;
-          if ('error' in reply) {
-            void vscode.window.showErrorMessage(`Export failed: ${reply.error}`);
-            return undefined;
-          }
-          log().info(`Exported ${path.basename(fixture)} to ${target.fsPath}`);
-          void vscode.window.setStatusBarMessage(`$(check) Exported caches to ${path.basename(target.fsPath)}`, 5000);
-          return target;
-        },
-      );
-    } finally {
-      own?.dispose();
-    }
+    return exportWithProgress(fixture, target, panelRun, {
+      ownRun: () =>
+        new RunWorker({
+          scriptPath: this.workerScript(), runId: this.nextRunId(), fixture,
+          maxBytes: this.maxBytes(), maxMemoryMB: this.maxMemoryMB(), cacheMemoryMB: this.cacheMemoryMB(), gateGradLimitBytes: 0,
+        }),
+      setDiagnostics: (errors) => this.setDiagnostics(fixture, errors, []),
+    });
   }
 
   async copyStep(panel?: StepperPanel, phase?: Phase, t?: number): Promise<string | undefined> {
@@ -403,7 +351,7 @@ export class PanelManager implements vscode.Disposable, PanelHost {
             retainContextWhenHidden: !!p.panel.options.retainContextWhenHidden,
           },
         })),
-      whenPanelReady: (fixture, timeoutMs = 30_000) => this.whenPanelReady(fixture, timeoutMs),
+      whenPanelReady: (fixture, timeoutMs = 30_000) => whenSettled(() => this.find(fixture), fixture, timeoutMs),
       setSaveDialog: (fn) => {
         this.saveDialog = fn;
       },
@@ -428,37 +376,38 @@ export class PanelManager implements vscode.Disposable, PanelHost {
     };
   }
 
-  private whenPanelReady(fixture: string, timeoutMs: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      let sub: vscode.Disposable | undefined;
-      const deadline = Date.now() + timeoutMs;
-      const check = (): boolean => {
-        const sp = this.find(fixture);
-        if (sp?.settled) {
-          clearInterval(timer);
-          sub?.dispose();
-          resolve();
-          return true;
-        }
-        if (Date.now() > deadline) {
-          clearInterval(timer);
-          sub?.dispose();
-          reject(new Error(`The Step RNN panel for ${fixture} was not ready within ${timeoutMs} ms`));
-          return true;
-        }
-        if (sp && !sub) sub = sp.onDidChange(() => void check());
-        return false;
-      };
-      // Condition-driven (panel change events); the interval only covers the panel appearing.
-      const timer = setInterval(check, 50);
-      check();
-    });
-  }
-
   dispose(): void {
     this.shuttingDown = true;
     for (const p of [...this.panels]) p.dispose();
     for (const s of this.subs) s.dispose();
     this.cursorEvents.dispose();
   }
+}
+
+/** Resolves once the panel `find` returns has settled (tests: `whenPanelReady`), or rejects after `timeoutMs`. */
+function whenSettled(find: () => StepperPanel | undefined, fixture: string, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let sub: vscode.Disposable | undefined;
+    const deadline = Date.now() + timeoutMs;
+    const check = (): boolean => {
+      const sp = find();
+      if (sp?.settled) {
+        clearInterval(timer);
+        sub?.dispose();
+        resolve();
+        return true;
+      }
+      if (Date.now() > deadline) {
+        clearInterval(timer);
+        sub?.dispose();
+        reject(new Error(`The Step RNN panel for ${fixture} was not ready within ${timeoutMs} ms`));
+        return true;
+      }
+      if (sp && !sub) sub = sp.onDidChange(() => void check());
+      return false;
+    };
+    // Condition-driven (panel change events); the interval only covers the panel appearing.
+    const timer = setInterval(check, 50);
+    check();
+  });
 }

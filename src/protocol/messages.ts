@@ -11,6 +11,7 @@
 
 import type { CellType, Dims, FixtureKind } from '../engine/types';
 import { parseCheckFromWebview, parseCheckPanelData, type CheckFromWebview, type CheckToWebview } from './check';
+import { parseGradcheckFromWebview, parseGradcheckPanelData, type GradcheckFromWebview, type GradcheckToWebview } from './gradcheck';
 
 /**
  * The timeline of a run: forward steps t = 0…T_x-1, then backward steps t = T_b-1…0, then one
@@ -84,8 +85,8 @@ export interface Diag {
 
 export type ToWebview =
   /**
-   * Sent after `ready` and on every (re)load. `cursor` is where the host last saw the cursor
-   * (from `cursor` messages): after a re-run on save the webview restores it (clamped).
+   * Sent after `ready` and on every (re)load, with the host's cursor. Right after it the host
+   * sends that cursor's step unasked (as soon as it is computed), so the webview does not ask for it.
    */
   | { type: 'init'; run: RunInfo; cursor?: { phase: Phase; t: number } }
   | { type: 'progress'; progress: Progress }
@@ -128,24 +129,44 @@ export type ToWebview =
    */
   | { type: 'errors'; diagnostics: Diag[]; stale: boolean; fixture?: string }
   /**
-   * A VS Code command (palette/keybinding) forwarded to the panel, which owns the cursor.
-   * `goTo` carries `t` (0-based) and, when the user named one, `phase`.
+   * Where the cursor is now: the host's timeline (src/session/timeline.ts) owns it and sends this
+   * after every move it made, asked for or not (a key, a button, a debug session's stop, a wait
+   * for a step that became computed). `reason` and `description` say why it stopped there (e.g.
+   * `end`, "The run ends here (totals)."); a move that changed nothing still gets its message.
    */
-  | { type: 'command'; action: Action; t?: number; phase?: Phase }
+  | { type: 'cursor'; runId: number; phase: Phase; t: number; reason: StopReason; description?: string }
+  /** The step breakpoints of the timeline (toggled in the panel, or set by a debug client). */
+  | { type: 'breakpoints'; steps: { phase: Phase; t: number }[] }
+  /** Open the panel's keyboard help (the palette's "Show Keyboard Shortcuts"). */
+  | { type: 'showHelp' }
   /** "Check my implementation" results for this fixture (src/protocol/check.ts). */
-  | CheckToWebview;
+  | CheckToWebview
+  /** The run's parameters (Wf, bf, … / Wax, Waa, ba, Wya, by), once per run, answering `requestParams`. */
+  | { type: 'params'; inReplyTo: number; runId: number; tensors: TensorPayload[] }
+  /** The panel's gradient check: its progress and results (src/protocol/gradcheck.ts). */
+  | GradcheckToWebview;
 
-export const ACTIONS = [
+/** Why the cursor stopped where it is (the timeline's stop reasons). */
+export const STOP_REASONS = ['entry', 'step', 'breakpoint', 'exception', 'pause', 'goto', 'end'] as const;
+export type StopReason = (typeof STOP_REASONS)[number];
+
+/**
+ * What the panel asks the host's timeline to do with the cursor. `seek` names its step
+ * (`phase`, `t`); `end` is the last computed step; `phaseForward`/`phaseBack` go to the start of
+ * the next/this (or previous) phase.
+ */
+export const MOVES = [
   'stepForward',
   'stepBack',
   'continue',
   'reverseContinue',
   'restart',
-  'toggleBreakpoint',
-  'goTo',
-  'showHelp',
+  'end',
+  'seek',
+  'phaseForward',
+  'phaseBack',
 ] as const;
-export type Action = (typeof ACTIONS)[number];
+export type Move = (typeof MOVES)[number];
 
 export type FromWebview =
   | { type: 'ready' }
@@ -159,7 +180,10 @@ export type FromWebview =
       t0: number;
       t1: number;
     }
-  | { type: 'cursor'; phase: Phase; t: number }
+  /** Move the host's cursor (the panel never moves it itself): `seek` carries the step. */
+  | { type: 'move'; move: Move; phase?: Phase; t?: number }
+  /** Set or clear a step breakpoint at (phase, t), or at the host's cursor when none is named. */
+  | { type: 'toggleBreakpoint'; phase?: Phase; t?: number }
   | { type: 'export' }
   | { type: 'copyStep'; phase: Phase; t: number }
   | { type: 'openLocation'; line: number; column: number }
@@ -170,7 +194,10 @@ export type FromWebview =
   | { type: 'painted'; runId: number }
   /** A timing from the webview (telemetry only: nothing waits for it). */
   | { type: 'perf'; name: string; ms: number }
-  | CheckFromWebview;
+  /** The run's parameters, for the Parameters cards and the weighted-sum expansions (asked once per run). */
+  | { type: 'requestParams'; messageId: number; runId: number }
+  | CheckFromWebview
+  | GradcheckFromWebview;
 
 /** Upper bound for any window the webview may ask for (steps), to bound host work per message. */
 export const MAX_WINDOW_STEPS = 4096;
@@ -198,7 +225,7 @@ const isName = (v: unknown): v is string =>
  */
 export const MAX_MESSAGE_KEYS = 16;
 
-/** The steps of the current run the webview may name: what `cursor` and `copyStep` are checked against. */
+/** The steps of the current run the webview may name: what `move`, `toggleBreakpoint` and `copyStep` are checked against. */
 export interface StepRange {
   /** Forward steps 0…T_x-1. */
   T_x: number;
@@ -215,6 +242,17 @@ export function stepInRange(phase: Phase, t: number, range: StepRange): boolean 
   return Number.isInteger(t) && t >= 0 && t < end;
 }
 
+const hasStep = (o: Record<string, unknown>): boolean => o.phase !== undefined || o.t !== undefined;
+
+/** A message's (phase, t): a step of the loaded run, or why not. */
+function stepAt(o: Record<string, unknown>, range: StepRange | undefined): true | string {
+  const what = String(o.type);
+  if (!isPhase(o.phase) || !isInt(o.t)) return `bad ${what} step`;
+  if (!range) return `${what} without a loaded run`;
+  if (!stepInRange(o.phase, o.t, range)) return `${what} step ${o.phase} ${o.t} is outside the run (T_x ${range.T_x}, T_b ${range.T_b})`;
+  return true;
+}
+
 /** Only these keys may appear, so a message cannot smuggle extra payload. */
 function hasOnly(o: Record<string, unknown>, keys: readonly string[]): boolean {
   for (const k of Object.keys(o)) if (!keys.includes(k)) return false;
@@ -223,8 +261,8 @@ function hasOnly(o: Record<string, unknown>, keys: readonly string[]): boolean {
 
 /**
  * Validate a message from the (untrusted) webview. Returns the typed message, or a reason string
- * when it is malformed. Never throws. `range` is the current run's steps: `cursor` and `copyStep`
- * must name one of them (without a loaded run they are refused).
+ * when it is malformed. Never throws. `range` is the current run's steps: a step named by `move`, `toggleBreakpoint`
+ * or `copyStep` must be one of them (without a loaded run they are refused).
  */
 export function parseFromWebview(raw: unknown, range?: StepRange): FromWebview | string {
   try {
@@ -255,7 +293,17 @@ export function parseFromWebview(raw: unknown, range?: StepRange): FromWebview |
         )
           return 'bad requestWindow fields';
         return raw as FromWebview;
-      case 'cursor':
+      case 'move': {
+        if (!hasOnly(raw, ['type', 'move', 'phase', 't'])) return 'unexpected keys in move';
+        if (!(MOVES as readonly unknown[]).includes(raw.move)) return 'bad move';
+        const at = raw.move === 'seek' ? stepAt(raw, range) : hasStep(raw) ? 'only seek names a step' : undefined;
+        return typeof at === 'string' ? at : (raw as FromWebview);
+      }
+      case 'toggleBreakpoint': {
+        if (!hasOnly(raw, ['type', 'phase', 't'])) return 'unexpected keys in toggleBreakpoint';
+        const at = hasStep(raw) ? stepAt(raw, range) : undefined;
+        return typeof at === 'string' ? at : (raw as FromWebview);
+      }
       case 'copyStep':
         if (!hasOnly(raw, ['type', 'phase', 't'])) return `unexpected keys in ${raw.type}`;
         if (!isPhase(raw.phase) || !isInt(raw.t)) return `bad ${raw.type} fields`;
@@ -279,6 +327,13 @@ export function parseFromWebview(raw: unknown, range?: StepRange): FromWebview |
       case 'checkRun':
       case 'checkOpen':
         return parseCheckFromWebview(raw);
+      case 'requestParams':
+        if (!hasOnly(raw, ['type', 'messageId', 'runId'])) return 'unexpected keys in requestParams';
+        if (!isInt(raw.messageId) || !isInt(raw.runId)) return 'bad requestParams fields';
+        return raw as FromWebview;
+      case 'gradcheckRun':
+      case 'gradcheckCancel':
+        return parseGradcheckFromWebview(raw);
       default:
         return `unknown message type ${JSON.stringify(String(raw.type)).slice(0, 40)}`;
     }
@@ -323,11 +378,28 @@ export function parseToWebview(raw: unknown): ToWebview | string {
         return isNorms(raw.da, raw.dc) ? (raw as ToWebview) : 'bad norms';
       case 'errors':
         return Array.isArray(raw.diagnostics) ? (raw as ToWebview) : 'bad errors';
-      case 'command':
-        return (ACTIONS as readonly string[]).includes(raw.action as string) ? (raw as ToWebview) : 'bad command';
+      case 'cursor':
+        return isInt(raw.runId) && isPhase(raw.phase) && isInt(raw.t) && (STOP_REASONS as readonly unknown[]).includes(raw.reason) &&
+          (raw.description === undefined || typeof raw.description === 'string')
+          ? (raw as ToWebview)
+          : 'bad cursor';
+      case 'breakpoints':
+        return Array.isArray(raw.steps) && raw.steps.every((c) => isObj(c) && isPhase(c.phase) && isInt(c.t))
+          ? (raw as ToWebview)
+          : 'bad breakpoints';
+      case 'showHelp':
+        return { type: 'showHelp' };
       case 'check': {
         const check = parseCheckPanelData(raw.check);
         return typeof check === 'string' ? check : { type: 'check', check };
+      }
+      case 'params':
+        return isInt(raw.inReplyTo) && isInt(raw.runId) && Array.isArray(raw.tensors) && raw.tensors.length <= 16 && raw.tensors.every(isTensor)
+          ? (raw as ToWebview)
+          : 'bad params';
+      case 'gradcheck': {
+        const gradcheck = parseGradcheckPanelData(raw.gradcheck);
+        return typeof gradcheck === 'string' ? gradcheck : { type: 'gradcheck', gradcheck };
       }
       default:
         return `unknown message type`;

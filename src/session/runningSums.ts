@@ -11,13 +11,9 @@
  * (descending s, starting from zero), so R(t) is the same float64 whichever path computed it.
  */
 import { now } from '../engine/hostGlobals';
+import { paramGradShape, paramGradsOf, type ParamGrad } from '../engine/names';
 import { cellBackwardAt } from '../engine/run';
 import type { RunView } from './steps';
-
-export const GRADS_RNN = ['dWax', 'dWaa', 'dba'] as const;
-export const GRADS_LSTM = ['dWf', 'dbf', 'dWi', 'dbi', 'dWc', 'dbc', 'dWo', 'dbo'] as const;
-/** Payload name of a gradient's running sum. */
-export const sumName = (grad: string): string => `sum_${grad}`;
 
 /**
  * What the sums need of a run: its problem, how far the backward got, and one step's backward
@@ -44,7 +40,7 @@ export interface RunningSumsOptions {
 type Sums = Float64Array;
 
 export class RunningSums {
-  readonly names: readonly string[];
+  readonly names: readonly ParamGrad[];
   /** Offsets of each gradient in a `Sums` buffer (names order), plus the total length. */
   readonly offsets: number[];
   readonly size: number;
@@ -67,10 +63,11 @@ export class RunningSums {
       if (!hasCaches(run)) throw new Error('running sums: the run has no caches and no cellAt was given');
       return cellBackwardAt(run.problem, run.forward, run.backward, s);
     });
-    const { n_x, n_a } = run.problem.dims;
-    const lstm = run.problem.cell === 'lstm';
-    this.names = lstm ? GRADS_LSTM : GRADS_RNN;
-    const sizeOf = (g: string) => (g.startsWith('db') ? n_a : g === 'dWax' ? n_a * n_x : g === 'dWaa' ? n_a * n_a : n_a * (n_a + n_x));
+    this.names = paramGradsOf(run.problem.cell);
+    const sizeOf = (g: ParamGrad) => {
+      const [r, c] = paramGradShape(g, run.problem.dims);
+      return r * c;
+    };
     this.offsets = [];
     let off = 0;
     for (const g of this.names) {
@@ -178,7 +175,7 @@ export class RunningSums {
 
   /** One gradient's slice of a `Sums` buffer. */
   part(sums: Sums, grad: string): Float64Array {
-    const k = this.names.indexOf(grad);
+    const k = this.names.findIndex((n) => n === grad);
     if (k < 0) throw new Error(`running sums: no gradient ${grad}`);
     return sums.subarray(this.offsets[k], this.offsets[k + 1]);
   }

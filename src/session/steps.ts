@@ -9,7 +9,23 @@
  * every per-step intermediate: that is what keeps a big run within memory.
  */
 import { cellBackwardAt } from '../engine/run';
-import { GRADS_LSTM, GRADS_RNN, runningSumsFor, sumName, type RunningSums } from './runningSums';
+import {
+  BACKWARD_LSTM,
+  BACKWARD_RNN,
+  BACKWARD_WINDOWS,
+  FORWARD_LSTM,
+  FORWARD_RNN,
+  FORWARD_WINDOWS,
+  PARAM_GRADS_LSTM,
+  PARAM_GRADS_RNN,
+  TOTALS_LSTM,
+  TOTALS_RNN,
+  LSTM_GATES,
+  isParamGrad,
+  paramGradShape,
+  sumName,
+} from '../engine/names';
+import { runningSumsFor, type RunningSums } from './runningSums';
 import type { BackwardCaches, ForwardCaches, Problem } from '../engine/types';
 import type { Phase, TensorPayload } from '../protocol/messages';
 
@@ -23,20 +39,11 @@ export interface RunView {
   readonly finished: boolean;
 }
 
-export const FORWARD_RNN = ['xt', 'a_prev', 'a_next', 'yt_pred'] as const;
-export const FORWARD_LSTM = ['xt', 'a_prev', 'c_prev', 'ft', 'it', 'cct', 'ot', 'c_next', 'a_next', 'yt_pred'] as const;
-export const BACKWARD_RNN = ['da_next', 'dtanh', 'dxt', 'da_prev', 'dWax', 'dWaa', 'dba'] as const;
-export const BACKWARD_LSTM = [
-  'da_next', 'dc_next', 'dft', 'dit', 'dcct', 'dot', 'dxt', 'da_prev', 'dc_prev',
-  'dWf', 'dbf', 'dWi', 'dbi', 'dWc', 'dbc', 'dWo', 'dbo',
-] as const;
+// The step names are the engine's (src/engine/names.ts); re-exported for the session's users.
+export { BACKWARD_LSTM, BACKWARD_RNN, BACKWARD_WINDOWS, FORWARD_LSTM, FORWARD_RNN, FORWARD_WINDOWS, TOTALS_LSTM, TOTALS_RNN };
 /** After the backward names: the running sums Σ_{s≥t} of each weight gradient (see runningSums.ts). */
-export const BACKWARD_SUMS_RNN = GRADS_RNN.map(sumName);
-export const BACKWARD_SUMS_LSTM = GRADS_LSTM.map(sumName);
-export const TOTALS_RNN = ['da0', 'dWax', 'dWaa', 'dba'] as const;
-export const TOTALS_LSTM = ['da0', 'dc0', 'dWf', 'dbf', 'dWi', 'dbi', 'dWc', 'dbc', 'dWo', 'dbo'] as const;
-export const FORWARD_WINDOWS = ['a', 'c', 'ft', 'it', 'cct', 'ot', 'y'] as const;
-export const BACKWARD_WINDOWS = ['da', 'dc'] as const;
+export const BACKWARD_SUMS_RNN = PARAM_GRADS_RNN.map(sumName);
+export const BACKWARD_SUMS_LSTM = PARAM_GRADS_LSTM.map(sumName);
 
 /** Number of back-propagated steps. */
 export const backSteps = (run: RunView): number => run.backward.T_b;
@@ -93,7 +100,7 @@ export function forwardStep(run: RunView, t: number): TensorPayload[] {
   if (problem.cell === 'lstm') {
     const cPrev = t === 0 ? problem.c0?.data ?? new Float64Array(S) : block(f.c!, t - 1, n_a, m);
     out.push(payload('c_prev', n_a, m, cPrev));
-    for (const g of ['ft', 'it', 'cct', 'ot'] as const) out.push(payload(g, n_a, m, block(f[g]!, t, n_a, m)));
+    for (const g of LSTM_GATES) out.push(payload(g, n_a, m, block(f[g]!, t, n_a, m)));
     out.push(payload('c_next', n_a, m, block(f.c!, t, n_a, m)));
   }
   out.push(payload('a_next', n_a, m, block(f.a, t, n_a, m)));
@@ -101,14 +108,6 @@ export function forwardStep(run: RunView, t: number): TensorPayload[] {
   return out;
 }
 
-/** NumPy shape (rows, cols) of a parameter gradient. */
-function gradShape(problem: Problem, name: string): [number, number] {
-  const { n_x, n_a } = problem.dims;
-  if (name.startsWith('db')) return [n_a, 1];
-  if (name === 'dWax') return [n_a, n_x];
-  if (name === 'dWaa') return [n_a, n_a];
-  return [n_a, n_a + n_x];
-}
 
 /**
  * Backward step t: the contract's tensors, then `sum_<grad>` for each weight gradient, its running
@@ -127,7 +126,7 @@ export function backwardStep(run: RunView, t: number, sums: RunningSums = runnin
   const R = sums.at(sumsT, cell, sums.maxWorkPerRequest);
   const running = R
     ? sums.names.map((g) => {
-        const [r, c] = gradShape(problem, g);
+        const [r, c] = paramGradShape(g, problem.dims);
         return payload(sumName(g), r, c, sums.part(R, g));
       })
     : [];
@@ -142,8 +141,8 @@ export function backwardStep(run: RunView, t: number, sums: RunningSums = runnin
       default: {
         const v = cell[name];
         if (!v) throw new Error(`the engine returned no ${name} for backward step ${t}`);
-        if (name.startsWith('dW') || name.startsWith('db')) {
-          const [r, c] = gradShape(problem, name);
+        if (isParamGrad(name)) {
+          const [r, c] = paramGradShape(name, problem.dims);
           return payload(name, r, c, v);
         }
         return payload(name, n_a, m, v);
@@ -159,7 +158,7 @@ export function totals(run: RunView): TensorPayload[] {
   return names.map((name) => {
     if (name === 'da0') return payload(name, n_a, m, b.da0);
     if (name === 'dc0') return payload(name, n_a, m, b.dc0!);
-    const [r, c] = gradShape(problem, name);
+    const [r, c] = paramGradShape(name, problem.dims);
     return payload(name, r, c, b.grads[name]);
   });
 }

@@ -24,6 +24,9 @@ import {
   type Reach,
   type Span,
 } from './timelineIndex';
+import { hitReached, parseHitCondition } from './hitCondition';
+
+export { parseHitCondition };
 
 export type StopReason = 'entry' | 'step' | 'breakpoint' | 'exception' | 'pause' | 'goto' | 'end';
 
@@ -161,13 +164,13 @@ export class Timeline {
 
   /**
    * A new run of the same fixture (re-run after an edit): new lengths, nothing computed. The cursor
-   * is kept where it still exists (clamped), breakpoints stay and are re-verified.
+   * is kept where it still exists (clamped), or put at `at`; breakpoints stay and are re-verified.
    */
-  reset(span: Span): void {
+  reset(span: Span, at?: number): void {
     this.generation++;
     this.span = { ...span };
     this.reach = { forwardDone: 0, backwardDone: 0, finished: false };
-    this.index = Math.min(this.index, this.length - 1);
+    this.index = Math.max(0, Math.min(at ?? this.index, this.length - 1));
     for (const w of this.waiters) w.resolve();
     this.waiters = [];
     for (const b of this.bps) this.verify(b);
@@ -377,34 +380,3 @@ const sameSpec = (b: BreakpointSpec, s: BreakpointSpec): boolean =>
   b.condition === s.condition &&
   (b.cursor === undefined) === (s.cursor === undefined) &&
   (!b.cursor || !s.cursor || (b.cursor.phase === s.cursor.phase && b.cursor.t === s.cursor.t));
-
-type HitTest = (hits: number) => boolean;
-
-/** A DAP hit condition as a test on the hit count, or undefined when it does not parse. */
-export function parseHitCondition(text: string): HitTest | undefined {
-  const m = /^\s*(==|>=|<=|>|<|%)?\s*(\d+)\s*$/.exec(text);
-  if (!m) return undefined;
-  const n = Number(m[2]);
-  switch (m[1]) {
-    case undefined:
-    case '==':
-      return (h) => h === n;
-    case '>=':
-      return (h) => h >= n;
-    case '>':
-      return (h) => h > n;
-    case '<=':
-      return (h) => h <= n;
-    case '<':
-      return (h) => h < n;
-    case '%':
-      return n === 0 ? undefined : (h) => h % n === 0;
-  }
-  return undefined;
-}
-
-function hitReached(cond: string | undefined, hits: number): boolean {
-  if (cond === undefined) return true;
-  const test = parseHitCondition(cond);
-  return test ? test(hits) : false;
-}

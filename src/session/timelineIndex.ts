@@ -66,6 +66,24 @@ export function validCursor(s: Span, c: Cursor): boolean {
   return c.t === 0;
 }
 
+/** A step as text, `forward:2`: how breakpoints are kept in the webview's saved state. */
+export const stepKey = (c: Cursor): string => `${c.phase}:${c.t}`;
+
+/** The step of a `stepKey`, or undefined for anything else. */
+export function parseStepKey(key: unknown): Cursor | undefined {
+  const m = typeof key === 'string' ? /^(forward|backward|totals):(\d{1,9})$/.exec(key) : null;
+  if (!m) return undefined;
+  const t = Number(m[2]);
+  return m[1] === 'forward' ? { phase: 'forward', t } : m[1] === 'backward' ? { phase: 'backward', t } : { phase: 'totals', t };
+}
+
+/** A well-formed cursor (any run): a phase and a whole t >= 0. For untrusted saved state. */
+export function isCursor(v: unknown): v is Cursor {
+  if (typeof v !== 'object' || v === null) return false;
+  const { phase, t }: { phase?: unknown; t?: unknown } = v;
+  return (phase === 'forward' || phase === 'backward' || phase === 'totals') && Number.isInteger(t) && typeof t === 'number' && t >= 0;
+}
+
 export const sameCursor = (a: Cursor, b: Cursor): boolean => a.phase === b.phase && a.t === b.t;
 
 /** First index of the phase that `index` is in. */

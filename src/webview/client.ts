@@ -38,6 +38,7 @@ const RETRY_MS = 4000;
 
 type StepMsg = Extract<ToWebview, { type: 'step' }>;
 type WindowMsg = Extract<ToWebview, { type: 'window' }>;
+type ParamsMsg = Extract<ToWebview, { type: 'params' }>;
 
 export class DataClient {
   private runId = -1;
@@ -54,6 +55,9 @@ export class DataClient {
    * sums can be served: a backward reply to an older request that lacks them is asked for again.
    */
   private sumsEpoch = 0;
+
+  /** The run's parameters by name (asked once per run, see `ensureParams`). */
+  private paramsOf: ReadonlyMap<string, Tensor> | undefined;
 
   /** Called with request → reply milliseconds of every step reply (diagnostics, benchmark). */
   onStepLatency?: (ms: number) => void;
@@ -74,6 +78,30 @@ export class DataClient {
     this.inflight.clear();
     this.requests.takeAll();
     this.sumsEpoch = 0;
+    this.paramsOf = undefined;
+  }
+
+  /** The run's parameters, once they arrived. */
+  get params(): ReadonlyMap<string, Tensor> | undefined {
+    return this.paramsOf;
+  }
+
+  /** Ask for the run's parameters unless they are here or on their way. True when a request was sent. */
+  ensureParams(): boolean {
+    if (this.paramsOf || this.runId < 0 || this.isInflight('p:')) return false;
+    this.send('p:', (id) => ({ type: 'requestParams', messageId: id, runId: this.runId }));
+    return true;
+  }
+
+  /** Store the parameters reply; false when it belongs to another run. */
+  onParams(m: ParamsMsg): boolean {
+    const asked = this.requests.take(m.inReplyTo);
+    if (asked) this.inflight.delete(asked.meta);
+    if (m.runId !== this.runId) return false;
+    const map = new Map<string, Tensor>();
+    for (const p of m.tensors) map.set(p.name, { name: p.name, rows: p.rows, cols: p.cols, data: new Float64Array(p.data) });
+    this.paramsOf = map;
+    return true;
   }
 
   /** A backward step without its running sums (`sum_*`): sent before the host could compute them. */
@@ -140,12 +168,29 @@ export class DataClient {
     return true;
   }
 
+  /**
+   * The host sends this step unasked (the cursor `init` named): count it as on its way, so that
+   * `ensureStep` does not ask for it too (it would be computed and sent twice). Should the push
+   * not come, the step is asked for after the usual retry delay.
+   */
+  expectStep(phase: Phase, t: number): void {
+    const key = 's:' + DataClient.stepKey(phase, t);
+    if (this.steps.has(DataClient.stepKey(phase, t)) || this.isInflight(key)) return;
+    this.inflight.set(key, this.requests.begin(key));
+  }
+
   /** Store a step reply. Returns it, or undefined when it belongs to another run / is malformed. */
   onStep(m: StepMsg): StepData | undefined {
     const asked = this.requests.take(m.inReplyTo);
     if (asked) {
       this.onStepLatency?.(this.now() - asked.sentAt);
       this.inflight.delete(asked.meta);
+    } else if (m.inReplyTo === 0 && m.runId === this.runId) {
+      // Sent unasked (the step `init` named): what `expectStep` noted as on its way is here.
+      const key = 's:' + DataClient.stepKey(m.phase, m.t);
+      const id = this.inflight.get(key);
+      if (id !== undefined) this.requests.drop(id);
+      this.inflight.delete(key);
     }
     if (m.runId !== this.runId) return undefined;
     const tensors: Tensor[] = [];

@@ -1,5 +1,6 @@
 /** The cell's equations, per tensor of a step payload (names as in the protocol), for each phase. */
 
+import { BACKWARD_WINDOWS, FORWARD_WINDOWS, PARAM_GRADS_LSTM, PARAM_GRADS_RNN, sumName } from '../engine/names';
 import type { CellType, FixtureKind } from '../engine/types';
 import type { Phase } from '../protocol/messages';
 type _C = CellType;
@@ -84,17 +85,17 @@ const BWD_RNN: Record<string, TensorDoc> = {
 /** Group of the running sums, after the per-step contributions. */
 export const SUMS_GROUP = 'Running sums (Σ over steps ≥ t)';
 for (const [table, grads] of [
-  [BWD_LSTM, ['dWf', 'dbf', 'dWi', 'dbi', 'dWc', 'dbc', 'dWo', 'dbo']],
-  [BWD_RNN, ['dWax', 'dWaa', 'dba']],
+  [BWD_LSTM, PARAM_GRADS_LSTM],
+  [BWD_RNN, PARAM_GRADS_RNN],
 ] as const) {
-  for (const g of grads) table[`sum_${g}`] = { label: `Σ ${g} (steps ≥ t)`, eq: `sum_${g} = Σ_{s≥t} ${g}⟨s⟩`, group: SUMS_GROUP };
+  for (const g of grads) table[sumName(g)] = { label: `Σ ${g} (steps ≥ t)`, eq: `${sumName(g)} = Σ_{s≥t} ${g}⟨s⟩`, group: SUMS_GROUP };
 }
 
 const TOTALS: Record<string, TensorDoc> = {
   da0: { label: 'da⟨0⟩', eq: 'gradient reaching the initial hidden state', group: 'Totals' },
   dc0: { label: 'dc⟨0⟩', eq: 'gradient reaching the initial cell state', group: 'Totals' },
 };
-for (const g of ['dWax', 'dWaa', 'dba', 'dWf', 'dbf', 'dWi', 'dbi', 'dWc', 'dbc', 'dWo', 'dbo'])
+for (const g of [...PARAM_GRADS_RNN, ...PARAM_GRADS_LSTM])
   TOTALS[g] = { label: g, eq: `${g} = Σ over all back-propagated steps`, group: 'Gradients' };
 
 /**
@@ -129,7 +130,49 @@ export function tensorDoc(cell: _C, phase: Phase, name: string, at?: DocPlace): 
   return base;
 }
 
+/** Group of the parameter cards (shown at every stop, collapsed until opened). */
+export const PARAMS_GROUP = 'Parameters';
+/** Group of the pre-activation cards of a forward step (collapsed until opened). */
+export const PRE_GROUP = 'Pre-activations';
+
+const gateW = (g: string, what: string): TensorDoc => ({
+  label: `W${g}`,
+  eq: `${what} weights (n_a, n_a + n_x): columns 0…n_a−1 multiply a⟨t-1⟩, the rest x⟨t⟩`,
+  group: PARAMS_GROUP,
+});
+const bias = (name: string, what: string): TensorDoc => ({ label: name, eq: `${what} bias (n_a, 1)`, group: PARAMS_GROUP });
+
+const PARAMS: Record<_C, Record<string, TensorDoc>> = {
+  lstm: {
+    Wf: gateW('f', 'forget-gate'), bf: bias('bf', 'forget-gate'),
+    Wi: gateW('i', 'update-gate'), bi: bias('bi', 'update-gate'),
+    Wc: gateW('c', 'candidate'), bc: bias('bc', 'candidate'),
+    Wo: gateW('o', 'output-gate'), bo: bias('bo', 'output-gate'),
+    Wy: { label: 'Wy', eq: 'output weights (n_y, n_a): logits = Wy a⟨t⟩ + by', group: PARAMS_GROUP },
+    by: { label: 'by', eq: 'output bias (n_y, 1)', group: PARAMS_GROUP },
+    z_ft: { label: 'z_f⟨t⟩', eq: `Wf ${Z} + bf   (ft = σ(z_f))`, group: PRE_GROUP },
+    z_it: { label: 'z_i⟨t⟩', eq: `Wi ${Z} + bi   (it = σ(z_i))`, group: PRE_GROUP },
+    z_cct: { label: 'z_c⟨t⟩', eq: `Wc ${Z} + bc   (cct = tanh(z_c))`, group: PRE_GROUP },
+    z_ot: { label: 'z_o⟨t⟩', eq: `Wo ${Z} + bo   (ot = σ(z_o))`, group: PRE_GROUP },
+    z_y: { label: 'logits z_y⟨t⟩', eq: 'Wy a⟨t⟩ + by   (ŷ = softmax(z_y) over each column)', group: PRE_GROUP },
+  },
+  rnn: {
+    Wax: { label: 'Wax', eq: 'input weights (n_a, n_x)', group: PARAMS_GROUP },
+    Waa: { label: 'Waa', eq: 'recurrent weights (n_a, n_a)', group: PARAMS_GROUP },
+    ba: { label: 'ba', eq: 'hidden bias (n_a, 1)', group: PARAMS_GROUP },
+    Wya: { label: 'Wya', eq: 'output weights (n_y, n_a): logits = Wya a⟨t⟩ + by', group: PARAMS_GROUP },
+    by: { label: 'by', eq: 'output bias (n_y, 1)', group: PARAMS_GROUP },
+    z_a: { label: 'z_a⟨t⟩', eq: 'Waa a⟨t-1⟩ + Wax x⟨t⟩ + ba   (a⟨t⟩ = tanh(z_a))', group: PRE_GROUP },
+    z_y: { label: 'logits z_y⟨t⟩', eq: 'Wya a⟨t⟩ + by   (ŷ = softmax(z_y) over each column)', group: PRE_GROUP },
+  },
+};
+
+/** True for a parameter of the cell (Wf, by, Wax, …): the same at every step. */
+export const isParameter = (cell: _C, name: string): boolean => PARAMS[cell][name]?.group === PARAMS_GROUP;
+
 function docOf(cell: _C, phase: Phase, name: string): TensorDoc {
+  const param = Object.hasOwn(PARAMS[cell], name) ? PARAMS[cell][name] : undefined;
+  if (param) return param;
   const table =
     phase === 'forward'
       ? cell === 'lstm'
@@ -145,8 +188,8 @@ function docOf(cell: _C, phase: Phase, name: string): TensorDoc {
 
 /** Window (units × time) tensors shown under "Across time", per phase group. */
 export function windowTensors(cell: _C, backward: boolean): string[] {
-  if (backward) return cell === 'lstm' ? ['da', 'dc'] : ['da'];
-  return cell === 'lstm' ? ['a', 'c', 'ft', 'it', 'cct', 'ot', 'y'] : ['a', 'y'];
+  if (backward) return cell === 'lstm' ? [...BACKWARD_WINDOWS] : ['da'];
+  return cell === 'lstm' ? [...FORWARD_WINDOWS] : ['a', 'y'];
 }
 
 export const WINDOW_LABEL: Record<string, string> = {

@@ -1,46 +1,48 @@
 /**
- * The panel's one key path: a key press becomes a keymap action (keymap.ts), done by `run`. A key
- * that package.json also binds reaches the panel twice (the webview's keydown, then VS Code's
- * command forwarded as a `command` message): the second is recognised here and dropped.
+ * The panel's key handling. Each key has exactly one path:
+ *   - keys package.json binds while the panel has the focus (F5, F9, F10 and their Shift/Ctrl
+ *     forms) are VS Code's: the workbench runs the command, the host moves its timeline and tells
+ *     the panel the new cursor. The panel only keeps the browser from acting on them (F5 would
+ *     reload) and starts the key → paint clock;
+ *   - every other key of the keymap (Home, End, arrows on the timeline, T, E, ?) is the panel's:
+ *     it becomes a keymap action here (a cursor move is then posted to the host as an intent).
+ * Nothing is handled twice, so nothing has to be recognised and dropped.
  */
 
-import { alsoBoundByHost, keyAction, type KeyTarget, type PanelAction } from './keymap';
+import { alsoBoundByHost, keyAction, type KeyPress, type KeyTarget, type PanelAction } from './keymap';
 
-/** How long a forwarded command may trail the key press it echoes. */
-const ECHO_MS = 1500;
+/** A key event as the router reads it (a DOM KeyboardEvent fits). */
+export interface KeyEvent extends KeyPress {
+  readonly target: EventTarget | null;
+  preventDefault(): void;
+}
+
+export interface KeyHandlers {
+  /** Do a keymap action of the panel's own. */
+  run(a: PanelAction): void;
+  /** A key VS Code turns into a command (the host does the action): the panel only times it. */
+  hostKey(a: PanelAction): void;
+  helpOpen(): boolean;
+  /** What has the focus, as far as the keymap cares. */
+  target(t: EventTarget | null): KeyTarget;
+}
 
 export class KeyRouter {
-  private readonly local: { action: PanelAction; at: number }[] = [];
+  constructor(private readonly on: KeyHandlers) {}
 
-  constructor(
-    private readonly run: (a: PanelAction, fromKey: boolean) => void,
-    private readonly helpOpen: () => boolean,
-    private readonly timeline: () => EventTarget | undefined,
-  ) {}
-
-  private target(e: KeyboardEvent): KeyTarget {
-    const t = e.target;
-    if (t && t === this.timeline()) return 'timeline';
-    if (!(t instanceof HTMLElement)) return 'other';
-    if (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA') return 'text';
-    return t.tagName === 'SELECT' ? 'select' : 'other';
-  }
-
-  onKeyDown(e: KeyboardEvent): void {
-    const action = keyAction(e, this.target(e), this.helpOpen());
+  onKeyDown(e: KeyEvent): void {
+    const action = keyAction(e, this.on.target(e.target), this.on.helpOpen());
     if (!action) return;
     e.preventDefault();
-    if (alsoBoundByHost(e)) this.local.push({ action, at: performance.now() });
-    this.run(action, true);
+    if (alsoBoundByHost(e)) this.on.hostKey(action);
+    else this.on.run(action);
   }
+}
 
-  /** True when a `command` from the host is the echo of a key the panel already handled. */
-  isEcho(action: string): boolean {
-    const now = performance.now();
-    while (this.local.length && now - this.local[0].at > ECHO_MS) this.local.shift();
-    const i = this.local.findIndex((x) => x.action === action);
-    if (i < 0) return false;
-    this.local.splice(i, 1);
-    return true;
-  }
+/** The DOM's focus as a keymap target: the timeline strip, a text field, a drop-down, or other. */
+export function domKeyTarget(t: EventTarget | null, timeline: EventTarget | undefined): KeyTarget {
+  if (t && t === timeline) return 'timeline';
+  if (!(t instanceof HTMLElement)) return 'other';
+  if (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA') return 'text';
+  return t.tagName === 'SELECT' ? 'select' : 'other';
 }

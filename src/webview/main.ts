@@ -5,19 +5,21 @@
  * actions, and tells every view each new state.
  */
 
-import { parseToWebview, type FromWebview, type ToWebview } from '../protocol/messages';
+import { parseToWebview, type FromWebview, type Move, type ToWebview } from '../protocol/messages';
+import type { Cursor } from '../session/timelineIndex';
 import { DataClient } from './client';
 import { readPalette } from './colors';
 import { h } from './dom';
-import { KeyRouter } from './keys';
+import { KeyRouter, domKeyTarget } from './keys';
 import { isPanelAction, type PanelAction } from './keymap';
 import { PaintTimer, milestone } from './perf';
-import { Store, fromProtocolAction, indexOf, type HostApi, type State, type UiAction } from './store';
+import { Store, type HostApi, type State, type UiAction } from './store';
 import * as acrossTime from './views/acrossTime';
 import * as check from './views/check';
 import * as cellDiagram from './views/cellDiagram';
 import type { Layout, Theme, ViewDeps } from './views/deps';
 import * as errors from './views/errors';
+import * as gradcheckView from './views/gradcheckView';
 import * as help from './views/help';
 import * as normPlot from './views/normPlot';
 import * as prefetch from './views/prefetch';
@@ -47,6 +49,11 @@ data.onStepLatency = (ms) => timer.stepLatency(ms);
 const act = (a: UiAction) => {
   store.dispatch(a);
 };
+/** Ask the host's timeline to move the cursor (it answers with a `cursor` message). */
+const move = (m: Move, at?: Cursor) => {
+  if (store.state.run) post(at ? { type: 'move', move: m, phase: at.phase, t: at.t } : { type: 'move', move: m });
+};
+const seek = (at: Cursor) => move('seek', at);
 
 const body = document.body;
 body.dataset.state = 'loading';
@@ -57,7 +64,7 @@ app.removeAttribute('aria-busy');
 const theme: Theme = { palette: readPalette(), version: 0 };
 const layout: Layout = { content: 600, timeline: 300 };
 const tooltip = new Tooltip();
-const deps: ViewDeps = { store, data, post, act, theme, layout, tooltip, timer };
+const deps: ViewDeps = { store, data, post, act, seek, theme, layout, tooltip, timer };
 
 // The views, in page order.
 const toolbarView = toolbar.create(app);
@@ -72,6 +79,11 @@ const stepEl = h('section', { id: 'step', 'aria-label': 'Tensors of the current 
 app.append(stepEl);
 const cardsView = stepCards.create(stepEl, deps);
 const normsView = normPlot.create(app, deps);
+// The gradient check: a worst entry's button moves the cursor and selects the element on its card.
+const gradcheckPanel = gradcheckView.create(app, deps, (p) => {
+  seek({ phase: p.phase, t: p.t });
+  cardsView.selectWhenShown(p);
+});
 const timeView = acrossTime.create(app, deps);
 app.append(tooltip.readout);
 body.append(tooltip.tip);
@@ -89,6 +101,7 @@ function renderChrome(s: State, prev: State | undefined): void {
   errorsView.render(s, prev);
   runInfoView.render(s, prev);
   checkView.render(s, prev);
+  gradcheckPanel.render(s, prev);
   helpView.render(s, prev);
   body.dataset.runFinished = s.progress?.finished ? 'true' : 'false';
   body.classList.toggle('no-run', !s.run);
@@ -132,13 +145,15 @@ function requestAround(s: State): void {
 /** Keymap actions that move the cursor: timed from the key to the paint. */
 const MOVES: ReadonlySet<PanelAction> = new Set<PanelAction>(['stepForward', 'stepBack', 'continue', 'reverseContinue', 'restart', 'end']);
 
-function runAction(action: PanelAction, fromKey: boolean): void {
+/** A key that moves the cursor starts the key → paint clock; the host's `cursor` reply stops it. */
+function timeKey(action: PanelAction): void {
+  if (!MOVES.has(action) || !store.state.run) return;
+  timer.start();
+  performance.mark('rnn-key');
+}
+
+function runAction(action: PanelAction): void {
   const s = store.state;
-  const before = s.run ? indexOf(s.run, s.cursor) : -1;
-  if (fromKey && MOVES.has(action)) {
-    timer.start();
-    performance.mark('rnn-key');
-  }
   switch (action) {
     case 'export':
       post({ type: 'export' });
@@ -155,30 +170,39 @@ function runAction(action: PanelAction, fromKey: boolean): void {
     case 'goToStep':
       // The host asks for the step (an input box); nothing to do in the panel.
       break;
+    case 'toggleBreakpoint':
+      if (s.run) post({ type: 'toggleBreakpoint' });
+      break;
+    case 'toggleTable':
+    case 'toggleEquations':
+      act({ type: action });
+      break;
     case 'stepForward':
     case 'stepBack':
     case 'continue':
     case 'reverseContinue':
     case 'restart':
     case 'end':
-    case 'toggleBreakpoint':
-    case 'toggleTable':
-    case 'toggleEquations':
-      act({ type: action });
+      move(action);
       break;
   }
-  const after = store.state.run ? indexOf(store.state.run, store.state.cursor) : -1;
-  // Nothing to repaint (end of the timeline, or a non-stepping key): no measurement.
-  if (fromKey && after === before) timer.cancel();
 }
 
 document.addEventListener('click', (e) => {
   const b = e.target instanceof Element ? e.target.closest<HTMLButtonElement>('button[data-action]') : null;
   const action = b?.dataset.action;
-  if (b && !b.disabled && isPanelAction(action)) runAction(action, false);
+  if (b && !b.disabled && isPanelAction(action)) runAction(action);
 });
 
-const keys = new KeyRouter(runAction, () => store.state.helpOpen, () => scrubView.scrubber);
+const keys = new KeyRouter({
+  run: (a) => {
+    timeKey(a);
+    runAction(a);
+  },
+  hostKey: timeKey,
+  helpOpen: () => store.state.helpOpen,
+  target: (t) => domKeyTarget(t, scrubView.scrubber),
+});
 window.addEventListener('keydown', (e) => keys.onKeyDown(e));
 
 // ---------------------------------------------------------------------------------------------
@@ -238,6 +262,8 @@ function onMessage(m: ToWebview): void {
       data.reset(m.run.runId);
       normsView.reset();
       act({ type: 'init', run: m.run, cursor: m.cursor });
+      // The host sends the step of the cursor it named unasked: asking too would compute it twice.
+      data.expectStep(store.state.cursor.phase, store.state.cursor.t);
       renderChrome(store.state, undefined);
       requestAround(store.state);
       return;
@@ -276,12 +302,26 @@ function onMessage(m: ToWebview): void {
     case 'check':
       checkView.set(m.check);
       return;
-    case 'command': {
-      if (keys.isEcho(m.action)) return;
-      const a = fromProtocolAction(m.action, m.t, m.phase);
-      if (a) act(a);
+    case 'params':
+      // The parameters cards and the weighted-sum expansions can now be drawn.
+      if (data.onParams(m)) cardsView.render(store.state);
+      return;
+    case 'gradcheck':
+      gradcheckPanel.set(m.gradcheck);
+      return;
+    case 'cursor': {
+      const before = store.state.cursor;
+      act({ type: 'cursor', runId: m.runId, cursor: { phase: m.phase, t: m.t }, description: m.description });
+      // Nothing to repaint (an end of the timeline): the key that asked gets no measurement.
+      if (store.state.cursor === before) timer.cancel();
       return;
     }
+    case 'breakpoints':
+      act({ type: 'breakpoints', steps: m.steps });
+      return;
+    case 'showHelp':
+      act({ type: 'toggleHelp', open: true });
+      return;
   }
 }
 

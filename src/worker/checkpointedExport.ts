@@ -7,6 +7,7 @@
  * the whole of an array (one pass per array). The numbers are the windows', which are the
  * full-cache run's bit for bit (checkpoint.ts), so the file is `rnn-stepper run`'s.
  */
+import { LSTM_GATES, paramGradsOf } from '../engine/names';
 import type { BackwardWindow, CheckpointedRun, ForwardWindow } from '../engine/checkpoint';
 import type { BackwardCaches, ForwardCaches } from '../engine/types';
 import type { At3, Entry, Sections } from '../export/caches';
@@ -87,7 +88,7 @@ export function checkpointedSections(ck: CheckpointedRun, groupBytes: number): S
   const forward: Entry[] = [seq('a', n_a, T_x, eachForward('a')), seq('y_pred', n_y, T_x, eachForward('y'))];
   const backward: Entry[] = [seq('da', n_a, T_b, eachBackward('da'))];
   if (lstm) {
-    for (const g of ['c', 'ft', 'it', 'cct', 'ot'] as const) forward.push(seq(g, n_a, T_x, eachForward(g)));
+    for (const g of ['c', ...LSTM_GATES] as const) forward.push(seq(g, n_a, T_x, eachForward(g)));
     for (const g of ['dc', 'dft', 'dit', 'dcct', 'dot'] as const) backward.push(seq(g, n_a, T_b, eachBackward(g)));
   }
   const gradients: Entry[] = [
@@ -96,7 +97,7 @@ export function checkpointedSections(ck: CheckpointedRun, groupBytes: number): S
   ];
   const dc0 = ck.dc0;
   if (lstm && dc0) gradients.push({ key: 'dc0', matrix: { data: dc0, offset: 0, rows: n_a, cols: m } });
-  for (const key of lstm ? ['dWf', 'dbf', 'dWi', 'dbi', 'dWc', 'dbc', 'dWo', 'dbo'] : ['dWax', 'dWaa', 'dba']) {
+  for (const key of paramGradsOf(lstm ? 'lstm' : 'rnn')) {
     const data = ck.grads[key];
     if (!data) throw new Error(`export: the run has no gradient ${key}`);
     gradients.push({ key, matrix: { data, offset: 0, rows: n_a, cols: data.length / n_a } });

@@ -202,5 +202,7 @@ function withId(req: WorkerRequest, id: number): ToWorker {
       return { ...req, id };
     case 'memory':
       return { ...req, id };
+    case 'params':
+      return { ...req, id };
   }
 }

@@ -54,6 +54,8 @@ export type ToWorker =
   | { type: 'step'; id: number; phase: Phase; t: number }
   | { type: 'window'; id: number; tensor: string; batch: number; t0: number; t1: number }
   | { type: 'norms'; id: number }
+  /** The run's parameters (once per run, for the panel's cards and expansions). */
+  | { type: 'params'; id: number }
   /** Write the export atomically to `path` once the run has finished. */
   | { type: 'export'; id: number; path: string }
   /** Withdraw an export that is still waiting for the run to finish (nothing is written). */
@@ -73,6 +75,7 @@ export type FromWorker =
   | { type: 'reply'; id: number; kind: 'step'; phase: Phase; t: number; tensors: TensorPayload[] }
   | { type: 'reply'; id: number; kind: 'window'; tensor: string; batch: number; t0: number; t1: number; rows: number; data: ArrayBuffer }
   | { type: 'reply'; id: number; kind: 'norms'; da: ArrayBuffer; dc?: ArrayBuffer; from: number }
+  | { type: 'reply'; id: number; kind: 'params'; tensors: TensorPayload[] }
   | { type: 'reply'; id: number; kind: 'export'; bytes: number }
   | { type: 'reply'; id: number; kind: 'memory'; memory: MemorySample; peak: MemorySample };
 

@@ -9,6 +9,7 @@ import { DEFAULT_MAX_MEMORY_MB } from '../engine/memory';
 import type { Problem } from '../engine/types';
 import { DEFAULT_CACHE_MEMORY_MB, runRefusal, startRun } from './runChoice';
 import type { SessionRun } from './liveRun';
+import { parameterPayloads } from '../session/parameters';
 import { fileProblem } from './loadErrors';
 import { MemoryMeter } from './memory';
 import type { FromWorker, ToWorker } from './protocol';
@@ -339,6 +340,11 @@ export class RunSession {
       }
       case 'export':
         return this.export(r, id, msg.path);
+      case 'params': {
+        const p = parameterPayloads(r.problem);
+        this.post({ type: 'reply', id, kind: 'params', tensors: p }, p.map((x) => x.data));
+        return;
+      }
     }
   }
 

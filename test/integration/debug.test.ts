@@ -28,6 +28,8 @@ describe('rnn debug adapter (vscode.debug)', () => {
     await closeAll();
   });
 
+  const lastStop = (s: vscode.DebugSession) =>
+    sent.filter((m) => m.session === s.id && m.msg.type === 'event' && m.msg.event === 'stopped').at(-1)?.msg.body;
   const stops = (s: vscode.DebugSession) => sent.filter((m) => m.session === s.id && m.msg.type === 'event' && m.msg.event === 'stopped').length;
 
   async function frameName(s: vscode.DebugSession): Promise<string> {
@@ -84,9 +86,50 @@ describe('rnn debug adapter (vscode.debug)', () => {
     assert.equal(api.runStats(file)?.cursor.phase, 'forward');
     // The webview reports a move (what its step buttons and keys do): the session goes there.
     n = stops(s);
-    await api.simulateWebviewMessage(file, { type: 'cursor', phase: 'backward', t: 1 });
+    await api.simulateWebviewMessage(file, { type: 'move', move: 'seek', phase: 'backward', t: 1 });
     await waitFor(() => stops(s) > n, 'the session stop after the panel moved');
     assert.equal(await frameName(s), 'lstm_backward t=2');
+  });
+
+  it("the panel's step breakpoints are the session's: set in the panel, the session stops there; set in VS Code, the panel's Continue stops there", async () => {
+    const api = (await activate()) as ApiEx;
+    const file = workspaceFile('lstm_coursera_backward.rnn.json');
+    await vscode.commands.executeCommand('rnnStepper.stepRnn', vscode.Uri.file(file));
+    await api.whenPanelReady(file, 30_000);
+    const s = await start(file);
+    const stepBps = () => vscode.debug.breakpoints.filter((b): b is vscode.FunctionBreakpoint => b instanceof vscode.FunctionBreakpoint).map((b) => b.functionName);
+    try {
+      // The panel's F9 at forward t = 3 (0-based 2): VS Code's Breakpoints view lists it…
+      await api.simulateWebviewMessage(file, { type: 'toggleBreakpoint', phase: 'forward', t: 2 });
+      await waitFor(() => stepBps().includes('forward t=3'), 'forward t=3 in the Breakpoints view');
+      // …and the session stops there.
+      let n = stops(s);
+      await s.customRequest('continue', { threadId: 1 });
+      await waitFor(() => stops(s) > n, 'the stop after continue');
+      assert.equal(await frameName(s), 'lstm_forward t=3');
+      assert.equal(lastStop(s)?.reason, 'breakpoint');
+      // A breakpoint added on VS Code's side (Breakpoints view, any DAP client): the panel's
+      // Continue stops there, and the session follows the panel.
+      const changed = new Promise<void>((resolve) => {
+        const d = vscode.debug.onDidChangeBreakpoints(() => {
+          d.dispose();
+          resolve();
+        });
+      });
+      vscode.debug.addBreakpoints([new vscode.FunctionBreakpoint('backward t=2')]);
+      await changed;
+      n = stops(s);
+      await api.simulateWebviewMessage(file, { type: 'move', move: 'continue' });
+      await waitFor(() => api.runStats(file)?.cursor.phase === 'backward', 'the panel at a backward step');
+      assert.deepEqual(api.runStats(file)?.cursor, { phase: 'backward', t: 1 });
+      await waitFor(() => stops(s) > n, 'the session following the panel');
+      assert.equal(await frameName(s), 'lstm_backward t=2');
+      // Removed in the panel: gone from the Breakpoints view too.
+      await api.simulateWebviewMessage(file, { type: 'toggleBreakpoint', phase: 'backward', t: 1 });
+      await waitFor(() => !stepBps().includes('backward t=2'), 'backward t=2 removed from the Breakpoints view');
+    } finally {
+      vscode.debug.removeBreakpoints(vscode.debug.breakpoints);
+    }
   });
 
   it('F5 without launch.json: the configuration provider debugs the active fixture', async () => {

@@ -137,7 +137,7 @@ describe('Step RNN panel (host side)', function () {
     const file = workspaceFile('rnn_coursera_backward.rnn.json');
     await openPanel(api, file);
     const t = 2;
-    await api.simulateWebviewMessage(file, { type: 'cursor', phase: 'backward', t });
+    await api.simulateWebviewMessage(file, { type: 'move', move: 'seek', phase: 'backward', t });
     await vscode.commands.executeCommand('rnnStepper.copyStep');
     const copied = JSON.parse(await vscode.env.clipboard.readText()) as {
       phase: string; t: number; tensors: Record<string, number[][]>;
@@ -153,7 +153,7 @@ describe('Step RNN panel (host side)', function () {
       backward: { da: number[][][] }; gradients: { dx: number[][][]; dWaa: number[][] };
     };
     // At t = 0 the running sum of dWaa is the whole gradient.
-    await api.simulateWebviewMessage(file, { type: 'cursor', phase: 'backward', t: 0 });
+    await api.simulateWebviewMessage(file, { type: 'move', move: 'seek', phase: 'backward', t: 0 });
     await vscode.commands.executeCommand('rnnStepper.copyStep');
     const first = JSON.parse(await vscode.env.clipboard.readText()) as { t: number; tensors: Record<string, number[][]> };
     assert.equal(first.t, 0);

@@ -204,3 +204,28 @@ test('each family gets only its own parameters (the RNN problem\'s keys do not l
   assert.equal(msg('rnn_cell_forward'), 'ValueError: rnn keys Waa,Wax,Wya,ba,by (at step 1)');
   assert.equal(msg('lstm_cell_forward'), 'ValueError: lstm keys Wc,Wf,Wi,Wo,Wy,bc,bf,bi,bo,by (at step 1)');
 });
+
+test('the child runs with one BLAS thread (a pool only spins on one step\'s small products) unless the user chose a count', async () => {
+  const dir = tmp();
+  const out = join(dir, 'env.json');
+  const impl = join(dir, 'rnn.py');
+  writeFileSync(impl, [
+    'import json, os',
+    'KEYS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")',
+    `json.dump({k: os.environ.get(k) for k in KEYS}, open(${JSON.stringify(out)}, "w"))`,
+    '',
+  ].join('\n'));
+  const saved = { o: process.env.OPENBLAS_NUM_THREADS, p: process.env.OMP_NUM_THREADS, m: process.env.MKL_NUM_THREADS };
+  try {
+    delete process.env.OPENBLAS_NUM_THREADS;
+    delete process.env.MKL_NUM_THREADS;
+    process.env.OMP_NUM_THREADS = '3';
+    await checkImplementation({ ...base, implPath: impl });
+    assert.deepEqual(JSON.parse(readFileSync(out, 'utf8')), { OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '3', MKL_NUM_THREADS: '1' });
+  } finally {
+    for (const [k, v] of [['OPENBLAS_NUM_THREADS', saved.o], ['OMP_NUM_THREADS', saved.p], ['MKL_NUM_THREADS', saved.m]] as const) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+});

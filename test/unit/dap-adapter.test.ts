@@ -185,6 +185,30 @@ test('breakpoints: conditions as function breakpoints, hit counts, reverse conti
   assert.equal(bad.body.breakpoints[0]?.verified, false);
 });
 
+test('step breakpoints by name (the panel\'s step breakpoints in the Breakpoints view): forward t=3, lstm_backward t=2, with a hit count and a condition', async () => {
+  const dc = await start({}, (c) =>
+    c.setFunctionBreakpointsRequest({
+      breakpoints: [{ name: 'forward t=3' }, { name: 'lstm_backward t=2' }, { name: 'totals', condition: 'dbo[1, 1] > 1e9' }, { name: 'forward t=99' }],
+    }),
+  );
+  const bps = await dc.setFunctionBreakpointsRequest({
+    breakpoints: [{ name: 'forward t=3' }, { name: 'lstm_backward t=2' }, { name: 'totals', condition: 'dbo[1, 1] > 1e9' }, { name: 'forward t=99' }],
+  });
+  assert.deepEqual(bps.body.breakpoints.map((b) => b.verified), [true, true, true, false], 'forward t=99 is not a step of this run');
+  let s = await stopped(dc, () => dc.continueRequest({ threadId: 1 }));
+  assert.equal(s.body.reason, 'breakpoint');
+  assert.equal((await frame(dc)).name, 'lstm_forward t=3');
+  assert.deepEqual(s.body.hitBreakpointIds, [bps.body.breakpoints[0]?.id]);
+  s = await stopped(dc, () => dc.continueRequest({ threadId: 1 }));
+  assert.equal((await frame(dc)).name, 'lstm_backward t=2');
+  // totals with a condition that does not hold there: the run goes to its end without stopping.
+  s = await stopped(dc, () => dc.continueRequest({ threadId: 1 }));
+  assert.equal(s.body.reason, 'step');
+  assert.equal((await frame(dc)).name, 'lstm_backward totals');
+  s = await stopped(dc, () => dc.reverseContinueRequest({ threadId: 1 }));
+  assert.equal((await frame(dc)).name, 'lstm_backward t=2');
+});
+
 test('goto, step in/out between phases, pause', async () => {
   const dc = await start({ phase: 'backward' });
   assert.equal((await frame(dc)).name, 'lstm_backward t=4', 'phase: backward starts at the last step');

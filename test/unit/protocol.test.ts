@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { MessageGate } from '../../src/protocol/flood';
 import { MAX_MESSAGE_KEYS, MAX_WINDOW_STEPS, parseFromWebview, parseToWebview, type StepRange } from '../../src/protocol/messages';
 
-/** The loaded run the host checks `cursor` / `copyStep` against: T_x = 10, T_b = 4. */
+/** The loaded run the host checks the steps of `move` / `toggleBreakpoint` / `copyStep` against: T_x = 10, T_b = 4. */
 const RANGE: StepRange = { T_x: 10, T_b: 4 };
 /** The names of Object.prototype's properties a hostile page would try. */
 const PROTO_NAMES = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'];
@@ -18,7 +18,8 @@ const VALID: Record<string, unknown> = {
   export: { type: 'export' },
   requestStep: { type: 'requestStep', messageId: 7, runId: 2, phase: 'backward', t: 3 },
   requestWindow: { type: 'requestWindow', messageId: 8, runId: 2, tensor: 'cct', batch: 0, t0: 10, t1: 74 },
-  cursor: { type: 'cursor', phase: 'forward', t: 0 },
+  move: { type: 'move', move: 'seek', phase: 'forward', t: 0 },
+  toggleBreakpoint: { type: 'toggleBreakpoint', phase: 'backward', t: 3 },
   copyStep: { type: 'copyStep', phase: 'totals', t: 0 },
   openLocation: { type: 'openLocation', line: 12, column: 5 },
   perf: { type: 'perf', name: 'paint_step', ms: 3.25 },
@@ -55,16 +56,27 @@ const BAD: Record<string, Record<string, unknown>[]> = {
     { type: 'requestWindow', messageId: 1, runId: 2, tensor: 7, batch: 0, t0: 0, t1: 1 },
     { type: 'requestWindow', messageId: 1, runId: 2, tensor: 'a', batch: 0, t0: 0 },
   ],
-  cursor: [
-    { type: 'cursor', phase: 'forward' },
-    { type: 'cursor', phase: 'Forward', t: 0 },
-    { type: 'cursor', phase: 'forward', t: '0' },
-    { type: 'cursor', phase: 'forward', t: 0, run: 1 },
+  move: [
+    { type: 'move' },
+    { type: 'move', move: 'teleport' },
+    { type: 'move', move: 'toString' },
+    { type: 'move', move: 'seek' },
+    { type: 'move', move: 'seek', phase: 'forward' },
+    { type: 'move', move: 'seek', phase: 'Forward', t: 0 },
+    { type: 'move', move: 'seek', phase: 'forward', t: '0' },
+    { type: 'move', move: 'seek', phase: 'forward', t: 0, run: 1 },
+    { type: 'move', move: 'stepForward', phase: 'forward', t: 1 },
     // Outside the run (T_x 10, T_b 4; totals has only t = 0).
-    { type: 'cursor', phase: 'forward', t: 10 },
-    { type: 'cursor', phase: 'backward', t: 4 },
-    { type: 'cursor', phase: 'totals', t: 1 },
-    { type: 'cursor', phase: 'forward', t: 2 ** 40 },
+    { type: 'move', move: 'seek', phase: 'forward', t: 10 },
+    { type: 'move', move: 'seek', phase: 'backward', t: 4 },
+    { type: 'move', move: 'seek', phase: 'totals', t: 1 },
+    { type: 'move', move: 'seek', phase: 'forward', t: 2 ** 40 },
+  ],
+  toggleBreakpoint: [
+    { type: 'toggleBreakpoint', phase: 'forward' },
+    { type: 'toggleBreakpoint', t: 1 },
+    { type: 'toggleBreakpoint', phase: 'forward', t: 10 },
+    { type: 'toggleBreakpoint', phase: 'forward', t: 1, index: 1 },
   ],
   copyStep: [
     { type: 'copyStep', t: 0 },
@@ -144,17 +156,24 @@ describe('parseFromWebview', () => {
     assert.equal(typeof parseFromWebview({ ...base, t1: 101 + MAX_WINDOW_STEPS }), 'string');
   });
 
-  it('cursor and copyStep: every step of the run is accepted, none past its ends, none without a run', () => {
-    for (const type of ['cursor', 'copyStep']) {
+  it('seek, toggleBreakpoint and copyStep: every step of the run is accepted, none past its ends, none without a run', () => {
+    const kinds: [string, Record<string, unknown>][] = [['move', { move: 'seek' }], ['toggleBreakpoint', {}], ['copyStep', {}]];
+    for (const [type, extra] of kinds) {
       const ends = { forward: RANGE.T_x, backward: RANGE.T_b, totals: 1 };
       for (const [phase, end] of Object.entries(ends)) {
-        for (let t = 0; t < end; t++) assert.notEqual(typeof parseFromWebview({ type, phase, t }, RANGE), 'string', `${type} ${phase} ${t}`);
-        assert.equal(typeof parseFromWebview({ type, phase, t: end }, RANGE), 'string', `${type} ${phase} ${end}`);
+        for (let t = 0; t < end; t++) assert.notEqual(typeof parseFromWebview({ type, ...extra, phase, t }, RANGE), 'string', `${type} ${phase} ${t}`);
+        assert.equal(typeof parseFromWebview({ type, ...extra, phase, t: end }, RANGE), 'string', `${type} ${phase} ${end}`);
       }
       // No run loaded (or a run of length 0): no step to name.
-      assert.equal(typeof parseFromWebview({ type, phase: 'forward', t: 0 }), 'string');
-      assert.equal(typeof parseFromWebview({ type, phase: 'backward', t: 0 }, { T_x: 3, T_b: 0 }), 'string');
+      assert.equal(typeof parseFromWebview({ type, ...extra, phase: 'forward', t: 0 }), 'string');
+      assert.equal(typeof parseFromWebview({ type, ...extra, phase: 'backward', t: 0 }, { T_x: 3, T_b: 0 }), 'string');
     }
+  });
+
+  it('moves that name no step, and a toggle at the cursor, need no run to parse', () => {
+    for (const move of ['stepForward', 'stepBack', 'continue', 'reverseContinue', 'restart', 'end', 'phaseForward', 'phaseBack'])
+      assert.deepEqual(parseFromWebview({ type: 'move', move }), { type: 'move', move });
+    assert.deepEqual(parseFromWebview({ type: 'toggleBreakpoint' }), { type: 'toggleBreakpoint' });
   });
 
   it('real __proto__ / constructor / toString names are refused and touch no prototype', () => {
@@ -240,7 +259,8 @@ describe('parseFromWebview', () => {
         accepted++;
         if (r.type === 'requestStep') assert.ok(nonNegInt(r.t) && nonNegInt(r.messageId) && nonNegInt(r.runId));
         if (r.type === 'requestWindow') assert.ok(r.t1 > r.t0 && r.t1 - r.t0 <= MAX_WINDOW_STEPS && nonNegInt(r.batch));
-        if (r.type === 'cursor' || r.type === 'copyStep') {
+        if ((r.type === 'move' && r.move === 'seek') || r.type === 'copyStep') {
+          if (r.phase === undefined || r.t === undefined) assert.fail('a seek without its step accepted');
           const end = r.phase === 'forward' ? RANGE.T_x : r.phase === 'backward' ? RANGE.T_b : 1;
           assert.ok(nonNegInt(r.t) && r.t < end, `${r.phase} ${r.t} accepted`);
         }
@@ -264,7 +284,10 @@ describe('parseToWebview', () => {
       { type: 'window', inReplyTo: 4, runId: 1, tensor: 'a', batch: 0, t0: 0, t1: 2, rows: 1, data: buf },
       { type: 'norms', runId: 1, da: buf, from: 0 },
       { type: 'errors', diagnostics: [], stale: false },
-      { type: 'command', action: 'goTo', t: 2, phase: 'backward' },
+      { type: 'cursor', runId: 1, phase: 'backward', t: 2, reason: 'goto' },
+      { type: 'cursor', runId: 1, phase: 'totals', t: 0, reason: 'end', description: 'The run ends here (totals).' },
+      { type: 'breakpoints', steps: [{ phase: 'forward', t: 1 }] },
+      { type: 'showHelp' },
     ];
     for (const m of msgs) assert.notEqual(typeof parseToWebview(m), 'string', m.type);
   });
@@ -278,7 +301,10 @@ describe('parseToWebview', () => {
       { type: 'window', inReplyTo: 1, tensor: 'a', data: [1, 2] },
       { type: 'norms', da: [1] },
       { type: 'errors', diagnostics: 'x' },
-      { type: 'command', action: 'rm -rf' },
+      { type: 'command', action: 'goTo', t: 2 },
+      { type: 'cursor', runId: 1, phase: 'forward', t: 0, reason: 'teleport' },
+      { type: 'cursor', runId: 1, phase: 'forward', t: -1, reason: 'step' },
+      { type: 'breakpoints', steps: [{ phase: 'forward', t: 0.5 }] },
       { type: 'nope' },
     ];
     for (const m of bad) assert.equal(typeof parseToWebview(m), 'string', JSON.stringify(m));

@@ -206,3 +206,28 @@ describe('webview data client: running sums once the host can serve them', () =>
     assert.deepEqual(c.onSumsComplete(), ['backward:1']);
   });
 });
+
+describe('webview data client: the step the host pushes after init', () => {
+  it('is not asked for while it is on its way, and counts as arrived when it comes unasked', () => {
+    const sent: FromWebview[] = [];
+    const c = new DataClient((m) => sent.push(m), () => 0);
+    c.reset(4);
+    c.expectStep('forward', 0);
+    assert.equal(c.ensureStep('forward', 0), false, 'the push is on its way: no second request');
+    assert.equal(sent.length, 0);
+    const tensors = [{ name: 'a_next', rows: 1, cols: 1, data: new Float64Array([0.5]).buffer }];
+    assert.ok(c.onStep({ type: 'step', inReplyTo: 0, runId: 4, phase: 'forward', t: 0, tensors }));
+    assert.equal(c.getStep('forward', 0)?.tensors[0].data[0], 0.5);
+    assert.equal(c.ensureStep('forward', 1), true, 'other steps are asked for as usual');
+  });
+
+  it('is asked for after the retry delay should the push not come', () => {
+    const sent: FromWebview[] = [];
+    let now = 0;
+    const c = new DataClient((m) => sent.push(m), () => now);
+    c.reset(4);
+    c.expectStep('forward', 2);
+    now = 5000;
+    assert.equal(c.ensureStep('forward', 2), true);
+  });
+});

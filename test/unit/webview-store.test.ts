@@ -4,7 +4,6 @@ import type { FromWebview, Progress, RunInfo } from '../../src/protocol/messages
 import {
   Store,
   cursorAt,
-  fromProtocolAction,
   indexOf,
   initialState,
   positionText,
@@ -100,122 +99,49 @@ describe('webview store: timeline arithmetic', () => {
   });
 });
 
-describe('webview store: stepping', () => {
-  it('steps forward three times and back once to forward t = 3 of 4', () => {
+describe('webview store: renders the cursor and breakpoints the host sends', () => {
+  const at = (phase: 'forward' | 'backward' | 'totals', t: number) => ({ phase, t });
+
+  it('moves only when the host says so: a cursor message of the current run', () => {
     const r = run(4);
-    const s = apply(loaded(r), { type: 'stepForward' }, { type: 'stepForward' }, { type: 'stepForward' }, { type: 'stepBack' });
-    assert.deepEqual(s.cursor, { phase: 'forward', t: 2 });
-    assert.equal(positionText(r, s.cursor), 'Forward · t = 3 of 4');
+    const s = loaded(r);
+    const moved = reduce(s, { type: 'cursor', runId: 1, cursor: at('backward', 2) });
+    assert.deepEqual(moved.cursor, at('backward', 2));
+    assert.equal(positionText(r, moved.cursor), 'Backward · t = 3 of 4');
+    assert.equal(reduce(s, { type: 'cursor', runId: 2, cursor: at('forward', 3) }), s, 'another run: ignored');
+    assert.equal(reduce(s, { type: 'cursor', runId: 1, cursor: at('forward', 4) }), s, 'no such step: ignored');
+    assert.equal(reduce(initialState(), { type: 'cursor', runId: 1, cursor: at('forward', 1) }).cursor.t, 0, 'no run yet');
   });
 
-  it('crosses from the forward pass into the backward pass and on to the totals', () => {
-    const r = run(2);
-    let s = loaded(r);
-    const seen: string[] = [];
-    for (let k = 0; k < 6; k++) {
-      seen.push(positionText(r, s.cursor));
-      s = reduce(s, { type: 'stepForward' });
-    }
-    assert.deepEqual(seen, [
-      'Forward · t = 1 of 2',
-      'Forward · t = 2 of 2',
-      'Backward · t = 2 of 2',
-      'Backward · t = 1 of 2',
-      'Totals',
-      'Totals',
-    ]);
+  it("shows the host's words for a stop as the notice, and clears it on the next plain stop", () => {
+    const s = reduce(loaded(run(4)), { type: 'cursor', runId: 1, cursor: at('totals', 0), description: 'The run ends here (totals).' });
+    assert.equal(s.notice, 'The run ends here (totals).');
+    const again = reduce(s, { type: 'cursor', runId: 1, cursor: at('totals', 0), description: 'The run ends here (totals).' });
+    assert.equal(again, s, 'the same stop twice changes nothing (no repaint)');
+    assert.equal(reduce(s, { type: 'cursor', runId: 1, cursor: at('backward', 0) }).notice, undefined);
   });
 
-  it('cannot step onto a step that is not computed yet, and says why', () => {
-    const r = run(4);
-    const s = apply(loaded(r, done(r, 2, 0)), { type: 'stepForward' }, { type: 'stepForward' });
-    assert.deepEqual(s.cursor, { phase: 'forward', t: 1 });
-    assert.match(s.notice ?? '', /Forward · t = 3 of 4 is not computed yet/);
-    const after = reduce(s, { type: 'progress', progress: done(r, 3, 0) });
-    assert.deepEqual(reduce(after, { type: 'stepForward' }).cursor, { phase: 'forward', t: 2 });
+  it('keeps the cursor object when the host names the same step (views compare by identity)', () => {
+    const s = reduce(loaded(run(4)), { type: 'cursor', runId: 1, cursor: at('forward', 2) });
+    const same = reduce(s, { type: 'cursor', runId: 1, cursor: at('forward', 2), description: 'x' });
+    assert.equal(same.cursor, s.cursor);
   });
 
-  it('step back at the start does nothing (same state object)', () => {
-    const s = loaded(run(4));
-    assert.equal(reduce(s, { type: 'stepBack' }), s);
+  it("breakpoints are the host's, sorted by timeline index, steps outside the run left out", () => {
+    const s = reduce(loaded(run(4)), { type: 'breakpoints', steps: [at('totals', 0), at('backward', 1), at('forward', 2), at('forward', 9)] });
+    assert.deepEqual(s.breakpoints, ['forward:2', 'backward:1', 'totals:0']);
+    assert.equal(reduce(s, { type: 'breakpoints', steps: [at('forward', 2), at('backward', 1), at('totals', 0)] }), s);
   });
 
-  it('continue stops at the next breakpoint, then at the end; reverse continue mirrors it', () => {
-    const r = run(4);
-    let s = loaded(r);
-    s = apply(s, { type: 'goTo', index: 5 }, { type: 'toggleBreakpoint' }, { type: 'goTo', index: 2 }, { type: 'toggleBreakpoint' }, { type: 'restart' });
-    assert.deepEqual(s.breakpoints, ['forward:2', 'backward:2']);
-    assert.deepEqual(s.cursor, { phase: 'forward', t: 0 });
-    s = reduce(s, { type: 'continue' });
-    assert.deepEqual(s.cursor, { phase: 'forward', t: 2 });
-    s = reduce(s, { type: 'continue' });
-    assert.deepEqual(s.cursor, { phase: 'backward', t: 2 });
-    s = reduce(s, { type: 'continue' });
-    assert.deepEqual(s.cursor, { phase: 'totals', t: 0 });
-    s = reduce(s, { type: 'reverseContinue' });
-    assert.deepEqual(s.cursor, { phase: 'backward', t: 2 });
-    s = reduce(s, { type: 'reverseContinue' });
-    assert.deepEqual(s.cursor, { phase: 'forward', t: 2 });
-    s = reduce(s, { type: 'reverseContinue' });
-    assert.deepEqual(s.cursor, { phase: 'forward', t: 0 });
-  });
-
-  it('continue during streaming stops at the last computed step and skips uncomputed breakpoints', () => {
-    const r = run(10);
-    let s = loaded(r, done(r, 4, 0));
-    s = apply(s, { type: 'toggleBreakpoint', index: 7 }, { type: 'continue' });
-    assert.deepEqual(s.cursor, { phase: 'forward', t: 3 });
-    assert.match(s.notice ?? '', /still streaming/);
-  });
-
-  it('toggling a breakpoint twice removes it', () => {
-    const s = apply(loaded(run(4)), { type: 'toggleBreakpoint' }, { type: 'toggleBreakpoint' });
-    assert.deepEqual(s.breakpoints, []);
-  });
-
-  it('end goes to the last reachable stop; goTo clamps into the timeline', () => {
-    const r = run(4);
-    assert.deepEqual(reduce(loaded(r, done(r, 4, 2)), { type: 'end' }).cursor, { phase: 'backward', t: 2 });
-    assert.deepEqual(reduce(loaded(r), { type: 'goTo', index: 1000 }).cursor, { phase: 'totals', t: 0 });
-    assert.deepEqual(reduce(loaded(r), { type: 'goTo', index: -5 }).cursor, { phase: 'forward', t: 0 });
-  });
-});
-
-describe('webview store: runs, progress, errors, view options', () => {
-  it('a re-run keeps the cursor, pending until that step is computed again', () => {
-    const r1 = run(4, 4, 1);
-    let s = apply(loaded(r1), { type: 'goTo', index: 5 });
-    const r2 = run(4, 4, 2);
-    s = reduce(s, { type: 'init', run: r2 });
-    assert.deepEqual(s.cursor, { phase: 'forward', t: 0 });
-    assert.equal(s.pending, 5);
-    s = reduce(s, { type: 'progress', progress: done(r2, 4, 1) });
-    assert.equal(s.pending, 5, 'backward t=2 not yet computed');
-    s = reduce(s, { type: 'progress', progress: done(r2, 4, 2) });
-    assert.deepEqual(s.cursor, { phase: 'backward', t: 2 });
-    assert.equal(s.pending, undefined);
-  });
-
-  it('a re-run with a shorter sequence clamps the cursor and drops breakpoints outside it', () => {
-    let s = apply(loaded(run(6)), { type: 'goTo', index: 5 }, { type: 'toggleBreakpoint' }, { type: 'goTo', index: 1 }, { type: 'toggleBreakpoint' }, { type: 'goTo', index: 5 });
-    const r2 = run(3, 3, 2);
-    s = apply(s, { type: 'init', run: r2 }, { type: 'progress', progress: done(r2) });
-    assert.deepEqual(s.cursor, { phase: 'forward', t: 2 });
-    assert.deepEqual(s.breakpoints, ['forward:1']);
-  });
-
-  it("the host's Go to Step lands on the named phase and step; unknown steps are refused", () => {
-    const r = run(4, 3);
-    assert.deepEqual(reduce(loaded(r), { type: 'goToStep', cursor: { phase: 'backward', t: 0 } }).cursor, { phase: 'backward', t: 0 });
-    const s = reduce(loaded(r), { type: 'goToStep', cursor: { phase: 'backward', t: 3 } });
-    assert.deepEqual(s.cursor, { phase: 'forward', t: 0 });
-    assert.match(s.notice ?? '', /No such step/);
-  });
-
-  it("init with the host's cursor (re-run after save) restores it, clamped into the new run", () => {
+  it("init takes the host's cursor; one outside the run falls back to forward t = 1", () => {
     const r = run(3, 3, 5);
-    const s = apply(initialState(), { type: 'init', run: r, cursor: { phase: 'forward', t: 9 } }, { type: 'progress', progress: done(r) });
-    assert.deepEqual(s.cursor, { phase: 'forward', t: 2 });
+    assert.deepEqual(reduce(initialState(), { type: 'init', run: r, cursor: at('backward', 1) }).cursor, at('backward', 1));
+    assert.deepEqual(reduce(initialState(), { type: 'init', run: r, cursor: at('forward', 9) }).cursor, at('forward', 0));
+  });
+
+  it('a re-run with a shorter sequence drops shown breakpoints outside it', () => {
+    const s = reduce(loaded(run(6)), { type: 'breakpoints', steps: [at('forward', 1), at('forward', 5)] });
+    assert.deepEqual(reduce(s, { type: 'init', run: run(3, 3, 2) }).breakpoints, ['forward:1']);
   });
 
   it('ignores progress of another run', () => {
@@ -245,25 +171,17 @@ describe('webview store: runs, progress, errors, view options', () => {
     assert.equal(s.helpOpen, true);
     assert.equal(reduce(s, { type: 'toggleHelp', open: false }).helpOpen, false);
   });
-
-  it('maps protocol actions (host commands) onto store actions', () => {
-    assert.deepEqual(fromProtocolAction('stepForward'), { type: 'stepForward' });
-    assert.deepEqual(fromProtocolAction('goTo', 3), { type: 'goToStep', cursor: { phase: 'forward', t: 3 } });
-    assert.deepEqual(fromProtocolAction('goTo', 1, 'backward'), { type: 'goToStep', cursor: { phase: 'backward', t: 1 } });
-    assert.equal(fromProtocolAction('goTo'), undefined);
-    assert.deepEqual(fromProtocolAction('showHelp'), { type: 'toggleHelp', open: true });
-  });
 });
 
-describe('webview store: persistence and messages (in-memory host)', () => {
-  it('persists cursor, breakpoints, batch and toggles with setState and posts the cursor', () => {
+describe('webview store: persistence (in-memory host)', () => {
+  it("saves the host's cursor and breakpoints, batch and toggles with setState, and posts nothing", () => {
     const host = fakeHost();
     const store = new Store(host);
     const r = run(4);
     store.dispatch({ type: 'init', run: r });
     store.dispatch({ type: 'progress', progress: done(r) });
-    store.dispatch({ type: 'stepForward' });
-    store.dispatch({ type: 'toggleBreakpoint' });
+    store.dispatch({ type: 'cursor', runId: 1, cursor: { phase: 'forward', t: 1 } });
+    store.dispatch({ type: 'breakpoints', steps: [{ phase: 'forward', t: 1 }] });
     store.dispatch({ type: 'setBatch', batch: 4 });
     store.dispatch({ type: 'toggleTable' });
     assert.deepEqual(host.saved, {
@@ -275,23 +193,13 @@ describe('webview store: persistence and messages (in-memory host)', () => {
       equations: true,
       fixture: '/w/f.rnn.json',
     });
-    const cursors = host.sent.filter((m) => m.type === 'cursor');
-    assert.deepEqual(cursors[cursors.length - 1], { type: 'cursor', phase: 'forward', t: 1 });
+    assert.deepEqual(host.sent, [], 'the cursor is the host\'s: the store never reports it back');
   });
 
-  it('restores the saved view after a reload and moves there once the step is computed', () => {
+  it('restores the saved view after a reload (the host seeds its timeline from the same state)', () => {
     const host = fakeHost({ v: 1, cursor: { phase: 'backward', t: 1 }, breakpoints: ['backward:1', 'junk'], batch: 2, table: true, equations: false });
     const store = new Store(host);
     assert.deepEqual(store.state.breakpoints, ['backward:1']);
-    const r = run(3);
-    store.dispatch({ type: 'init', run: r });
-    assert.equal(store.state.pending, 4);
-    // While waiting, the saved state still names the restored step (a second reload keeps it).
-    assert.deepEqual((host.saved as { cursor: unknown }).cursor, { phase: 'backward', t: 1 });
-    store.dispatch({ type: 'progress', progress: done(r, 3, 1) });
-    assert.deepEqual(store.state.cursor, { phase: 'forward', t: 0 }, 'stays put while its step is not computed');
-    assert.deepEqual((host.saved as { cursor: unknown }).cursor, { phase: 'backward', t: 1 });
-    store.dispatch({ type: 'progress', progress: done(r, 3, 2) });
     assert.deepEqual(store.state.cursor, { phase: 'backward', t: 1 });
     assert.equal(store.state.table, true);
     assert.equal(store.state.equations, false);
@@ -313,10 +221,10 @@ describe('webview store: persistence and messages (in-memory host)', () => {
     }
   });
 
-  it('does not post or save when an action changes nothing', () => {
+  it('does not save when an action changes nothing', () => {
     const host = fakeHost();
     const store = new Store(host);
-    store.dispatch({ type: 'stepForward' }); // no run yet
+    store.dispatch({ type: 'cursor', runId: 1, cursor: { phase: 'forward', t: 1 } }); // no run yet
     assert.deepEqual(host.sent, []);
     assert.equal(host.saved, undefined);
   });

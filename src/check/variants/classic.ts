@@ -4,6 +4,7 @@
  * variant replaces one or two hooks with the slipped version, so a user's cell slip also flows
  * into their sequence function exactly as in their code.
  */
+import { PARAM_GRADS_LSTM, PARAM_GRADS_RNN } from '../../engine/names';
 import type { Tensor } from '../types';
 import {
   add, matmul, mul, oneMinusSq, rows, sigmoid, sigmoidGrad, softmax, stackSteps, sumCols, t2, tanh, transpose, vstack,
@@ -172,34 +173,71 @@ function accumulate(sums: Outputs, k: string, v: Tensor): void {
   sums.set(k, s ? add(s, v) : v);
 }
 
-/** BPTT over da `(n_a, m, T_b)` with the classic caches of steps 0…T_b-1. */
-function sequenceBackward(
-  r: Recipe, da: Tensor, cellBack: (daNext: Tensor, dcNext: Tensor, t: number) => Outputs, grads: readonly string[], n_x: number,
-): Outputs {
+/** One step of a BPTT loop: the 0-based step and its cell backward's outputs. */
+interface BackStep {
+  t: number;
+  grads: Outputs;
+}
+
+/**
+ * The BPTT loop over da `(n_a, m, T_b)` in the recipe's time order, one step at a time, so a
+ * caller may stop early (a diagnosis on the first steps of a big problem computes only those).
+ */
+function* bptt(r: Recipe, da: Tensor, cellBack: (daNext: Tensor, dcNext: Tensor, t: number) => Outputs): Generator<BackStep> {
   const [n_a, m, T] = da.shape;
   let carry = t2(n_a, m), carryC = t2(n_a, m);
-  const dx: Tensor[] = new Array<Tensor>(T).fill(t2(n_x, m));
-  const sums: Outputs = new Map();
   for (const t of r.timeOrder(T)) {
     const g = cellBack(r.upstream(stepOf(da, t), carry), carryC, t);
-    dx[t] = get(g, 'dxt');
-    for (const k of grads) accumulate(sums, k, get(g, k));
+    yield { t, grads: g };
     carry = get(g, 'da_prev');
     const dc = g.get('dc_prev');
     if (dc) carryC = r.dcCarry(dc);
   }
-  const out: Outputs = new Map([['dx', stackSteps(dx)], ['da0', carry]]);
+}
+
+function sequenceBackward(
+  r: Recipe, da: Tensor, cellBack: (daNext: Tensor, dcNext: Tensor, t: number) => Outputs, grads: readonly string[], n_x: number,
+): Outputs {
+  const [, m, T] = da.shape;
+  const dx: Tensor[] = new Array<Tensor>(T).fill(t2(n_x, m));
+  const sums: Outputs = new Map();
+  let last: Outputs | null = null;
+  for (const { t, grads: g } of bptt(r, da, cellBack)) {
+    dx[t] = get(g, 'dxt');
+    for (const k of grads) accumulate(sums, k, get(g, k));
+    last = g;
+  }
+  const out: Outputs = new Map([['dx', stackSteps(dx)], ['da0', last ? get(last, 'da_prev') : t2(da.shape[0], m)]]);
   for (const k of grads) out.set(k, get(sums, k));
   return out;
 }
 
-export function rnnBackward(r: Recipe, da: Tensor, caches: readonly RnnCache[]): Outputs {
-  const n_x = caches[0]?.xt.shape[0] ?? 0;
-  return sequenceBackward(r, da, (daNext, _dc, t) => rnnCellBackward(r, daNext, caches[t]), ['dWax', 'dWaa', 'dba'], n_x);
+/** The step's classic cache, built when the loop reaches it (a big problem's are not all kept). */
+export type CacheOf<C> = (t: number) => C;
+
+export function rnnBackward(r: Recipe, da: Tensor, cacheOf: CacheOf<RnnCache>, n_x: number): Outputs {
+  return sequenceBackward(r, da, (daNext, _dc, t) => rnnCellBackward(r, daNext, cacheOf(t)), PARAM_GRADS_RNN, n_x);
 }
 
-export function lstmBackward(r: Recipe, da: Tensor, caches: readonly LstmCache[]): Outputs {
-  const n_x = caches[0]?.xt.shape[0] ?? 0;
-  const grads = GATES.flatMap((g) => [`dW${g}`, `db${g}`]);
-  return sequenceBackward(r, da, (daNext, dcNext, t) => lstmCellBackward(r, daNext, dcNext, caches[t]), grads, n_x);
+export function lstmBackward(r: Recipe, da: Tensor, cacheOf: CacheOf<LstmCache>, n_x: number): Outputs {
+  return sequenceBackward(r, da, (daNext, dcNext, t) => lstmCellBackward(r, daNext, dcNext, cacheOf(t)), PARAM_GRADS_LSTM, n_x);
+}
+
+/**
+ * The first `limit` steps of the recipe's BPTT loop (in its own time order): each computed step's
+ * cell backward outputs, by 0-based step. What a sequence backward too big to re-run whole is
+ * diagnosed on.
+ */
+export function backwardFirstSteps(
+  r: Recipe, da: Tensor, cell: 'rnn' | 'lstm', cacheOf: CacheOf<LstmCache>, limit: number,
+): Map<number, Outputs> {
+  const out = new Map<number, Outputs>();
+  const cellBack = (daNext: Tensor, dcNext: Tensor, t: number): Outputs =>
+    cell === 'rnn' ? rnnCellBackward(r, daNext, cacheOf(t)) : lstmCellBackward(r, daNext, dcNext, cacheOf(t));
+  if (limit < 1) return out;
+  for (const { t, grads } of bptt(r, da, cellBack)) {
+    out.set(t, grads);
+    if (out.size >= limit) break;
+  }
+  return out;
 }

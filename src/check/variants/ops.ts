@@ -3,6 +3,7 @@
  * (the variants are re-runs for a diagnosis, not the engine's fast path). Broadcasting as NumPy
  * does it for these functions: an `(n, 1)` or `(n,)` bias column added to every column.
  */
+import { jsGemmNN } from '../../engine/kernels';
 import type { Tensor } from '../types';
 
 export function t2(rows: number, cols: number, data?: Float64Array): Tensor {
@@ -22,14 +23,9 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const [n, k] = rc(a), [k2, m] = rc(b);
   if (k !== k2) throw new Error(`matmul: (${n}, ${k}) @ (${k2}, ${m})`);
   const out = t2(n, m);
-  for (let i = 0; i < n; i++) {
-    for (let p = 0; p < k; p++) {
-      const v = a.data[i * k + p];
-      if (v === 0) continue;
-      const bo = p * m, oo = i * m;
-      for (let j = 0; j < m; j++) out.data[oo + j] += v * b.data[bo + j];
-    }
-  }
+  // The engine's plain-JavaScript product (four rows of the result at a time; the same sum order
+  // over k as the textbook loop): twice as fast on the big re-runs of a diagnosis.
+  jsGemmNN(n, m, k, a.data, 0, k, b.data, 0, m, out.data, 0, m, false);
   return out;
 }
 

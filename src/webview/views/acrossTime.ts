@@ -4,6 +4,7 @@
  * keyboard cursor while it has the focus); a click or Enter goes to that step.
  */
 
+import { LSTM_GATES } from '../../engine/names';
 import type { RunInfo } from '../../protocol/messages';
 import { css } from '../colors';
 import { clear, h, setText, show } from '../dom';
@@ -11,7 +12,7 @@ import { WINDOW_LABEL, windowTensors } from '../equations';
 import { short } from '../format';
 import { timeCellText, timePage, type CellValue } from '../gridnav';
 import { cellSize, ctx2d, fixCssSize, paintGrid, stats } from '../heatmap';
-import { indexOf, parseBpKey, type Cursor, type State } from '../store';
+import { parseBpKey, type Cursor, type State } from '../store';
 import type { ViewDeps } from './deps';
 import { WRAP_PAD, attachGridKeys, placeFocus } from './gridKeys';
 
@@ -51,7 +52,7 @@ const WIN_TOP = 6;
 /** Steps shown at once, so the page is never the whole of a long run. */
 const SPAN = 256;
 /** Tensors with values in [-1, 1] (or [0, 1]): a fixed colour scale, comparable across pages. */
-const FIXED_SCALE = new Set(['a', 'ft', 'it', 'cct', 'ot', 'y']);
+const FIXED_SCALE = new Set<string>(['a', ...LSTM_GATES, 'y']);
 
 function computedRange(run: RunInfo, s: State, backward: boolean): [number, number] {
   const p = s.progress;
@@ -202,7 +203,7 @@ export function create(parent: HTMLElement, deps: ViewDeps): AcrossTimeView {
     const run = store.state.run;
     if (!run || t < 0 || t >= (w.backward ? run.T_b : run.dims.T_x)) return;
     deps.timer.start();
-    deps.act({ type: 'goTo', index: indexOf(run, { phase: w.backward ? 'backward' : 'forward', t }) });
+    deps.seek({ phase: w.backward ? 'backward' : 'forward', t });
   }
 
   /** The value of unit `i` at step `t` in a view, or why there is none (not computed, not loaded yet). */

@@ -8,20 +8,12 @@
 import type { RunInfo } from '../../protocol/messages';
 import type { StepData } from '../client';
 import { css } from '../colors';
-import { clear, h, setText } from '../dom';
+import { clear, h, setText, svg } from '../dom';
 import { diagramOf, wireValue, type DiagramNode, type StepTensor } from '../diagramLayout';
 import { num } from '../../session/explain';
-import { indexOf, type State } from '../store';
+import type { State } from '../store';
 import type { ViewDeps } from './deps';
 
-const SVG = 'http://www.w3.org/2000/svg';
-
-function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>, text?: string): SVGElementTagNameMap[K] {
-  const el = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
-  if (text !== undefined) el.textContent = text;
-  return el;
-}
 
 /** Half the size of a node, for ending a wire at its edge (the arrowhead stays visible). */
 const half = (nd: DiagramNode) => (nd.kind === 'io' || nd.kind === 'softmax' ? { w: 28, h: 15 } : { w: 17, h: 17 });
@@ -199,7 +191,7 @@ export function create(parent: HTMLElement, deps: ViewDeps): CellDiagramView {
         const r = deps.store.state.run;
         if (!r) return;
         deps.timer.start();
-        deps.act({ type: 'goTo', index: indexOf(r, { phase: backward ? 'backward' : 'forward', t: target }) });
+        deps.seek({ phase: backward ? 'backward' : 'forward', t: target });
       });
       strip.append(b);
     }

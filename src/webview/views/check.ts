@@ -63,7 +63,7 @@ export function create(parent: HTMLElement, timelineAnchor: HTMLElement, deps: V
     const L = timelineLength(run);
     const tol = Math.max(1, Math.round((4 / Math.max(marks.clientWidth, 1)) * L));
     const hit = data.marks.find((m) => Math.abs(indexOf(run, m) - i) <= tol);
-    if (hit) deps.act({ type: 'goToStep', cursor: { phase: hit.phase, t: hit.t } });
+    if (hit) deps.seek({ phase: hit.phase, t: hit.t });
   });
 
   function jump(fn: string): void {
@@ -71,7 +71,7 @@ export function create(parent: HTMLElement, timelineAnchor: HTMLElement, deps: V
     if (!row?.jump) return;
     shown = fn;
     paintHeat();
-    deps.act({ type: 'goToStep', cursor: { phase: row.jump.phase, t: row.jump.t } });
+    deps.seek({ phase: row.jump.phase, t: row.jump.t });
     const card = CARD_OF[row.jump.tensor] ?? row.jump.tensor;
     // After the step's cards are painted, bring the tensor's card into view.
     requestAnimationFrame(() => {

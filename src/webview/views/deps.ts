@@ -4,7 +4,7 @@ import type { FromWebview } from '../../protocol/messages';
 import type { DataClient } from '../client';
 import type { Palette } from '../colors';
 import type { PaintTimer } from '../perf';
-import type { State, Store, UiAction } from '../store';
+import type { Cursor, State, Store, UiAction } from '../store';
 import type { Tooltip } from './tooltip';
 
 /** The theme's colours; `version` changes when VS Code switches theme (cached bitmaps repaint). */
@@ -26,6 +26,8 @@ export interface ViewDeps {
   data: DataClient;
   post(m: FromWebview): void;
   act(a: UiAction): void;
+  /** Ask the host to move the cursor to a step (the host's timeline owns the cursor). */
+  seek(at: Cursor): void;
   theme: Theme;
   layout: Layout;
   tooltip: Tooltip;

@@ -2,8 +2,8 @@
  * Under a tensor card, the selected element's equation with the numbers in it (src/session/explain.ts):
  * `c_next[3,1] = ft[3,1]·c_prev[3,1] + it[3,1]·cct[3,1] = 0.7831·0.12 + … = 0.5`. A backward step
  * reads the forward values of the same t (ft, it, cct, ot, c_prev, c_next or a_next) from the
- * data client's cache. The panel has no weights, so sums over W (gates, ŷ, da_prev, dxt) are not
- * expanded here.
+ * data client's cache; the weighted sums (gates, their pre-activations, ŷ and its logits, a_next
+ * of the RNN, da_prev, dxt, a step's dW/db) read the run's parameters, asked once per run.
  */
 
 import { explain, sumText, type Mat } from '../../session/explain';
@@ -16,6 +16,9 @@ export function explainLines(run: RunInfo, step: StepData, data: DataClient, nam
   if (step.phase === 'totals') return undefined;
   const backward = step.phase === 'backward';
   const ts: Record<string, Mat> = {};
+  const params = data.params;
+  if (params) for (const [name, p] of params) ts[name] = p;
+  else data.ensureParams();
   if (backward) {
     // Backward step t reads the forward caches of step t.
     const fwd = data.getStep('forward', step.t);

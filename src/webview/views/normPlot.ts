@@ -9,7 +9,7 @@ import { clear, h, show } from '../dom';
 import { short } from '../format';
 import { normText, timePage } from '../gridnav';
 import { ctx2d, fixCssSize } from '../heatmap';
-import { indexOf, type State } from '../store';
+import type { State } from '../store';
 import type { ViewDeps } from './deps';
 import { WRAP_PAD, attachGridKeys, placeFocus } from './gridKeys';
 
@@ -73,7 +73,7 @@ export function create(parent: HTMLElement, deps: ViewDeps): NormPlotView {
     const run = store.state.run;
     if (!run || t < 0 || t >= run.T_b) return;
     deps.timer.start();
-    deps.act({ type: 'goTo', index: indexOf(run, { phase: 'backward', t }) });
+    deps.seek({ phase: 'backward', t });
   }
 
   function drawFocus(): void {

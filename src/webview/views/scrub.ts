@@ -2,7 +2,7 @@
 
 import { css, rgba } from '../colors';
 import { h, setText, show } from '../dom';
-import { indexOf, parseBpKey, positionText, reachableMax, timelineLength, type State } from '../store';
+import { cursorAt, indexOf, parseBpKey, positionText, reachableMax, timelineLength, type State } from '../store';
 import { ctx2d } from '../heatmap';
 import type { View, ViewDeps } from './deps';
 
@@ -28,14 +28,14 @@ export function create(parent: HTMLElement, deps: ViewDeps): ScrubView {
 
   scrubber.addEventListener('input', () => {
     deps.timer.start();
-    deps.act({ type: 'goTo', index: Number(scrubber.value) });
-    // The store may clamp to the last computed step: put the thumb back where the cursor is.
-    render(deps.store.state);
+    const run = deps.store.state.run;
+    // The host's timeline moves there (once computed) and says where the cursor is.
+    if (run) deps.seek(cursorAt(run, Number(scrubber.value)));
   });
   strip.addEventListener('click', (e) => {
     const run = deps.store.state.run;
     if (!run) return;
-    deps.act({ type: 'goTo', index: Math.floor((e.offsetX / strip.clientWidth) * timelineLength(run)) });
+    deps.seek(cursorAt(run, Math.floor((e.offsetX / strip.clientWidth) * timelineLength(run))));
   });
 
   function render(s: State): void {

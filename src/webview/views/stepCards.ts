@@ -5,7 +5,7 @@
 
 import type { StepData, Tensor } from '../client';
 import { clear, h, setText, show } from '../dom';
-import { tensorDoc } from '../equations';
+import { isParameter, tensorDoc } from '../equations';
 import { full, shapeText, short } from '../format';
 import { cellSize, ctx2d, paintGrid, setCssSize, stats, type Stats } from '../heatmap';
 import type { RunInfo } from '../../protocol/messages';
@@ -13,6 +13,7 @@ import type { State } from '../store';
 import type { ViewDeps } from './deps';
 import { attachGridKeys, place, placeFocus } from './gridKeys';
 import { explainLines, showLines } from './explainLine';
+import { COLLAPSIBLE, extraTensors } from './extraTensors';
 import { attachTableKeys, renderTable, type TableCard } from './tablePager';
 
 interface Card extends TableCard {
@@ -43,6 +44,8 @@ export interface StepCardsView {
   readonly shown: StepData | undefined;
   /** A step the expansions read arrived (the forward values of a backward step). */
   refreshExplanations(): void;
+  /** Select element (i, j) of card `tensor` once step (phase, t) is painted (a jump from the gradient check). */
+  selectWhenShown(p: { phase: string; t: number; tensor: string; i: number; j: number }): void;
 }
 
 /** Width available to one heatmap: cards sit in a responsive grid of ≥ 300px columns. */
@@ -56,6 +59,12 @@ export function create(stepEl: HTMLElement, deps: ViewDeps): StepCardsView {
   let cards = new Map<string, Card>();
   let cardsKey = '';
   let shown: StepData | undefined;
+  /** Collapsible groups (parameters, pre-activations) the user opened; the others are not painted. */
+  const openGroups = new Set<string>();
+  /** An element to select when its step is painted (selectWhenShown). */
+  let pendingSelect: { phase: string; t: number; tensor: string; i: number; j: number } | undefined;
+  /** Card name → its group, for the paint loop to skip closed ones. */
+  let groupOf = new Map<string, string>();
 
   attachTableKeys(
     stepEl,
@@ -71,16 +80,32 @@ export function create(stepEl: HTMLElement, deps: ViewDeps): StepCardsView {
   const docFor = (run: RunInfo, step: StepData, name: string) =>
     tensorDoc(run.cell, step.phase, name, { kind: run.kind, t: step.t, T_b: run.T_b });
 
-  function build(step: StepData, run: RunInfo): void {
+  /** A group heading; the parameters and pre-activations fold (a `details` the user opens). */
+  function groupEl(name: string, cardsEl: HTMLElement): HTMLElement {
+    if (!COLLAPSIBLE.has(name)) return h('div', { class: 'group' }, h('h2', { text: name }), cardsEl);
+    const d = h('details', { class: 'group', 'data-group': name }, h('summary', {}, h('h2', { text: name })), cardsEl);
+    d.open = openGroups.has(name);
+    d.addEventListener('toggle', () => {
+      if (d.open === openGroups.has(name)) return;
+      if (d.open) openGroups.add(name);
+      else openGroups.delete(name);
+      render(store.state);
+    });
+    return d;
+  }
+
+  function build(tensors: readonly Tensor[], step: StepData, run: RunInfo): void {
     clear(stepEl);
     cards = new Map();
+    groupOf = new Map();
     const groups = new Map<string, HTMLElement>();
-    for (const t of step.tensors) {
+    for (const t of tensors) {
       const doc = docFor(run, step, t.name);
+      groupOf.set(t.name, doc.group);
       let g = groups.get(doc.group);
       if (!g) {
         g = h('div', { class: 'cards' });
-        stepEl.append(h('div', { class: 'group' }, h('h2', { text: doc.group }), g));
+        stepEl.append(groupEl(doc.group, g));
         groups.set(doc.group, g);
       }
       const canvas = h('canvas', { class: 'hm', tabindex: 0, 'aria-label': `${t.name} heatmap ${t.rows} by ${t.cols}. Arrow keys read values.` });
@@ -121,7 +146,7 @@ export function create(stepEl: HTMLElement, deps: ViewDeps): StepCardsView {
         focusMark,
         tableRow0: 0,
         focus: { i: 0, j: 0 },
-        perExample: !/^(sum_)?d[Wb]/.test(t.name) && !(step.phase === 'totals' && t.name !== 'da0' && t.name !== 'dc0'),
+        perExample: !/^(sum_)?d[Wb]/.test(t.name) && !isParameter(run.cell, t.name) && !(step.phase === 'totals' && t.name !== 'da0' && t.name !== 'dc0'),
       };
       attachCanvasEvents(card);
       cards.set(t.name, card);
@@ -267,14 +292,16 @@ export function create(stepEl: HTMLElement, deps: ViewDeps): StepCardsView {
       return false;
     }
     stepEl.removeAttribute('aria-busy');
-    const key = `${run.runId}|${step.phase}|${step.tensors.map((t) => `${t.name}:${t.rows}x${t.cols}`).join(',')}`;
+    const tensors = [...step.tensors, ...extraTensors(run, step, deps.data, openGroups)];
+    const key = `${run.runId}|${step.phase}|${tensors.map((t) => `${t.name}:${t.rows}x${t.cols}`).join(',')}`;
     if (key !== cardsKey) {
-      build(step, run);
+      build(tensors, step, run);
       cardsKey = key;
     }
-    for (const t of step.tensors) {
+    for (const t of tensors) {
       const c = cards.get(t.name);
-      if (!c) continue;
+      const group = groupOf.get(t.name) ?? '';
+      if (!c || (COLLAPSIBLE.has(group) && !openGroups.has(group)) || t.data.length !== t.rows * t.cols) continue;
       const doc = docFor(run, step, t.name);
       setText(c.title, doc.label);
       setText(c.eq, doc.eq);
@@ -282,6 +309,18 @@ export function create(stepEl: HTMLElement, deps: ViewDeps): StepCardsView {
     }
     shown = step;
     for (const c of cards.values()) if (c.selected) explainCell(c);
+    const want = pendingSelect;
+    if (want && want.phase === step.phase && want.t === step.t) {
+      pendingSelect = undefined;
+      const c = cards.get(want.tensor);
+      if (c?.tensor && want.i < c.tensor.rows && want.j < c.tensor.cols) {
+        c.focus = { i: want.i, j: want.j };
+        c.el.scrollIntoView({ block: 'nearest' });
+        c.canvas.focus({ preventScroll: true });
+        announceCell(c);
+        drawOverlay(c);
+      }
+    }
     return true;
   }
 
@@ -295,6 +334,10 @@ export function create(stepEl: HTMLElement, deps: ViewDeps): StepCardsView {
     },
     refreshExplanations() {
       for (const c of cards.values()) if (c.selected) explainCell(c);
+    },
+    selectWhenShown(p) {
+      pendingSelect = p;
+      render(store.state);
     },
   };
 }
