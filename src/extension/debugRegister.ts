@@ -37,12 +37,13 @@ class ConfigurationProvider implements vscode.DebugConfigurationProvider {
 
 export function registerDebugger(context: vscode.ExtensionContext, panels: PanelManager): void {
   const evalWorkerPath = context.asAbsolutePath(path.join('dist', 'evalWorker.js'));
-  // The panel's run worker and limits (settings rnnStepper.maxFixtureSizeMB, maxMemoryMB, gateGradientCacheMB).
+  // The panel's run worker and limits (settings rnnStepper.maxFixtureSizeMB, maxMemoryMB, gateGradientCacheMB, cacheMemoryMB).
   const runLimits = () => ({
     workerPath: panels.workerScript(),
     maxBytes: panels.maxBytes(),
     maxMemoryMB: panels.maxMemoryMB(),
     gateGradLimitBytes: panels.gateGradLimitBytes(),
+    cacheMemoryMB: panels.cacheMemoryMB(),
   });
   /** Live `rnn` sessions by fixture path, so a panel's cursor can move the right one. */
   const sessions = new Map<string, vscode.DebugSession>();
