@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import type { PanelManager } from './panelManager';
 import { GO_TO_REQUEST, RnnDebugSession, STOPPED_AT_EVENT } from '../debug/adapter';
 import { BreakpointLink } from './debugBreakpoints';
+import { registerValueHover } from './debugHover';
 
 export const DEBUG_TYPE = 'rnn';
 
@@ -94,6 +95,7 @@ export function registerDebugger(context: vscode.ExtensionContext, panels: Panel
       // The adapter answers a move to where it already is with a stop there: no loop.
       if (s) void Promise.resolve(s.customRequest(GO_TO_REQUEST, cursor)).catch(() => {});
     }),
+    registerValueHover((fixture) => sessions.get(fixture)),
     { dispose: () => links.forEach((l) => l.dispose()) },
   );
 }
