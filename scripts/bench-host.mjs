@@ -9,6 +9,10 @@
 // Big fixtures load in stages: 'parsed' is when everything but da's numbers is read and checked
 // (the run starts then); 'da read' is when da's numbers arrived (the backward waits for them).
 // Timings on a shared machine are noisy.
+// Then, on the finished run: stepping back (forward steps T-1 down, one request at a time with 20 ms
+// between them, as a held Shift+F10), jumps of ±10 steps, and a backward window not held — the
+// reply times of a checkpointed run (--cache-mb N: rnnStepper.cacheMemoryMB, default the
+// worker's 200) — and the process's VmHWM and CPU time.
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 
@@ -17,7 +21,9 @@ if (!fixture) {
   console.error('usage: node scripts/bench-host.mjs FIXTURE [--export OUT]');
   process.exit(2);
 }
-const exportPath = process.argv.includes('--export') ? process.argv[process.argv.indexOf('--export') + 1] : undefined;
+const argOf = (name) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
+const exportPath = argOf('--export');
+const cacheMb = argOf('--cache-mb');
 const worker = new Worker(join(import.meta.dirname, '..', 'dist', 'worker.js'));
 const t0 = performance.now();
 const ms = () => (performance.now() - t0).toFixed(0);
@@ -48,7 +54,10 @@ worker.on('message', (m) => {
     if (m.progress.finished || m.progress.error) finishedRes(m);
   }
 });
-worker.postMessage({ type: 'load', runId: 1, path: fixture, maxBytes: 1024 * 1048576, gateGradLimitBytes: 64 * 1048576 });
+worker.postMessage({
+  type: 'load', runId: 1, path: fixture, maxBytes: 1024 * 1048576, gateGradLimitBytes: 64 * 1048576,
+  ...(cacheMb ? { cacheMemoryMB: Number(cacheMb) } : {}),
+});
 let l0;
 const l = await loaded;
 l0 = l;
@@ -81,6 +90,26 @@ console.log(`run finished:             ${ms()} ms  (${progressCount} progress me
 const b = performance.now();
 const bw = await request({ type: 'step', phase: 'backward', t: 500 < l.run.T_b ? 500 : 0 });
 console.log(`backward step payload:    ${(performance.now() - b).toFixed(1)} ms (recomputed on demand)${bw.error ? ' ' + bw.error : ''}`);
+const pct = (xs, q) => { const a = [...xs].sort((x, y) => x - y); return a[Math.min(a.length - 1, Math.floor((a.length - 1) * q))]; };
+const series = async (label, stops, gapMs) => {
+  const lat = [];
+  for (const [phase, t] of stops) {
+    const s0 = performance.now();
+    const r = await request({ type: 'step', phase, t });
+    if (r.error) { console.log(`  ${label}: ${phase} ${t}: ${r.error}`); continue; }
+    lat.push(performance.now() - s0);
+    await new Promise((res) => setTimeout(res, gapMs));
+  }
+  console.log(`${label.padEnd(26)}n=${lat.length}: p50 ${pct(lat, 0.5).toFixed(1)} ms, p95 ${pct(lat, 0.95).toFixed(1)} ms, max ${Math.max(...lat).toFixed(1)} ms`);
+};
+const T_x = l.run.dims.T_x, T_b = l.run.T_b;
+const n = Math.min(200, T_x);
+await series('step back (forward)', Array.from({ length: n }, (_, i) => ['forward', T_x - 1 - i]), 20);
+await series('step forward (forward)', Array.from({ length: n }, (_, i) => ['forward', Math.floor(T_x / 3) + i]), 20);
+await series('step back (backward)', Array.from({ length: Math.min(200, T_b) }, (_, i) => ['backward', i]), 20);
+// +10 thirty times from a third of the way, then −10 thirty times
+const jumps = Array.from({ length: 60 }, (_, i) => ['forward', Math.floor(T_x / 3) + 10 * (i < 30 ? i + 1 : 59 - i)]).filter(([, t]) => t < T_x);
+await series('jumps ±10 (forward)', jumps, 20);
 if (exportPath) {
   const e = performance.now();
   const r = await request({ type: 'export', path: exportPath });
@@ -90,5 +119,8 @@ const mem = await request({ type: 'memory' });
 sample();
 peakRss = Math.max(peakRss, mem.peak.rss);
 console.log(`peak RSS (process):       ${(peakRss / 1048576).toFixed(0)} MB`);
+const hwm = /^VmHWM:\s+(\d+) kB/m.exec(await import('node:fs').then((fs) => fs.readFileSync('/proc/self/status', 'utf8')));
+const cpu = process.cpuUsage();
+console.log(`VmHWM (process):          ${hwm ? (Number(hwm[1]) / 1024).toFixed(0) : '?'} MB; CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s (user ${(cpu.user / 1e6).toFixed(1)} s)`);
 clearInterval(sampler);
 await worker.terminate();

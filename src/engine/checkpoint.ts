@@ -15,7 +15,8 @@
  * backward), and a window shown later is recomputed (≤ 2·spacing forward steps + spacing backward).
  */
 
-import { BackwardPass, ForwardPass, chunkSteps, type BackwardResume, type Model } from './core';
+import { ForwardPass, chunkSteps, type Model } from './core';
+import { BackwardPass, type BackwardResume } from './coreBackward';
 import { kernelsFor, modelOf } from './run';
 import type { BackwardCaches, Dims, ForwardCaches, NdArray, Problem } from './types';
 
@@ -245,10 +246,11 @@ export class CheckpointedRun {
    */
   advance(budgetMs: number, maxForwardSteps = Infinity): boolean {
     const t0 = Date.now();
-    const T_x = this.problem.dims.T_x;
+    const T_x = this.problem.dims.T_x, from = this.fwdDone;
     while (!this.result) {
       if (this.fwdDone < T_x) {
-        if (Math.min(T_x, this.fwdDone + this.spacing) - this.fwdDone > maxForwardSteps) break;
+        // (counted from where this call started: the room is the caller's, for the whole call)
+        if (Math.min(T_x, this.fwdDone + this.spacing) - from > maxForwardSteps) break;
         this.forwardStep();
       } else this.backwardStep();
       if (Date.now() - t0 >= budgetMs) break;

@@ -96,6 +96,11 @@ export class CheckpointedSessionRun implements SessionRun {
     return this.ck.spacing;
   }
 
+  stepsWanted(): number {
+    const T_x = this.problem.dims.T_x, done = this.forwardDone;
+    return Math.min(T_x, done + this.ck.spacing) - done;
+  }
+
   /** Whole windows for about `sliceMs` (a window is the unit: requests wait at most one). */
   slice(sliceMs: number, room: number): void {
     this.ck.advance(sliceMs, room);

@@ -21,6 +21,8 @@ export interface SessionRun {
   readonly forwardDone: number;
   readonly backwardDone: number;
   readonly finished: boolean;
+  /** Forward steps of x the next slice needs at least (0 once the forward is done). */
+  stepsWanted(): number;
   /** Compute one slice of about `sliceMs`, at most `room` more forward steps (x still being read). */
   slice(sliceMs: number, room: number): void;
   /** The payload of a stop, or why it cannot be given. */
@@ -64,6 +66,9 @@ export class LiveRun implements SessionRun, RunView {
   }
   advance(budgetMs: number, maxSteps?: number): boolean {
     return this.runner.advance(budgetMs, maxSteps);
+  }
+  stepsWanted(): number {
+    return this.forwardDone < this.problem.dims.T_x ? 1 : 0;
   }
   slice(sliceMs: number, room: number): void {
     // (see nextSlice: forward slices stop at the backward, backward slices are whole chunks)

@@ -13,8 +13,14 @@ import { LiveRun, type SessionRun } from './liveRun';
 export { DEFAULT_CACHE_MEMORY_MB } from './protocol';
 /** Windows a checkpointed run keeps each way: the one shown and both neighbours (prefetched). */
 export const KEEP_WINDOWS = 3;
-/** Share of the cache budget for the checkpoints and windows; the rest is the export's row groups. */
+/** Share of the cache budget for the checkpoints and windows (the running sums have their own). */
 const WINDOW_SHARE = 0.75;
+/**
+ * The export's row-group buffer, as a share of the cache budget, held while an export is written
+ * (on top of the windows): at the default 200 MB, a T = 1000, m = 32 array of 256 units is one
+ * group, so each array costs one pass over the windows.
+ */
+const EXPORT_SHARE = 0.5;
 
 /** A run of one step (the cell kinds) or whose caches fit the budget holds them all. */
 export function holdsAllCaches(problem: Problem, cacheBytes: number): boolean {
@@ -73,7 +79,7 @@ export function startRun(problem: Problem, o: StartOptions): SessionRun {
     spacing: checkpointSpacing(problem, o.cacheBytes),
     keepWindows: KEEP_WINDOWS,
     daOnes,
-    exportGroupBytes: Math.max(1, o.cacheBytes * (1 - WINDOW_SHARE)),
+    exportGroupBytes: Math.max(1, o.cacheBytes * EXPORT_SHARE),
   });
   // (the windows read da from the problem: kept, unless it is the ones)
   if (daOnes) problem.da = { shape: problem.da.shape, data: new Float64Array(0) };

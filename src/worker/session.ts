@@ -216,6 +216,12 @@ export class RunSession {
     const forwardLeft = T_x - r.forwardDone;
     const room = inputs.room(r.forwardDone, T_x, r.problem.dims.m);
     if (room <= 0) return; // waiting for da (resumed when it comes), or x is being read, or invalid
+    if (room < r.stepsWanted()) {
+      // (a checkpointed run computes whole windows: x is read on until one fits, a slice at a time)
+      inputs.fillX(this.sliceMs);
+      this.schedulePump();
+      return;
+    }
     try {
       r.slice(this.sliceMs, room);
     } catch (e) {

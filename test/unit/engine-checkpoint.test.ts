@@ -127,3 +127,14 @@ test('advance() computes window by window: forward checkpoints first, then the b
   sameBits('dc0', ck.dc0, full.backward.dc0);
   checkWindows(p, full, ck);
 });
+
+test('advance(budget, maxForwardSteps) stays within the room for the whole call (x read as the run goes)', () => {
+  const p = randomProblem({ kind: 'lstm', n_x: 4, n_a: 6, n_y: 3, m: 32, T: 40, seed: 6 });
+  const ck = new CheckpointedRun(p, { spacing: 8 });
+  ck.advance(Infinity, 20);
+  assert.equal(ck.forwardDone, 16, 'two windows of 8 fit in 20 steps, a third does not');
+  ck.advance(Infinity, 7);
+  assert.equal(ck.forwardDone, 16, 'a window of 8 waits for 8 steps of room');
+  ck.advance(Infinity, 8);
+  assert.equal(ck.forwardDone, 24);
+});
