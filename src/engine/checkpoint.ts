@@ -58,21 +58,21 @@ export function checkpointedBytes(problem: Problem, spacing: number, keep = 1): 
 /**
  * The spacing for a memory budget: the largest multiple of the chunk length whose checkpointed run
  * (keeping `keep` windows each way) fits in `budgetBytes` (bigger windows: fewer recomputations
- * when stepping), at least one chunk. A budget that holds the whole run gives a spacing ≥ T (one
- * window: nothing recomputed).
+ * when stepping). The bytes are not monotonic in the spacing (few steps: many checkpoints; many:
+ * big windows), so every spacing is looked at; when none fits, the one that holds the least. A
+ * budget that holds the whole run gives a spacing ≥ T (one window: nothing recomputed).
  */
 export function spacingForBudget(problem: Problem, budgetBytes: number, keep = 1): number {
   const base = chunkBase(problem.dims.m);
   const T = Math.max(problem.dims.T_x, problem.da.shape[2]);
-  const whole = Math.ceil(T / base) * base;
-  if (checkpointedBytes(problem, whole, keep) <= budgetBytes) return whole;
-  let lo = 1, hi = Math.ceil(T / base); // in chunks
-  while (lo < hi) {
-    const mid = Math.ceil((lo + hi) / 2);
-    if (checkpointedBytes(problem, mid * base, keep) <= budgetBytes) lo = mid;
-    else hi = mid - 1;
+  const chunks = Math.ceil(T / base);
+  let fits = 0, least = base, leastBytes = Infinity;
+  for (let c = 1; c <= chunks; c++) {
+    const bytes = checkpointedBytes(problem, c * base, keep);
+    if (bytes <= budgetBytes) fits = c * base;
+    if (bytes < leastBytes) [least, leastBytes] = [c * base, bytes];
   }
-  return lo * base;
+  return fits || least;
 }
 
 /** Steps [t0, t1) of an (n, m, T) NumPy-layout array, as an (n, m, t1 − t0) array. */
