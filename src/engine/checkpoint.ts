@@ -17,6 +17,7 @@
 
 import { BackwardPass, ForwardPass, chunkSteps, type BackwardResume, type Model } from './core';
 import { kernelsFor, modelOf } from './run';
+import { WindowCache } from './windowCache';
 import type { BackwardCaches, Dims, ForwardCaches, NdArray, Problem } from './types';
 
 /** Steps per chunk that a spacing must be a multiple of (the engine's batch of ~128 columns). */
@@ -131,30 +132,6 @@ export interface CheckpointedRunOptions {
    * T = 10,000 would otherwise hold n_a·m·T doubles of ones (655 MB for the issue's LSTM).
    */
   daOnes?: boolean;
-}
-
-/** The few most recent windows, most recent last. */
-class WindowCache<W extends { start: number; end: number }> {
-  private readonly items: W[] = [];
-  constructor(private readonly max: number) {}
-  find(t: number): W | undefined {
-    const i = this.items.findIndex((w) => t >= w.start && t < w.end);
-    if (i < 0) return undefined;
-    const w = this.items[i];
-    this.items.splice(i, 1);
-    this.items.push(w);
-    return w;
-  }
-  add(w: W): W {
-    const i = this.items.findIndex((v) => v.start === w.start);
-    if (i >= 0) this.items.splice(i, 1);
-    this.items.push(w);
-    while (this.items.length > this.max) this.items.shift();
-    return w;
-  }
-  has(t: number): boolean {
-    return this.items.some((w) => t >= w.start && t < w.end);
-  }
 }
 
 /**
