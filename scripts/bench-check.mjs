@@ -19,7 +19,10 @@ const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(REPO, 'dist', 'cli.js');
 const T = Number(process.env.BENCH_T ?? 1000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
-const PYTHON = process.env.BENCH_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
+// The CLI's default interpreter (python3 on PATH). Its BLAS matters: the user's own functions run
+// on it, ~60 GMAC for the 1000-step LSTM's four functions; Debian's python3-numpy uses the
+// reference BLAS (several times slower than OpenBLAS), so say which one ran.
+const PYTHON = process.env.BENCH_PYTHON ?? 'python3';
 const CORRECT = join(REPO, 'test', 'fixtures', 'generated', 'rnn_reference.py');
 const slip = (id) => join(REPO, 'test', 'fixtures', 'impl', `slip_${id}.py`);
 
@@ -78,7 +81,13 @@ function print(row, target, r) {
   rows.push({ row, target, ...r });
 }
 
-console.log(`rnn-stepper check benchmark: node ${process.version}, ${PYTHON}, ${availableParallelism()} cores, load ${load()}`);
+const np = spawnSync(PYTHON, ['-c', [
+  'import sys, numpy',
+  'cfg = getattr(numpy, "show_config")(mode="dicts") if numpy.__version__ >= "2" else None',
+  'blas = cfg["Build Dependencies"]["blas"]["name"] if cfg else "see numpy.show_config()"',
+  'print(sys.executable, "NumPy", numpy.__version__, "BLAS", blas)',
+].join('\n')], { encoding: 'utf8' });
+console.log(`rnn-stepper check benchmark: node ${process.version}, ${(np.stdout || PYTHON).trim()}, ${availableParallelism()} cores, load ${load()}`);
 for (const [name, impl] of [['Coursera sizes, both families, correct', CORRECT], ['Coursera sizes, both families, two slips', join(REPO, 'test', 'fixtures', 'impl', 'two_slips.py')]]) {
   const runs = [];
   for (let i = 0; i < RUNS; i++) runs.push(await check(impl));

@@ -71,7 +71,7 @@ export async function checkImplementation(opts: CheckOptions): Promise<CheckResu
     const referenceOf = (p: Problem): Reference => {
       const known = refs.get(p);
       if (known) return known;
-      const r = buildReference(p);
+      const r = buildReference(p, (what) => progress({ function: null, done: 0, total: 0, message: `computing the reference for ${p.name}: ${what}` }));
       refs.set(p, r);
       return r;
     };

@@ -42,15 +42,19 @@ function makeDetail(fn: FunctionName, tensor: string, step: number | null, mine:
   };
 }
 
-/** Compares the outputs of one call, in plan order; null when all match. */
+/**
+ * Compares the outputs of one call, in plan order; null when all match. The detail (every
+ * mismatching offset) is made only when asked for: a slip that diverges at all 1000 steps of a
+ * big cell backward needs it for the first step only.
+ */
 function compareOutputs(
   plan: FunctionPlan, step: number | null, mine: Map<string, Tensor>, ref: Map<string, Tensor>, tol: Tolerance,
-): { first: FirstDivergence; detail: DivergenceDetail } | null {
+): { first: FirstDivergence; detail: () => DivergenceDetail } | null {
   for (const name of plan.outputs) {
     const m = mine.get(name), r = ref.get(name);
     if (!m || !r) continue;
     if (!sameShape(m.shape, r.shape)) {
-      return { first: shapeDivergence(name, step, m.shape, r.shape), detail: makeDetail(plan.name, name, step, null, r, tol) };
+      return { first: shapeDivergence(name, step, m.shape, r.shape), detail: () => makeDetail(plan.name, name, step, null, r, tol) };
     }
   }
   for (const name of plan.outputs) {
@@ -60,7 +64,7 @@ function compareOutputs(
     if (k >= 0) {
       return {
         first: valueDivergence(name, step, unravel(k, r.shape), m.data[k], r.data[k], r.shape),
-        detail: makeDetail(plan.name, name, step, m, r, tol),
+        detail: () => makeDetail(plan.name, name, step, m, r, tol),
       };
     }
   }
@@ -84,7 +88,7 @@ export class CellComparison {
     const d = compareOutputs(this.plan, t + 1, mine, ref, this.tol);
     if (!d) return;
     this.steps.push(t + 1);
-    if (!this.outcome.first) this.outcome = { first: d.first, detail: d.detail, firstStep: t };
+    if (!this.outcome.first) this.outcome = { first: d.first, detail: d.detail(), firstStep: t };
     if (this.mineAt.size < DIAGNOSED_STEPS) this.mineAt.set(t, mine);
   }
 

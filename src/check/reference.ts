@@ -6,7 +6,7 @@
  * the harness builds the user's arguments from (`put` frames), so cell functions get reference
  * inputs at every step and a slip is found where it is.
  */
-import { run, stepMajorToNd, type NdArray, type Problem, type RunResult } from '../engine/index';
+import { createRunner, run, stepMajorToNd, type NdArray, type Problem, type RunResult } from '../engine/index';
 import { nd } from '../engine/layout';
 import { CellBackwardReference } from './cellBackward';
 import type { FunctionName, Tensor } from './types';
@@ -26,7 +26,7 @@ function isZero(a: NdArray | undefined): boolean {
  * The classic `lstm_forward(x, a0, parameters)` starts its cell at zeros and `lstm_backward(da,
  * caches)` takes no dL/dc: a sequence fixture's `c0`/`dc` are set to zero for the check (and said).
  */
-export function buildReference(problem: Problem): Reference {
+export function buildReference(problem: Problem, onProgress?: (what: string) => void, sliceMs = 250): Reference {
   const notes: string[] = [];
   let p = problem;
   if (problem.kind === 'lstm') {
@@ -37,7 +37,15 @@ export function buildReference(problem: Problem): Reference {
   }
   // The gate gradients of every step are not kept (262 MB on a 1000-step LSTM): the cell
   // backward's reference recomputes its step's from the caches (cellBackward.ts).
-  return { problem: p, result: run(p, { keepGateGrads: false }), notes };
+  if (!onProgress) return { problem: p, result: run(p, { keepGateGrads: false }), notes };
+  // The same run in slices of a quarter second, saying how far it is (a 1000-step LSTM takes
+  // seconds: the check streams progress from its start).
+  const r = createRunner(p, { keepGateGrads: false });
+  const { T_x } = p.dims, T_b = p.da.shape[2];
+  while (!r.advance(sliceMs)) {
+    onProgress(r.forwardDone < T_x ? `forward, ${r.forwardDone} of ${T_x} steps done` : `backward, ${r.backwardDone} of ${T_b} steps done`);
+  }
+  return { problem: p, result: { problem: p, forward: r.forward, backward: r.backward }, notes };
 }
 
 function slice(buf: Float64Array, t: number, rows: number, m: number): Tensor {

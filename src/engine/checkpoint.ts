@@ -15,7 +15,8 @@
  * backward), and a window shown later is recomputed (≤ 2·spacing forward steps + spacing backward).
  */
 
-import { BackwardPass, ForwardPass, chunkSteps, type BackwardResume, type Model } from './core';
+import { ForwardPass, chunkSteps, type Model } from './core';
+import { BackwardPass, type BackwardResume } from './coreBackward';
 import { kernelsFor, modelOf } from './run';
 import { WindowCache } from './windowCache';
 import type { BackwardCaches, Dims, ForwardCaches, NdArray, Problem } from './types';

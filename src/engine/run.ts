@@ -3,7 +3,8 @@
  * `Runner`, and `cellBackwardAt` (one step's backward quantities, recomputed from the caches).
  */
 
-import { BackwardPass, ForwardPass, buildModel, type Model } from './core';
+import { ForwardPass, buildModel, type Model } from './core';
+import { BackwardPass } from './coreBackward';
 import { getKernels } from './backend';
 import { jsGemmNN, type Kernels } from './kernels';
 import type { BackwardCaches, ForwardCaches, Problem, RunResult } from './types';

@@ -57,7 +57,7 @@ export interface KeyEntry {
   scope: KeyScope;
   /** The help's line. */
   help: string;
-  /** VS Code command bound to the same chords in package.json (the panel forwards nothing twice). */
+  /** VS Code command bound to the same chords in package.json: the key is VS Code's, not the panel's (keys.ts). */
   command?: string;
 }
 
@@ -208,8 +208,8 @@ export function keyAction(e: KeyPress, target: KeyTarget, helpOpen: boolean): Pa
 }
 
 /**
- * True when VS Code also runs a command for this key press (package.json binds it while the
- * panel has the focus) and forwards it back as a `command` message: the panel must not apply it twice.
+ * True when VS Code runs a command for this key press (package.json binds it while the panel has
+ * the focus): the host does the action, so the panel must not (keys.ts).
  */
 export function alsoBoundByHost(e: KeyPress): boolean {
   return KEYMAP.some((k) => k.command !== undefined && k.scope === 'panel' && k.chords.some((c) => matches(c, e)));

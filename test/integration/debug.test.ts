@@ -13,7 +13,10 @@ interface ApiEx extends RnnStepperApi {
 }
 
 /** Every message the adapters send, for the stops (a tracker sees the real DAP traffic). */
-const sent: { session: string; msg: { type?: string; event?: string; body?: { reason?: string } } }[] = [];
+const sent: {
+  session: string;
+  msg: { type?: string; event?: string; command?: string; body?: { reason?: string; breakpoints?: { verified?: boolean }[] } };
+}[] = [];
 let tracker: vscode.Disposable | undefined;
 
 describe('rnn debug adapter (vscode.debug)', () => {
@@ -28,6 +31,13 @@ describe('rnn debug adapter (vscode.debug)', () => {
     await closeAll();
   });
 
+  /** The adapter answered a setFunctionBreakpoints with one breakpoint per name and all verified. */
+  const adapterGot = (s: vscode.DebugSession, ...names: string[]) =>
+    sent.some((m) => {
+      const msg = m.msg;
+      const bps = msg.body?.breakpoints ?? [];
+      return m.session === s.id && msg.type === 'response' && msg.command === 'setFunctionBreakpoints' && bps.length >= names.length && bps.every((b) => b.verified);
+    });
   const lastStop = (s: vscode.DebugSession) =>
     sent.filter((m) => m.session === s.id && m.msg.type === 'event' && m.msg.event === 'stopped').at(-1)?.msg.body;
   const stops = (s: vscode.DebugSession) => sent.filter((m) => m.session === s.id && m.msg.type === 'event' && m.msg.event === 'stopped').length;
@@ -102,6 +112,8 @@ describe('rnn debug adapter (vscode.debug)', () => {
       // The panel's F9 at forward t = 3 (0-based 2): VS Code's Breakpoints view lists it…
       await api.simulateWebviewMessage(file, { type: 'toggleBreakpoint', phase: 'forward', t: 2 });
       await waitFor(() => stepBps().includes('forward t=3'), 'forward t=3 in the Breakpoints view');
+      // VS Code hands it to the adapter (setFunctionBreakpoints) before the continue below.
+      await waitFor(() => adapterGot(s, 'forward t=3'), 'the adapter verifying forward t=3');
       // …and the session stops there.
       let n = stops(s);
       await s.customRequest('continue', { threadId: 1 });

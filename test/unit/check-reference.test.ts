@@ -65,3 +65,20 @@ test('firstBad (the inlined allclose loop) agrees with close() on every pair of 
     }
   }
 });
+
+test('the reference computed in slices (progress said between them) equals the one-go run', () => {
+  for (const kind of ['rnn', 'lstm'] as const) {
+    const p = randomProblem({ kind, n_x: 3, n_a: 4, n_y: 2, m: 3, T: 5, seed: 2 });
+    const said: string[] = [];
+    // sliceMs 0: one step a slice, so every step is said
+    const sliced = buildReference(p, (w) => said.push(w), 0);
+    const whole = buildReference(p);
+    assert.deepEqual(said, [
+      ...[1, 2, 3, 4].map((k) => `forward, ${k} of 5 steps done`), ...[0, 1, 2, 3, 4].map((k) => `backward, ${k} of 5 steps done`),
+    ]);
+    const f = (r: typeof whole) => [r.result.forward.a, r.result.forward.y, r.result.backward.da, r.result.backward.dx, r.result.backward.da0,
+      ...Object.values(r.result.backward.grads)];
+    const a = f(sliced), b = f(whole);
+    a.forEach((x, i) => assert.ok(worstRatio({ shape: [x.length], data: x }, { shape: [b[i].length], data: b[i] }, { rtol: 1e-12, atol: 1e-15 }) <= 1, `${kind} array ${i}`));
+  }
+});

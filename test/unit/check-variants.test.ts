@@ -16,7 +16,7 @@ import { CORRECT } from '../../src/check/variants/classic';
 import { CATALOGUE } from '../../src/check/variants/index';
 import { LSTM_FUNCTIONS, RNN_FUNCTIONS } from '../../src/check/types';
 
-const refs = courseraProblems().map(buildReference);
+const refs = courseraProblems().map((p) => buildReference(p));
 const refFor = (fn: FunctionName): Reference => {
   const r = refs.find((x) => x.problem.cell === (fn.startsWith('lstm') ? 'lstm' : 'rnn'));
   assert.ok(r);

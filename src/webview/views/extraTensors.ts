@@ -12,6 +12,8 @@ import type { DataClient, StepData, Tensor } from '../client';
 import { PRE_GROUP } from '../equations';
 
 const computed = new WeakMap<StepData, Map<string, Mat>>();
+/** The data of a card in a closed group (shape only: nothing is computed or painted). */
+const NONE = new Float64Array(0);
 
 /** The extra tensors of `step` (empty until the parameters are here); closed groups get shapes without data. */
 export function extraTensors(run: RunInfo, step: StepData, data: DataClient, open: ReadonlySet<string>): Tensor[] {
@@ -32,7 +34,7 @@ export function extraTensors(run: RunInfo, step: StepData, data: DataClient, ope
     for (const name of PRE_ACTIVATIONS[run.cell]) {
       const rows = name === 'z_y' ? n_y : n_a;
       const zm = z?.get(name);
-      out.push(zm ? { name, ...zm } : { name, rows, cols: m, data: new Float64Array(0) });
+      out.push(zm ? { name, ...zm } : { name, rows, cols: m, data: NONE });
     }
   }
   for (const name of PARAMETERS[run.cell]) {
