@@ -4,6 +4,7 @@
  * Exit 0 when every function present matches, 1 on a mismatch, error or timeout, 2 for bad input
  * (file or fixture not readable, no Python, no NumPy).
  */
+import { numpyShape } from '../engine/layout';
 import type { Problem } from '../engine/types';
 import { formatDiagnostic } from '../fixture/parse';
 import { readFixtureFile } from '../fixture/readFile';
@@ -53,10 +54,7 @@ function sci(v: JsonNumber | null): string {
   return typeof v === 'number' ? v.toExponential(2) : v === null ? 'n/a' : v;
 }
 
-function shape(s: readonly number[] | null): string {
-  if (!s) return '?';
-  return s.length === 1 ? `(${s[0]},)` : `(${s.join(', ')})`;
-}
+const shape = (s: readonly number[] | null): string => (s ? numpyShape(s) : '?');
 
 function where(f: FunctionReport): string {
   const e = f.error;

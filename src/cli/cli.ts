@@ -6,6 +6,7 @@
  * Exit codes: 0 ok, 1 check failed (gradcheck), 2 bad input or usage. Messages go to stderr,
  * results to stdout; user mistakes never print a stack trace.
  */
+import { numpyShape } from '../engine/layout';
 import { BACKEND_CHOICES, benchmark, gradcheck, gradcheckDefaults, randomProblem, run, setBackend, type CellType, type Dims, type Problem } from '../engine/index';
 import { DEFAULT_MAX_MEMORY_MB, memoryRefusal } from '../engine/memory';
 import { writeExport } from '../export/caches';
@@ -93,9 +94,6 @@ function shapeProblem(o: ParsedArgs['opts'], cmd: string): Problem {
   return randomProblem({ kind, n_x, n_a, n_y, m, T, seed });
 }
 
-function fmtShape(s: readonly number[]): string {
-  return s.length === 1 ? `(${s[0]},)` : `(${s.join(', ')})`;
-}
 
 function pad(s: string, n: number, right = false): string {
   return right ? s.padStart(n) : s.padEnd(n);
@@ -164,7 +162,7 @@ async function cmdGradcheck(args: ParsedArgs, io: CliIO): Promise<number> {
   const head = ['gradient', 'shape', 'checked', 'max |grad|', 'max abs err', 'max rel err', 'worst at', ''];
   const body = rows.map((r) => [
     r.name,
-    fmtShape(r.shape),
+    numpyShape(r.shape),
     `${r.checked}/${r.total}`,
     sci(r.maxAbsGrad),
     sci(r.maxAbsErr),

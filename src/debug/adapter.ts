@@ -50,6 +50,8 @@ export interface LaunchArgs extends DebugProtocol.LaunchRequestArguments {
   stopOnEntry?: boolean;
   /** Where to start: the first step of this phase (default forward). */
   phase?: Phase;
+  /** The run's cache budget in MB (default: the setting rnnStepper.cacheMemoryMB, 200): above it, checkpoints. */
+  cacheMemoryMB?: number;
 }
 
 export interface AdapterDeps {
@@ -68,8 +70,6 @@ export class RnnDebugSession extends DebugSession {
   private run: WorkerRun | undefined;
   /** Counts runs (launch, restarts): part of the expression thread's stop keys. */
   private runSerial = 0;
-  /** The run's first stop is not shown yet (the worker holds after step 1 until it is). */
-  private firstShown = false;
   /** +1 after a move forward, -1 after a move back: which neighbour of a stop to fetch ahead. */
   private direction: 1 | -1 = 1;
   private timeline: Timeline | undefined;
@@ -131,7 +131,7 @@ export class RnnDebugSession extends DebugSession {
     // Breakpoints arrive between initialized and configurationDone: wait for them before moving
     // (while the run worker reads the fixture).
     const [loaded] = await Promise.all([
-      WorkerRun.load(args.fixture, this.deps.run),
+      WorkerRun.load(args.fixture, this.limits()),
       Promise.race([this.configured, new Promise((r) => setTimeout(r, 1000))]),
     ]);
     if (!loaded.ok) return this.sendErrorResponse(response, 3002, loaded.errors.slice(0, 20).join('\n'));
@@ -144,8 +144,12 @@ export class RnnDebugSession extends DebugSession {
     if (args.stopOnEntry === false) void tl.continue();
     else if (start === 0) void tl.entry();
     else void tl.seek(start);
-    // Not stopping at step 1: the worker need not hold there for it to be shown.
-    if (args.stopOnEntry === false || start !== 0) this.showFirst();
+  }
+
+  /** The run's limits: the adapter's (the extension's settings), the launch's cache budget over them. */
+  private limits(): RunLimits {
+    const mb = this.args.cacheMemoryMB;
+    return typeof mb === 'number' && mb > 0 ? { ...this.deps.run, cacheMemoryMB: mb } : this.deps.run;
   }
 
   /** Put a loaded run under the timeline (first launch, or a restart after an edit). */
@@ -154,7 +158,6 @@ export class RnnDebugSession extends DebugSession {
     for (const u of this.unsubscribe) u();
     this.run = run;
     this.runSerial++;
-    this.firstShown = false;
     const span = { T_x: run.dims.T_x, T_b: run.T_b };
     let tl = this.timeline;
     if (!tl) tl = this.deps.timelineFor?.(run.path, span) ?? new Timeline(span);
@@ -171,11 +174,6 @@ export class RnnDebugSession extends DebugSession {
     for (const w of run.warnings) this.sendEvent(new OutputEvent(`${w}\n`, 'console'));
   }
 
-  private showFirst(): void {
-    if (this.firstShown) return;
-    this.firstShown = true;
-    this.run?.shown();
-  }
 
   private onStopped(e: StopEvent): void {
     this.vars.reset();
@@ -197,7 +195,6 @@ export class RnnDebugSession extends DebugSession {
     this.sendEvent(ev);
     // For the Step RNN panel of the same fixture (other DAP clients ignore unknown events).
     if (this.run) this.sendEvent(new Event(STOPPED_AT_EVENT, { fixture: this.run.path, phase: e.cursor.phase, t: e.cursor.t }));
-    this.showFirst();
   }
 
   private async decide(condition: string, at: Cursor): Promise<boolean> {
@@ -357,7 +354,7 @@ export class RnnDebugSession extends DebugSession {
   protected override async restartRequest(response: DebugProtocol.RestartResponse): Promise<void> {
     const path = this.run?.path ?? this.args.fixture;
     if (!path) return this.sendErrorResponse(response, 3003, 'No fixture is loaded.');
-    const loaded = await WorkerRun.load(path, this.deps.run);
+    const loaded = await WorkerRun.load(path, this.limits());
     this.sendResponse(response);
     if (!loaded.ok) {
       // The session lives on the last good run; the errors say what to fix before restarting again.

@@ -31,6 +31,8 @@ export interface RunLimits {
   maxMemoryMB?: number;
   /** Keep per-step LSTM gate gradients up to this size (bytes); above, they are recomputed. */
   gateGradLimitBytes?: number;
+  /** The caches' budget in MB (setting rnnStepper.cacheMemoryMB): above it the run is checkpointed. */
+  cacheMemoryMB?: number;
 }
 
 export type LoadResult = { ok: true; run: WorkerRun } | { ok: false; errors: string[] };
@@ -63,6 +65,7 @@ export class WorkerRun {
       maxBytes: limits.maxBytes ?? DEFAULT_MAX_FIXTURE_BYTES,
       maxMemoryMB: limits.maxMemoryMB ?? DEFAULT_MAX_MEMORY_MB,
       gateGradLimitBytes: limits.gateGradLimitBytes ?? 64 * 1024 * 1024,
+      ...(limits.cacheMemoryMB !== undefined ? { cacheMemoryMB: limits.cacheMemoryMB } : {}),
     });
     const outcome = await worker.load();
     if (!outcome.ok) {
@@ -104,13 +107,9 @@ export class WorkerRun {
       timeline.setReach(reachOf(p));
     });
     this.worker.start();
-  }
-
-  /**
-   * The first stop is shown: the worker may go on with the rest (it holds after step 1 so that
-   * step gets the cores, as it does for the panel's first paint).
-   */
-  shown(): void {
+    // The worker holds its run after the first slice until a panel says it painted; the debugger
+    // paints nothing, and a checkpointed run's first slice may end before step 1 (with x still
+    // being read, only the release lets it go on), so it is released at once.
     this.worker.painted();
   }
 

@@ -2,6 +2,12 @@
 
 import type { NdArray } from './types';
 
+/** A shape as NumPy prints it: `(3,)`, `(5, 10, 4)`; an axis not known is `?`. The one copy. */
+export function numpyShape(shape: readonly (number | undefined)[]): string {
+  const parts = shape.map((d) => (d === undefined ? '?' : String(d)));
+  return parts.length === 1 ? `(${parts[0]},)` : `(${parts.join(', ')})`;
+}
+
 /** Step-major `(T, n, m)` buffer → NumPy-layout NdArray `(n, m, T)`. */
 export function stepMajorToNd(buf: Float64Array, n: number, m: number, T: number): NdArray {
   const data = new Float64Array(n * m * T);

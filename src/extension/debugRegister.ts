@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import type { PanelManager } from './panelManager';
 import { GO_TO_REQUEST, RnnDebugSession, STOPPED_AT_EVENT } from '../debug/adapter';
 import { BreakpointLink } from './debugBreakpoints';
+import { registerValueHover } from './debugHover';
 
 export const DEBUG_TYPE = 'rnn';
 
@@ -37,12 +38,13 @@ class ConfigurationProvider implements vscode.DebugConfigurationProvider {
 
 export function registerDebugger(context: vscode.ExtensionContext, panels: PanelManager): void {
   const evalWorkerPath = context.asAbsolutePath(path.join('dist', 'evalWorker.js'));
-  // The panel's run worker and limits (settings rnnStepper.maxFixtureSizeMB, maxMemoryMB, gateGradientCacheMB).
+  // The panel's run worker and limits (settings rnnStepper.maxFixtureSizeMB, maxMemoryMB, gateGradientCacheMB, cacheMemoryMB).
   const runLimits = () => ({
     workerPath: panels.workerScript(),
     maxBytes: panels.maxBytes(),
     maxMemoryMB: panels.maxMemoryMB(),
     gateGradLimitBytes: panels.gateGradLimitBytes(),
+    cacheMemoryMB: panels.cacheMemoryMB(),
   });
   /** Live `rnn` sessions by fixture path, so a panel's cursor can move the right one. */
   const sessions = new Map<string, vscode.DebugSession>();
@@ -93,6 +95,7 @@ export function registerDebugger(context: vscode.ExtensionContext, panels: Panel
       // The adapter answers a move to where it already is with a stop there: no loop.
       if (s) void Promise.resolve(s.customRequest(GO_TO_REQUEST, cursor)).catch(() => {});
     }),
+    registerValueHover((fixture) => sessions.get(fixture)),
     { dispose: () => links.forEach((l) => l.dispose()) },
   );
 }

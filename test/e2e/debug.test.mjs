@@ -79,6 +79,11 @@ describe('rnn debugger in the workbench: F5, F10, the Variables view', { timeout
         await vs.page.keyboard.press('F10');
         await waitFrame(`lstm_forward t=${t}`);
       }
+      // Room for the Variables view: the other debug views folded.
+      for (const title of ['Watch', 'Call Stack', 'Breakpoints']) {
+        const header = vs.page.locator('.pane-header', { has: vs.page.locator('h3.title', { hasText: new RegExp(`^${title}$`) }) }).first();
+        if ((await header.getAttribute('aria-expanded').catch(() => null)) === 'true') await header.click();
+      }
       await waitFor(async () => (await variableRows()).find((r) => r.name === 't')?.value === '3', { timeoutMs: 20_000, what: 't = 3 in the Variables view' });
       rows = await variableRows();
       const aNext = rows.find((r) => r.name === 'a_next');
@@ -125,21 +130,14 @@ describe('rnn debugger in the workbench: F5, F10, the Variables view', { timeout
       await vs.page.keyboard.press('Enter');
       const key = vs.page.locator('.monaco-editor .view-lines span span', { hasText: /^"Wf"$/ }).first();
       await key.waitFor({ timeout: 15_000 });
-      const hover = vs.page.locator('.debug-hover-widget');
+      const hover = vs.page.locator('.monaco-hover', { hasText: /Wf = float64 \(5, 8\) min/ });
       await waitFor(
         async () => {
-          // The cursor is inside "Wf": the debugger's hover there (what a mouse hover shows when
-          // the editor's hover is the debugger's), then the mouse as a fallback.
-          await vs.runCommand('Debug: Show Hover');
-          await hover.waitFor({ timeout: 3000 }).catch(async () => {
-            await vs.page.mouse.move(0, 0);
-            await key.hover();
-          });
-          await hover.waitFor({ timeout: 3000 }).catch(() => {});
-          if (!(await hover.isVisible().catch(() => false))) return false;
-          return /float64 \(5, 8\)/.test((await hover.textContent().catch(() => '')) ?? '');
+          await vs.page.mouse.move(0, 0);
+          await key.hover();
+          return hover.first().waitFor({ timeout: 4000 }).then(() => true, () => false);
         },
-        { timeoutMs: 30_000, intervalMs: 500, what: "the debug hover on Wf reading float64 (5, 8)" },
+        { timeoutMs: 30_000, intervalMs: 500, what: "the hover on Wf reading 'Wf = float64 (5, 8) min …'" },
       );
       await vs.screenshot('debug-hover-wf');
     } catch (e) {

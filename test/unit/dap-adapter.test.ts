@@ -142,6 +142,19 @@ test('launch stops on entry at lstm_forward t=1; next, step back, stack, scopes,
   await assert.rejects(dc.variablesRequest({ variablesReference: aNext.variablesReference }));
 });
 
+test('a checkpointed run (cacheMemoryMB below its caches): the entry stop comes, values at t=3 and at backward t=2 are the reference ones', async () => {
+  // (The hang this path had on big fixtures, a staged load whose first checkpointed slice
+  // computed no step and then held, needs a file above the staged-load size: bench:dap covers it.)
+  const dc = await start({ cacheMemoryMB: 0.01 });
+  assert.equal((await frame(dc)).name, 'lstm_forward t=1');
+  await stopped(dc, () => dc.nextRequest({ threadId: 1 }));
+  await stopped(dc, () => dc.nextRequest({ threadId: 1 }));
+  close(await values(dc, await variable(dc, /^Step/, 'a_next')), at(expected.a, 2), 'a_next at t=3');
+  await stopped(dc, () => dc.customRequest('rnnGoTo', { phase: 'backward', t: 1 }));
+  assert.equal((await frame(dc)).name, 'lstm_backward t=2');
+  close(await values(dc, await variable(dc, /^Step/, 'dxt')), at(expected.dx, 1), 'dxt at backward t=2');
+});
+
 test('evaluate: mathjs over the step, 1-based indexing, full precision, parameters', async () => {
   const dc = await start({});
   await stopped(dc, () => dc.nextRequest({ threadId: 1 }));

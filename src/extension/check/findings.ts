@@ -3,6 +3,7 @@
  * and the findings to show as diagnostics in the user's file (at the function's `def` line, or at
  * the line that raised). Pure (no `vscode`), so the wording and the placement are unit-tested.
  */
+import { numpyShape } from '../../engine/layout';
 import type { CheckResult, Definition, FunctionReport, JsonNumber } from '../../check/types';
 
 export interface Finding {
@@ -29,10 +30,7 @@ function sci(v: JsonNumber | null): string {
   return typeof v === 'number' ? v.toExponential(1) : v === null ? 'n/a' : v;
 }
 
-function shape(s: readonly number[] | null): string {
-  if (!s) return '?';
-  return s.length === 1 ? `(${s[0]},)` : `(${s.join(', ')})`;
-}
+const shape = (s: readonly number[] | null): string => (s ? numpyShape(s) : '?');
 
 /** `a_next at t=2 [1, 3]: yours 0.12, reference 0.45 (abs err 3.3e-1, rel err 7.3e-1)`, or the error. */
 export function headline(f: FunctionReport): string {
