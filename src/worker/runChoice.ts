@@ -17,7 +17,7 @@ export const KEEP_WINDOWS = 2;
 const WINDOW_SHARE = 0.75;
 /**
  * The export's row-group buffer, as a share of the cache budget, held while an export is written
- * (on top of the windows): at the default 200 MB, a T = 1000, m = 32 array of 256 units is one
+ * (on top of the windows): at a 200 MB budget, a T = 1000, m = 32 array of 256 units is one
  * group, so each array costs one pass over the windows.
  */
 const EXPORT_SHARE = 0.5;
