@@ -9,8 +9,9 @@ import type { Phase, Progress, RunInfo, TensorPayload } from '../protocol/messag
 /**
  * Default of the setting rnnStepper.cacheMemoryMB (see runChoice.ts). One GiB keeps every step's
  * caches of the panel issue's 1000-step LSTM (n_a=256, m=32: ~800 MB), so stepping it stays at the
- * full-cache speed (a checkpointed run recomputes windows: step p95 ~45-200 ms instead of ~4 ms,
- * an export ~10x the CPU); a user who wants memory bounded lower sets less.
+ * full-cache speed (checkpointed at 200 MB it peaks at ~510 MB instead of ~815 MB, but ±10 jumps
+ * cost p95 ~45 ms instead of ~1 ms and its export ~30% more CPU: scripts/bench-host.mjs); a user
+ * who wants memory bounded lower sets less.
  */
 export const DEFAULT_CACHE_MEMORY_MB = 1024;
 
