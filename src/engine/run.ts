@@ -3,10 +3,10 @@
  * `Runner`, and `cellBackwardAt` (one step's backward quantities, recomputed from the caches).
  */
 
-import { ForwardPass, buildModel, type Model } from './core';
+import { ForwardPass, GATE_BLOCKS, buildModel, type Model } from './core';
 import { BackwardPass } from './coreBackward';
 import { getKernels } from './backend';
-import { jsGemmNN, type Kernels } from './kernels';
+import type { Kernels, Workspace } from './kernels';
 import type { BackwardCaches, ForwardCaches, Problem, RunResult } from './types';
 import { now } from './hostGlobals';
 
@@ -123,10 +123,63 @@ export function run(problem: Problem, opts?: BackwardOptions): RunResult {
 }
 
 /**
+ * The operands of `cellBackwardAt` for one model, in a workspace of the kernels the model's run
+ * uses (WebAssembly above the size threshold), built on the first call and reused: stepping
+ * backward through a big LSTM costs two products a step, not a workspace and a weight copy.
+ */
+interface CellScratch {
+  readonly kernels: Kernels;
+  readonly ws: Workspace;
+  readonly WaT: Float64Array;
+  /** (H, m): this step's gradients w.r.t. the pre-activations, rows [f; i; c; o] for an LSTM. */
+  readonly Ds: Float64Array;
+  /** The run's LSTM cell-backward kernel inputs [da_next; c⟨t⟩; c⟨t-1⟩; ft; it; cct; ot] and dc in/out. */
+  readonly inp: Float64Array;
+  readonly dc: Float64Array;
+  readonly daPrev: Float64Array;
+  /** z = [a_prev; x⟨t⟩]: (nz, m) with a transposed-operand product, else zᵀ (m, nz). */
+  readonly Z: Float64Array;
+  readonly dW: Float64Array;
+  readonly db: Float64Array;
+}
+
+const cellScratch = new WeakMap<Model, CellScratch>();
+
+function scratchFor(model: Model): CellScratch {
+  const kernels = kernelsFor(model);
+  const had = cellScratch.get(model);
+  if (had && had.kernels === kernels) return had;
+  const { n_x, n_a, m } = model.dims;
+  const H = model.H, S = n_a * m, nz = n_a + n_x;
+  const lstm = model.cell === 'lstm';
+  const sizes = [n_a * H, H * m, lstm ? 7 * S : 0, lstm ? S : 0, S, nz * m, H * nz, H];
+  const ws = kernels.workspace(sizes.reduce((p, q) => p + q, 0), sizes.length);
+  const WaT = ws.alloc(n_a * H);
+  WaT.set(model.WaT);
+  const sc: CellScratch = {
+    kernels, ws, WaT, Ds: ws.alloc(H * m), inp: ws.alloc(sizes[2]), dc: ws.alloc(sizes[3]), daPrev: ws.alloc(S),
+    Z: ws.alloc(nz * m), dW: ws.alloc(H * nz), db: ws.alloc(H),
+  };
+  cellScratch.set(model, sc);
+  return sc;
+}
+
+function need(b: Float64Array | undefined, what: string): Float64Array {
+  if (!b) throw new Error(`cellBackwardAt: the LSTM run has no ${what} cache`);
+  return b;
+}
+
+/**
  * One step's backward quantities, recomputed from the caches (one cell backward): the gate
  * gradients, dxt, da_prev (dc_prev), and this step's dW/db contribution d·zᵀ / Σ_batch d, in
- * NumPy's cell_backward shapes, row-major. The three products (Waᵀ·d, Wxᵀ·d, d·zᵀ) run through the
- * JS matrix kernel, so stepping backward through a big LSTM in the panel stays interactive.
+ * NumPy's cell_backward shapes, row-major (fresh arrays).
+ *
+ * Bit-identical to the run on the same kernels: the gate gradients and dc_prev come from the
+ * run's own elementwise step (the wasm `lstmBackward` kernel when the workspace has it, else the
+ * same JavaScript expressions in the same order), da_prev = Waᵀ·d from the same product call on
+ * the same operand layout, and dxt is the run's dx⟨t⟩ itself (the run computes it in a product
+ * batched over a chunk of steps, whose sums need not match a one-step product's in the last bit).
+ * dW and db are not stored per step by the run; they use its kernels (gemmNT / rowSumsAdd).
  */
 export function cellBackwardAt(
   problem: Problem, fwd: ForwardCaches, bwd: BackwardCaches, t: number,
@@ -135,62 +188,83 @@ export function cellBackwardAt(
   const model = modelOf(problem);
   const { n_x, n_a, m, T_x } = model.dims;
   const H = model.H, S = n_a * m, o = t * S, nz = n_a + n_x;
+  const sc = scratchFor(model);
+  const { ws, Ds, Z, dW, db } = sc;
   const out: Record<string, Float64Array> = {};
-  // d: gradient w.r.t. the pre-activations of this step, (H, m) rows [f; i; c; o] for an LSTM.
-  const D = new Float64Array(H * m);
-  const daN = bwd.da.subarray(o, o + S);
+  const daN = bwd.da;
   if (model.cell === 'rnn') {
+    const a = fwd.a;
     for (let q = 0; q < S; q++) {
-      const av = fwd.a[o + q];
-      D[q] = daN[q] * (1 - av * av);
+      const av = a[o + q];
+      Ds[q] = daN[o + q] * (1 - av * av);
     }
-    out.dtanh = D;
+    out.dtanh = Ds.slice();
   } else {
-    const c = fwd.c!, ft = fwd.ft!, it = fwd.it!, cct = fwd.cct!, ot = fwd.ot!;
-    const dcN = bwd.dc!.subarray(o, o + S);
+    const c = need(fwd.c, 'c'), ft = need(fwd.ft, 'ft'), it = need(fwd.it, 'it'), cct = need(fwd.cct, 'cct'), ot = need(fwd.ot, 'ot');
+    const dcN = need(bwd.dc, 'dc');
     const c0 = problem.c0?.data;
-    const dcPrev = new Float64Array(S);
-    for (let q = 0; q < S; q++) {
-      const g = o + q;
-      const tc = Math.tanh(c[g]);
-      const ov = ot[g], iv = it[g], cv = cct[g], fv = ft[g];
-      const cPrev = t > 0 ? c[g - S] : c0 ? c0[q] : 0;
-      const dC = dcN[q] + daN[q] * ov * (1 - tc * tc);
-      D[3 * S + q] = daN[q] * tc * ov * (1 - ov);
-      D[2 * S + q] = dC * iv * (1 - cv * cv);
-      D[S + q] = dC * cv * iv * (1 - iv);
-      D[q] = dC * cPrev * fv * (1 - fv);
-      dcPrev[q] = dC * fv;
+    if (ws.lstmBackward) {
+      // the run's wasm cell backward (coreBackward.ts), on the same operands
+      const inp = sc.inp;
+      inp.set(daN.subarray(o, o + S), 0);
+      inp.set(c.subarray(o, o + S), S);
+      if (t > 0) inp.set(c.subarray(o - S, o), 2 * S);
+      else if (c0) inp.set(c0.subarray(0, S), 2 * S);
+      else inp.fill(0, 2 * S, 3 * S);
+      inp.set(ft.subarray(o, o + S), 3 * S);
+      inp.set(it.subarray(o, o + S), 4 * S);
+      inp.set(cct.subarray(o, o + S), 5 * S);
+      inp.set(ot.subarray(o, o + S), 6 * S);
+      sc.dc.set(dcN.subarray(o, o + S));
+      ws.lstmBackward(inp, S, sc.dc, Ds);
+      out.dc_prev = sc.dc.slice();
+    } else {
+      const dcPrev = new Float64Array(S);
+      for (let q = 0; q < S; q++) {
+        const g = o + q;
+        const tc = Math.tanh(c[g]);
+        const ov = ot[g], iv = it[g], cv = cct[g], fv = ft[g];
+        const cPrev = t > 0 ? c[g - S] : c0 ? c0[q] : 0;
+        const dC = dcN[g] + daN[g] * ov * (1 - tc * tc);
+        Ds[3 * S + q] = daN[g] * tc * ov * (1 - ov);
+        Ds[2 * S + q] = dC * iv * (1 - cv * cv);
+        Ds[S + q] = dC * cv * iv * (1 - iv);
+        Ds[q] = dC * cPrev * fv * (1 - fv);
+        dcPrev[q] = dC * fv;
+      }
+      out.dc_prev = dcPrev;
     }
-    out.dft = D.slice(0, S);
-    out.dit = D.slice(S, 2 * S);
-    out.dcct = D.slice(2 * S, 3 * S);
-    out.dot = D.slice(3 * S, 4 * S);
-    out.dc_prev = dcPrev;
+    out.dft = Ds.slice(0, S);
+    out.dit = Ds.slice(S, 2 * S);
+    out.dcct = Ds.slice(2 * S, 3 * S);
+    out.dot = Ds.slice(3 * S, 4 * S);
   }
-  const daPrev = new Float64Array(S), dxt = new Float64Array(n_x * m);
-  jsGemmNN(n_a, m, H, model.WaT, 0, H, D, 0, m, daPrev, 0, m, false);
-  jsGemmNN(n_x, m, H, model.WxT, 0, H, D, 0, m, dxt, 0, m, false);
-  out.dxt = dxt;
-  out.da_prev = daPrev;
-  // zᵀ = [a_prev; x⟨t⟩]ᵀ as (m, nz), so dW = d·zᵀ is one product.
-  const zT = new Float64Array(m * nz);
+  ws.gemmNN(n_a, m, H, sc.WaT, 0, H, Ds, 0, m, sc.daPrev, 0, m, false);
+  out.dxt = bwd.dx.slice(t * n_x * m, (t + 1) * n_x * m);
+  out.da_prev = sc.daPrev.slice();
   const aPrev = t === 0 ? problem.a0.data : fwd.a.subarray(o - S, o);
-  for (let k = 0; k < n_a; k++) for (let j = 0; j < m; j++) zT[j * nz + k] = aPrev[k * m + j];
   const x = problem.x.data;
-  for (let k = 0; k < n_x; k++) for (let j = 0; j < m; j++) zT[j * nz + n_a + k] = x[(k * m + j) * T_x + t];
-  const dW = new Float64Array(H * nz);
-  jsGemmNN(H, nz, m, D, 0, m, zT, 0, nz, dW, 0, nz, false);
-  const db = (g: number) => {
-    const b = new Float64Array(n_a);
-    for (let r = 0; r < n_a; r++) {
+  if (ws.gemmNT) {
+    // dW = d·zᵀ with z (nz, m) as it is
+    Z.set(aPrev.subarray(0, S), 0);
+    for (let q = 0; q < n_x * m; q++) Z[S + q] = x[q * T_x + t];
+    ws.gemmNT(H, nz, m, Ds, 0, m, Z, 0, m, dW, 0, nz, false);
+  } else {
+    // zᵀ = [a_prev; x⟨t⟩]ᵀ as (m, nz), so dW = d·zᵀ is a plain product
+    for (let k = 0; k < n_a; k++) for (let j = 0; j < m; j++) Z[j * nz + k] = aPrev[k * m + j];
+    for (let k = 0; k < n_x; k++) for (let j = 0; j < m; j++) Z[j * nz + n_a + k] = x[(k * m + j) * T_x + t];
+    ws.gemmNN(H, nz, m, Ds, 0, m, Z, 0, nz, dW, 0, nz, false);
+  }
+  db.fill(0);
+  if (ws.rowSumsAdd) ws.rowSumsAdd(Ds, 0, m, H, m, db);
+  else {
+    for (let r = 0; r < H; r++) {
       let s = 0;
-      const ro = (g * n_a + r) * m;
-      for (let j = 0; j < m; j++) s += D[ro + j];
-      b[r] = s;
+      const ro = r * m;
+      for (let j = 0; j < m; j++) s += Ds[ro + j];
+      db[r] = s;
     }
-    return b;
-  };
+  }
   if (model.cell === 'rnn') {
     const dWaa = new Float64Array(n_a * n_a), dWax = new Float64Array(n_a * n_x);
     for (let r = 0; r < n_a; r++) {
@@ -199,11 +273,11 @@ export function cellBackwardAt(
     }
     out.dWax = dWax;
     out.dWaa = dWaa;
-    out.dba = db(0);
+    out.dba = db.slice();
   } else {
-    (['f', 'i', 'c', 'o'] as const).forEach((g, gi) => {
+    GATE_BLOCKS.forEach((g, gi) => {
       out[`dW${g}`] = dW.slice(gi * n_a * nz, (gi + 1) * n_a * nz);
-      out[`db${g}`] = db(gi);
+      out[`db${g}`] = db.slice(gi * n_a, (gi + 1) * n_a);
     });
   }
   return out;
