@@ -1,8 +1,9 @@
 /**
  * The cell-backward reference at every step (src/check/cellBackward.ts over the engine's
  * `cellBackwardAt`: stacked weights built once, the run's matmul kernels) against the engine's
- * NumPy port `*_cell_backward`, an independent code path (it builds a one-step problem and re-runs that step), with every backend the runtime
- * has: JavaScript and the WebAssembly kernels (used above 2048 multiply-adds a step).
+ * NumPy port `*_cell_backward`, an independent code path (it builds a one-step problem and re-runs
+ * that step), with every backend the runtime has: JavaScript and the WebAssembly kernels (used
+ * above 2048 multiply-adds a step).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
