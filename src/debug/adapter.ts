@@ -9,7 +9,6 @@ import {
   Event,
   InitializedEvent,
   OutputEvent,
-  Scope,
   Source,
   StackFrame,
   StoppedEvent,
@@ -23,13 +22,17 @@ import {
   FORWARD_LSTM, FORWARD_RNN, TOTALS_LSTM, TOTALS_RNN,
 } from '../session/steps';
 import { Timeline, type StopEvent } from '../session/timeline';
-import { cursorAt, indexOf, type Cursor, type Phase } from '../session/timelineIndex';
+import { cursorAt, indexOf, type Cursor } from '../session/timelineIndex';
 import { NOT_AT_THIS_STEP } from './evalProtocol';
 import { EvalError, EvalSandbox } from './evalSandbox';
+import { applyFunctionBreakpoints } from './functionBreakpoints';
 import { stopScope, truthy } from './scope';
-import { parseStepName, stepCondition } from './stepNames';
+import { frameName, goToIndex, lineTarget, stopLine, stopScopes } from './stopViews';
 import { VariableStore } from './variables';
-import { WorkerRun, type RunLimits, type Tensor } from './workerRun';
+import { WorkerRun, type RunLimits } from './workerRun';
+import { CAPABILITIES, NONFINITE_FILTER, STOPPED_AT_EVENT, GO_TO_REQUEST, type AdapterDeps, type LaunchArgs } from './adapterContract';
+
+export { GO_TO_REQUEST, NONFINITE_FILTER, STOPPED_AT_EVENT, type AdapterDeps, type LaunchArgs } from './adapterContract';
 
 const THREAD = 1;
 /** Every tensor name some stop of some run has (conditions may name another phase's tensors). */
@@ -37,34 +40,6 @@ const STOP_TENSOR_NAMES = new Set<string>([
   ...FORWARD_LSTM, ...FORWARD_RNN, ...BACKWARD_LSTM, ...BACKWARD_RNN,
   ...BACKWARD_SUMS_LSTM, ...BACKWARD_SUMS_RNN, ...TOTALS_LSTM, ...TOTALS_RNN,
 ]);
-export const NONFINITE_FILTER = 'nonfinite';
-/** Custom event after every stop: `{ fixture, phase, t }` (t 0-based). */
-export const STOPPED_AT_EVENT = 'rnnStoppedAt';
-/** Custom request moving the cursor: `{ index }` or `{ phase, t }` (t 0-based). */
-export const GO_TO_REQUEST = 'rnnGoTo';
-
-export interface LaunchArgs extends DebugProtocol.LaunchRequestArguments {
-  /** Path of the fixture file. */
-  fixture?: string;
-  /** Stop at forward t = 1 before running (default true). */
-  stopOnEntry?: boolean;
-  /** Where to start: the first step of this phase (default forward). */
-  phase?: Phase;
-  /** The run's cache budget in MB (default: the setting rnnStepper.cacheMemoryMB, 1024): above it, checkpoints. */
-  cacheMemoryMB?: number;
-}
-
-export interface AdapterDeps {
-  /** Path of the bundled evalWorker.js. */
-  evalWorkerPath: string;
-  /** The run worker (dist/worker.js) and the run's limits (the extension passes its settings). */
-  run: RunLimits;
-  /**
-   * The timeline to drive, given the fixture and its lengths: the extension passes the Step RNN
-   * panel's, so both move together; alone, a new one.
-   */
-  timelineFor?: (fixture: string, span: { T_x: number; T_b: number }) => Timeline;
-}
 
 export class RnnDebugSession extends DebugSession {
   private run: WorkerRun | undefined;
@@ -92,27 +67,7 @@ export class RnnDebugSession extends DebugSession {
   }
 
   protected override initializeRequest(response: DebugProtocol.InitializeResponse): void {
-    response.body = {
-      supportsConfigurationDoneRequest: true,
-      supportsStepBack: true,
-      supportsRestartRequest: true,
-      supportsGotoTargetsRequest: true,
-      supportsFunctionBreakpoints: true,
-      supportsConditionalBreakpoints: true,
-      supportsHitConditionalBreakpoints: true,
-      supportsEvaluateForHovers: true,
-      supportsExceptionInfoRequest: true,
-      supportsTerminateRequest: true,
-      supportsDelayedStackTraceLoading: false,
-      exceptionBreakpointFilters: [
-        {
-          filter: NONFINITE_FILTER,
-          label: 'NaN or Infinity produced',
-          description: 'Stop at the first step whose tensors contain a NaN or ±Infinity',
-          default: false,
-        },
-      ],
-    };
+    response.body = CAPABILITIES;
     this.sendResponse(response);
     this.sandbox.warm();
     this.sendEvent(new InitializedEvent());
@@ -166,7 +121,7 @@ export class RnnDebugSession extends DebugSession {
     tl.setPredicate((cond, at) => this.decide(cond, at));
     tl.breakOnNonFinite = this.breakOnNonFinite;
     this.unsubscribe = [tl.on('stopped', (e) => this.onStopped(e))];
-    this.applyFunctionBreakpoints();
+    applyFunctionBreakpoints(this.functionSpecs, tl);
     run.start(tl, (errors, warnings) => {
       // A staged load read da and the rest of x after the run started: what it found.
       for (const w of [...errors, ...warnings]) this.sendEvent(new OutputEvent(`${w}\n`, errors.includes(w) ? 'stderr' : 'console'));
@@ -230,31 +185,11 @@ export class RnnDebugSession extends DebugSession {
     args: DebugProtocol.SetFunctionBreakpointsArguments,
   ): void {
     this.functionSpecs = args.breakpoints;
-    const made = this.applyFunctionBreakpoints();
+    const made = applyFunctionBreakpoints(this.functionSpecs, this.timeline);
     response.body = {
       breakpoints: made.map((b) => ({ id: b.id, verified: b.verified, ...(b.message ? { message: b.message } : {}) })),
     };
     this.sendResponse(response);
-  }
-
-  /**
-   * A function breakpoint named like a step (`forward t=3`, `totals`) is a step breakpoint; any
-   * other name is a mathjs condition. A breakpoint's own `condition`, if any, must hold too.
-   * Returns the timeline's breakpoints in the order of the specs.
-   */
-  private applyFunctionBreakpoints(): { id: number; verified: boolean; message?: string }[] {
-    const kinds = this.functionSpecs.map((b) => {
-      const hit = b.hitCondition ? { hitCondition: b.hitCondition } : {};
-      const step = parseStepName(b.name);
-      if (step && !b.condition) return { step: true, spec: { cursor: step, ...hit } };
-      const condition = step ? `(${stepCondition(step)}) and (${b.condition})` : b.condition ? `(${b.name}) and (${b.condition})` : b.name;
-      return { step: false, spec: { condition, ...hit } };
-    });
-    const tl = this.timeline;
-    if (!tl) return kinds.map((_, i) => ({ id: -(i + 1), verified: true }));
-    const steps = tl.setStepBreakpoints(kinds.filter((k) => k.step).map((k) => k.spec));
-    const conds = tl.setConditionBreakpoints(kinds.filter((k) => !k.step).map((k) => k.spec));
-    return kinds.map((k) => (k.step ? steps.shift() : conds.shift()) ?? { id: 0, verified: false, message: 'not set' });
   }
 
   protected override setExceptionBreakPointsRequest(
@@ -312,17 +247,11 @@ export class RnnDebugSession extends DebugSession {
     const tl = this.timeline;
     const run = this.run;
     if (!tl || !run) return this.sendErrorResponse(response, 3003, 'No fixture is loaded.');
-    // A line of the fixture names a phase: `da` → the backward pass, `parameters` → the totals,
-    // anything else → the forward pass. The current stop is always a target too.
+    // A line of the fixture names a phase (lineTarget); the current stop is always a target too.
     const s = tl.shape;
     const [daLine, pLine] = await Promise.all([run.lineOf('da'), run.lineOf('parameters')]);
-    const want: Cursor =
-      daLine > 1 && args.line >= daLine && (pLine <= daLine || args.line < pLine)
-        ? { phase: 'backward', t: s.T_b - 1 }
-        : pLine > 1 && args.line >= pLine && (daLine <= pLine || args.line < daLine)
-          ? { phase: 'totals', t: 0 }
-          : { phase: 'forward', t: 0 };
-    const targets = [want, tl.cursor].map((c) => ({ id: indexOf(s, c) + 1, label: this.frameName(c), line: args.line }));
+    const want = lineTarget(args.line, daLine, pLine, s);
+    const targets = [want, tl.cursor].map((c) => ({ id: indexOf(s, c) + 1, label: frameName(run.kind, c), line: args.line }));
     response.body = { targets: targets.filter((t, i) => targets.findIndex((u) => u.id === t.id) === i) };
     this.sendResponse(response);
   }
@@ -335,14 +264,8 @@ export class RnnDebugSession extends DebugSession {
   protected override customRequest(command: string, response: DebugProtocol.Response, args: unknown): void {
     if (command !== GO_TO_REQUEST || typeof args !== 'object' || args === null)
       return this.sendErrorResponse(response, 1014, `unknown request ${command}`);
-    const a: { index?: unknown; phase?: unknown; t?: unknown } = args;
     const tl = this.timeline;
-    const index =
-      typeof a.index === 'number'
-        ? a.index
-        : (a.phase === 'forward' || a.phase === 'backward' || a.phase === 'totals') && typeof a.t === 'number' && tl
-          ? indexOf(tl.shape, { phase: a.phase, t: a.t })
-          : undefined;
+    const index = goToIndex(args, tl?.shape);
     if (index !== undefined) {
       // Already there (the panel echoing a stop it was sent): no second stop.
       if (tl && index === tl.position) return this.sendResponse(response);
@@ -374,23 +297,14 @@ export class RnnDebugSession extends DebugSession {
     this.sendResponse(response);
   }
 
-  private frameName(c: Cursor): string {
-    const cell = this.run?.kind ?? 'rnn';
-    if (c.phase === 'totals') return `${cell}_backward totals`;
-    return `${cell}_${c.phase} t=${c.t + 1}`;
-  }
-
   protected override async stackTraceRequest(response: DebugProtocol.StackTraceResponse): Promise<void> {
     const run = this.run;
     const tl = this.timeline;
     if (!run || !tl) return this.sendErrorResponse(response, 3003, 'No fixture is loaded.');
     const c = tl.cursor;
     const position = tl.position;
-    const cellKind = run.kind.endsWith('_cell');
-    const key = c.phase === 'forward' ? (cellKind ? 'xt' : 'x') : c.phase === 'backward' ? (cellKind ? 'da_next' : 'da') : 'parameters';
-    const keyLine = await run.lineOf(key);
-    const line = keyLine > 1 || key === 'parameters' ? keyLine : await run.lineOf('parameters');
-    const frame = new StackFrame(position + 1, this.frameName(c), new Source(basename(run.path), run.path), line, 1);
+    const line = await stopLine(run, c);
+    const frame = new StackFrame(position + 1, frameName(run.kind, c), new Source(basename(run.path), run.path), line, 1);
     response.body = { stackFrames: [frame], totalFrames: 1 };
     this.sendResponse(response);
   }
@@ -399,24 +313,7 @@ export class RnnDebugSession extends DebugSession {
     const run = this.run;
     const tl = this.timeline;
     if (!run || !tl) return this.sendErrorResponse(response, 3003, 'No fixture is loaded.');
-    const c = tl.cursor;
-    const at = async (): Promise<Tensor[]> => {
-      const ts = await run.tensorsAt(c);
-      return typeof ts === 'string' ? [] : ts;
-    };
-    const isSum = (t: Tensor) => t.name.startsWith('sum_');
-    const stepTensors = async () => (c.phase === 'totals' ? [] : (await at()).filter((t) => !isSum(t)));
-    const gradTensors = async () => (c.phase === 'totals' ? at() : (await at()).filter(isSum));
-    const position = (): DebugProtocol.Variable[] => [
-      { name: 'phase', value: JSON.stringify(c.phase), variablesReference: 0, evaluateName: 'phase' },
-      { name: 't', value: String(c.t + 1), type: '1-based', variablesReference: 0, evaluateName: 't' },
-    ];
-    const scopes: DebugProtocol.Scope[] = [
-      // One name at every step: VS Code keeps a scope expanded across stops by its name.
-      new Scope('Step', this.vars.create({ kind: 'list', items: stepTensors, extras: position }), false),
-      new Scope(c.phase === 'totals' ? 'Gradients (totals)' : c.phase === 'backward' ? 'Gradients (running sums, steps ≥ t)' : 'Gradients', this.vars.create({ kind: 'list', items: gradTensors }), false),
-      new Scope('Parameters', this.vars.create({ kind: 'list', items: () => run.parameters() }), true),
-    ];
+    const scopes = stopScopes(run, tl.cursor, this.vars);
     response.body = { scopes };
     this.sendResponse(response);
   }
