@@ -110,6 +110,12 @@ await series('step back (backward)', Array.from({ length: Math.min(200, T_b) }, 
 // +10 thirty times from a third of the way, then −10 thirty times
 const jumps = Array.from({ length: 60 }, (_, i) => ['forward', Math.floor(T_x / 3) + 10 * (i < 30 ? i + 1 : 59 - i)]).filter(([, t]) => t < T_x);
 await series('jumps ±10 (forward)', jumps, 20);
+const vmHwm = async () => {
+  const m = /^VmHWM:\s+(\d+) kB/m.exec((await import('node:fs')).readFileSync('/proc/self/status', 'utf8'));
+  return m ? `${(Number(m[1]) / 1024).toFixed(0)} MB` : '?';
+};
+const cpuS = () => { const c = process.cpuUsage(); return ((c.user + c.system) / 1e6).toFixed(1); };
+console.log(`VmHWM before any export:  ${await vmHwm()}; CPU so far ${cpuS()} s`);
 if (exportPath) {
   const e = performance.now();
   const r = await request({ type: 'export', path: exportPath });
@@ -119,8 +125,6 @@ const mem = await request({ type: 'memory' });
 sample();
 peakRss = Math.max(peakRss, mem.peak.rss);
 console.log(`peak RSS (process):       ${(peakRss / 1048576).toFixed(0)} MB`);
-const hwm = /^VmHWM:\s+(\d+) kB/m.exec(await import('node:fs').then((fs) => fs.readFileSync('/proc/self/status', 'utf8')));
-const cpu = process.cpuUsage();
-console.log(`VmHWM (process):          ${hwm ? (Number(hwm[1]) / 1024).toFixed(0) : '?'} MB; CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s (user ${(cpu.user / 1e6).toFixed(1)} s)`);
+console.log(`VmHWM (process):          ${await vmHwm()}; CPU ${cpuS()} s`);
 clearInterval(sampler);
 await worker.terminate();

@@ -18,6 +18,7 @@
 import { ForwardPass, chunkSteps, type Model } from './core';
 import { BackwardPass, type BackwardResume } from './coreBackward';
 import { kernelsFor, modelOf } from './run';
+import { WindowCache } from './windowCache';
 import type { BackwardCaches, Dims, ForwardCaches, NdArray, Problem } from './types';
 
 /** Steps per chunk that a spacing must be a multiple of (the engine's batch of ~128 columns). */
@@ -59,21 +60,21 @@ export function checkpointedBytes(problem: Problem, spacing: number, keep = 1): 
 /**
  * The spacing for a memory budget: the largest multiple of the chunk length whose checkpointed run
  * (keeping `keep` windows each way) fits in `budgetBytes` (bigger windows: fewer recomputations
- * when stepping), at least one chunk. A budget that holds the whole run gives a spacing ≥ T (one
- * window: nothing recomputed).
+ * when stepping). The bytes are not monotonic in the spacing (few steps: many checkpoints; many:
+ * big windows), so every spacing is looked at; when none fits, the one that holds the least. A
+ * budget that holds the whole run gives a spacing ≥ T (one window: nothing recomputed).
  */
 export function spacingForBudget(problem: Problem, budgetBytes: number, keep = 1): number {
   const base = chunkBase(problem.dims.m);
   const T = Math.max(problem.dims.T_x, problem.da.shape[2]);
-  const whole = Math.ceil(T / base) * base;
-  if (checkpointedBytes(problem, whole, keep) <= budgetBytes) return whole;
-  let lo = 1, hi = Math.ceil(T / base); // in chunks
-  while (lo < hi) {
-    const mid = Math.ceil((lo + hi) / 2);
-    if (checkpointedBytes(problem, mid * base, keep) <= budgetBytes) lo = mid;
-    else hi = mid - 1;
+  const chunks = Math.ceil(T / base);
+  let fits = 0, least = base, leastBytes = Infinity;
+  for (let c = 1; c <= chunks; c++) {
+    const bytes = checkpointedBytes(problem, c * base, keep);
+    if (bytes <= budgetBytes) fits = c * base;
+    if (bytes < leastBytes) [least, leastBytes] = [c * base, bytes];
   }
-  return lo * base;
+  return fits || least;
 }
 
 /** Steps [t0, t1) of an (n, m, T) NumPy-layout array, as an (n, m, t1 − t0) array. */
@@ -132,30 +133,6 @@ export interface CheckpointedRunOptions {
    * T = 10,000 would otherwise hold n_a·m·T doubles of ones (655 MB for the issue's LSTM).
    */
   daOnes?: boolean;
-}
-
-/** The few most recent windows, most recent last. */
-class WindowCache<W extends { start: number; end: number }> {
-  private readonly items: W[] = [];
-  constructor(private readonly max: number) {}
-  find(t: number): W | undefined {
-    const i = this.items.findIndex((w) => t >= w.start && t < w.end);
-    if (i < 0) return undefined;
-    const w = this.items[i];
-    this.items.splice(i, 1);
-    this.items.push(w);
-    return w;
-  }
-  add(w: W): W {
-    const i = this.items.findIndex((v) => v.start === w.start);
-    if (i >= 0) this.items.splice(i, 1);
-    this.items.push(w);
-    while (this.items.length > this.max) this.items.shift();
-    return w;
-  }
-  has(t: number): boolean {
-    return this.items.some((w) => t >= w.start && t < w.end);
-  }
 }
 
 /**

@@ -4,7 +4,8 @@
  * step-major windows, so each array is written in groups of rows: for rows [i0, i0 + g) a pass
  * over every window copies those rows of every step into a `g × m × T` buffer, whose lines are
  * then written. `g` comes from a byte budget; at T = 1000 and n_a = 256 one group of 64 MB holds
- * the whole of an array (one pass per array). The numbers are the windows', which are the
+ * the whole of an array (one pass per array). One buffer serves every array in turn (they are
+ * written one after the other), so the export holds one group, not one per array. The numbers are the windows', which are the
  * full-cache run's bit for bit (checkpoint.ts), so the file is `rnn-stepper run`'s.
  */
 import { LSTM_GATES, paramGradsOf } from '../engine/names';
@@ -15,15 +16,22 @@ import type { At3, Entry, Sections } from '../export/caches';
 type FwdName = 'a' | 'y' | 'c' | 'ft' | 'it' | 'cct' | 'ot';
 type BwdName = 'da' | 'dc' | 'dft' | 'dit' | 'dcct' | 'dot' | 'dx';
 
+/**
+ * The one row-group buffer of an export: the arrays are written one after the other, so they take
+ * turns (`owner`: the array whose group is in it).
+ */
+export interface GroupBuffer {
+  buf: Float64Array;
+  owner: object | undefined;
+}
+
 /** One array read in row groups, each group filled by one pass over the run's windows. */
 class RowGroups {
   private i0 = -1;
   private g = 0;
-  private buf = new Float64Array(0);
-  /** Passes made (a test checks the grouping). */
-  passes = 0;
 
   constructor(
+    private readonly shared: GroupBuffer,
     private readonly n: number,
     private readonly m: number,
     private readonly T: number,
@@ -33,15 +41,16 @@ class RowGroups {
   ) {}
 
   readonly at: At3 = (i, j, t) => {
-    if (i < this.i0 || i >= this.i0 + this.g) this.fill(i);
-    return this.buf[((i - this.i0) * this.m + j) * this.T + t] ?? NaN;
+    if (this.shared.owner !== this || i < this.i0 || i >= this.i0 + this.g) this.fill(i);
+    return this.shared.buf[((i - this.i0) * this.m + j) * this.T + t] ?? NaN;
   };
 
   private fill(i0: number): void {
     const { n, m, T } = this;
     const g = Math.max(1, Math.min(n - i0, Math.floor(this.groupBytes / (8 * m * T))));
-    if (this.buf.length < g * m * T) this.buf = new Float64Array(g * m * T);
-    const buf = this.buf, nm = n * m;
+    if (this.shared.buf.length < g * m * T) this.shared.buf = new Float64Array(g * m * T);
+    this.shared.owner = this;
+    const buf = this.shared.buf, nm = n * m;
     this.eachWindow((start, end, steps) => {
       for (let t = start; t < end; t++) {
         const o = (t - start) * nm;
@@ -53,7 +62,6 @@ class RowGroups {
     });
     this.i0 = i0;
     this.g = g;
-    this.passes++;
   }
 }
 
@@ -81,8 +89,9 @@ export function checkpointedSections(ck: CheckpointedRun, groupBytes: number): S
       copy(w.start, w.end, buf);
     }
   };
+  const shared: GroupBuffer = { buf: new Float64Array(0), owner: undefined };
   const seq = (key: string, n: number, T: number, each: (copy: (s: number, e: number, steps: Float64Array) => void) => void): Entry => ({
-    key, seq: { at: new RowGroups(n, m, T, groupBytes, each).at, n, m, T },
+    key, seq: { at: new RowGroups(shared, n, m, T, groupBytes, each).at, n, m, T },
   });
   const lstm = p.cell === 'lstm';
   const forward: Entry[] = [seq('a', n_a, T_x, eachForward('a')), seq('y_pred', n_y, T_x, eachForward('y'))];

@@ -11,8 +11,8 @@ import { CheckpointedSessionRun } from './checkpointedRun';
 import { LiveRun, type SessionRun } from './liveRun';
 
 export { DEFAULT_CACHE_MEMORY_MB } from './protocol';
-/** Windows a checkpointed run keeps each way: the one shown and both neighbours (prefetched). */
-export const KEEP_WINDOWS = 3;
+/** Windows a checkpointed run keeps each way: the one shown and the neighbour it is closer to (prefetched). */
+export const KEEP_WINDOWS = 2;
 /** Share of the cache budget for the checkpoints and windows (the running sums have their own). */
 const WINDOW_SHARE = 0.75;
 /**

@@ -42,6 +42,8 @@ export interface RunSessionOptions {
 
 /** Progress is posted at most this often (plus at phase changes and the end). */
 const PROGRESS_MS = 60;
+/** The running sums' build waits while steps come this often (ms). */
+const STEPPING_MS = 100;
 /** Background reading of x per slice (ms). */
 const X_FILL_MS = 6;
 
@@ -271,11 +273,18 @@ export class RunSession {
     });
   }
   private idleScheduled = false;
+  /** When the last step was asked for (the sums' build gives way to stepping). */
+  private lastStepAt = 0;
 
-  /** After the run: the running sums' checkpoints, in short slices between requests. */
+  /**
+   * After the run: the running sums' checkpoints, in short slices between requests. While steps
+   * are being asked for (one in the last STEPPING_MS) the build waits: one of its slices may have
+   * to recompute a window of a checkpointed run first, and a step asked meanwhile would wait.
+   */
   private buildSums(): void {
     const r = this.run;
     if (this.disposed || !r || !r.finished) return;
+    if (Date.now() - this.lastStepAt < STEPPING_MS) return void setTimeout(() => this.buildSums(), STEPPING_MS);
     if (!r.buildSums(this.sliceMs)) return void setImmediate(() => this.buildSums());
     this.sumsComplete = true;
     this.postProgress();
@@ -320,6 +329,7 @@ export class RunSession {
     if (!r) return this.post({ type: 'reply', id, error: msg.type === 'export' ? 'no run to export' : 'no run' });
     switch (msg.type) {
       case 'step': {
+        this.lastStepAt = Date.now();
         const p = r.step(msg.phase, msg.t);
         if (typeof p === 'string') return this.post({ type: 'reply', id, error: p });
         this.post({ type: 'reply', id, kind: 'step', phase: msg.phase, t: msg.t, tensors: p }, p.map((x) => x.data));

@@ -11,7 +11,7 @@ import { activate, closeAll, extensionRoot, runCli, waitFor, workspaceDir, works
 /** The extras the extension's API has beyond the contract (see src/extension/panelManager.ts). */
 interface ApiEx extends RnnStepperApi {
   runStats(fixture: string):
-    | { runId: number; finished: boolean; forwardDone: number; backwardDone: number; error?: string; peakRss: number; readyCount: number; ready: boolean }
+    | { runId: number; finished: boolean; forwardDone: number; backwardDone: number; error?: string; peakRss: number; readyCount: number; ready: boolean; cursor: { phase: string; t: number } }
     | undefined;
   restorePanel(panel: vscode.WebviewPanel, state: unknown): Promise<void>;
 }
@@ -87,8 +87,12 @@ describe('Step RNN panel (host side)', function () {
     // Restore: what VS Code does after a reload, with the state the webview saved.
     const file = workspaceFile('lstm_small.rnn.json');
     const panel = vscode.window.createWebviewPanel('rnnStepper.panel', 'restored', vscode.ViewColumn.One, {});
-    await api.restorePanel(panel, { v: 1, fixture: file, cursor: { phase: 'forward', t: 1 } });
+    await api.restorePanel(panel, { v: 1, fixture: file, cursor: { phase: 'backward', t: 1 }, breakpoints: ['forward:2', 'junk'] });
     await api.whenPanelReady(file, 30_000);
+    // The host's timeline starts where the webview's saved state says (once that step is computed).
+    const deadline = Date.now() + 10_000;
+    while (api.runStats(file)?.cursor.phase !== 'backward' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(api.runStats(file)?.cursor, { phase: 'backward', t: 1 });
     const info = api.panels().find((p) => p.fixture === file);
     assert.ok(info, 'the restored panel is managed');
     assert.equal(info.title, 'RNN: lstm_small.rnn.json');
@@ -240,9 +244,17 @@ describe('Step RNN panel (host side)', function () {
   it('panel action commands reach an open panel without error', async function () {
     const file = workspaceFile('lstm_small.rnn.json');
     await openPanel(api, file);
-    for (const id of ['stepForward', 'stepForward', 'stepBack', 'continue', 'reverseContinue', 'toggleBreakpoint', 'restart']) {
-      await vscode.commands.executeCommand(`rnnStepper.${id}`);
-    }
+    const at = () => api.runStats(file)?.cursor;
+    await vscode.commands.executeCommand('rnnStepper.restart');
+    for (const id of ['stepForward', 'stepForward', 'stepBack']) await vscode.commands.executeCommand(`rnnStepper.${id}`);
+    assert.deepEqual(at(), { phase: 'forward', t: 1 }, 'the commands move the host timeline, once each');
+    await vscode.commands.executeCommand('rnnStepper.toggleBreakpoint'); // at forward t = 1
+    await vscode.commands.executeCommand('rnnStepper.continue'); // no breakpoint ahead: the totals
+    assert.deepEqual(at(), { phase: 'totals', t: 0 });
+    await vscode.commands.executeCommand('rnnStepper.reverseContinue'); // back to the breakpoint
+    assert.deepEqual(at(), { phase: 'forward', t: 1 });
+    for (const id of ['toggleBreakpoint', 'restart', 'showHelp']) await vscode.commands.executeCommand(`rnnStepper.${id}`);
+    assert.deepEqual(at(), { phase: 'forward', t: 0 });
     assert.equal(api.runStats(file)?.error, undefined);
   });
 

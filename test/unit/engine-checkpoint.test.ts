@@ -101,7 +101,25 @@ test('checkpoints hold far less than the full cache of a long run, and the spaci
   assert.ok(checkpointedBytes(p, k) <= 200e6 && checkpointedBytes(p, k + 4) > 200e6, `spacing ${k} is the largest that fits`);
   assert.ok(spacingForBudget(p, 50e6) < k);
   assert.ok(spacingForBudget(p, 2e9) >= 1000, 'a budget that holds everything: one window');
-  assert.equal(spacingForBudget(p, 0), 4, 'at least one chunk');
+  const least = spacingForBudget(p, 0);
+  assert.equal(least % 4, 0, 'a budget nothing fits: whole chunks still');
+  for (const other of [4, 8, 16, 40, 100, 200, 1000]) {
+    assert.ok(checkpointedBytes(p, least) <= checkpointedBytes(p, other), `nothing fits: the spacing holding the least (${least} against ${other})`);
+  }
+});
+
+test('a long run: the bytes are not monotonic in the spacing (many checkpoints, or big windows), the budget is still met', () => {
+  // the issue's LSTM at T = 10,000 (sizes only): one chunk of spacing would hold ~650 MB of checkpoints
+  const p = randomProblem({ kind: 'lstm', n_x: 64, n_a: 256, n_y: 10, m: 32, T: 2, seed: 1 });
+  p.dims = { ...p.dims, T_x: 10_000 };
+  p.x = { shape: [64, 32, 10_000], data: new Float64Array(0) };
+  p.da = { shape: [256, 32, 10_000], data: new Float64Array(0) };
+  assert.ok(checkpointedBytes(p, 4, 3) > 600e6, 'the smallest spacing does not fit');
+  const k = spacingForBudget(p, 300e6, 3);
+  assert.ok(k > 4 && checkpointedBytes(p, k, 3) <= 300e6, `spacing ${k} holds ${checkpointedBytes(p, k, 3) / 1e6} MB`);
+  assert.ok(checkpointedBytes(p, k + 4, 3) > 300e6, 'and it is the largest that fits');
+  const tight = spacingForBudget(p, 50e6, 3);
+  assert.ok(tight > 4 && checkpointedBytes(p, tight, 3) < 400e6, `a budget nothing meets: the spacing holding the least (${tight}), not one chunk`);
 });
 
 test('windows outside the run are one clear error', () => {
