@@ -242,7 +242,10 @@ describe('Step RNN panel: stepping, values, breakpoints, export, themes', { time
 
   it('continue stops at a breakpoint, then runs on to the totals', async () => {
     await press('F9'); // breakpoint on "Backward · t = 3 of 4"
-    assert.equal(await web.locator('button[data-action="toggleBreakpoint"]').getAttribute('aria-pressed'), 'true');
+    // The host's timeline owns the breakpoints: the button shows one once the host's `breakpoints`
+    // message is back (a round trip), so wait for it rather than read it at once.
+    const pressed = () => web.locator('button[data-action="toggleBreakpoint"]').getAttribute('aria-pressed');
+    await waitFor(async () => (await pressed()) === 'true', { timeoutMs: 10_000, what: 'the breakpoint button pressed' });
     await web.locator('button[data-action="restart"]').click();
     await waitPosition('Forward · t = 1 of 4');
     await press('F5');
