@@ -12,6 +12,7 @@
  * "Infinity", "-Infinity".
  */
 import { PARAM_GRADS_LSTM, PARAM_GRADS_RNN } from '../engine/names';
+import { kernelsFor, modelOf } from '../engine/run';
 import type { BackwardCaches, ForwardCaches, Problem, RunResult } from '../engine/types';
 
 export const EXPORT_FORMAT = 'rnn-stepper.caches';
@@ -88,17 +89,42 @@ function stepMajor(buf: Float64Array, n: number, m: number): At3 {
 }
 
 /**
+ * tanh(c⟨t⟩) at flat index g = t·S + q as the run's cell backward took it. Above the size threshold
+ * the run's kernels are WebAssembly, whose LSTM backward kernel has its own tanh (a few ulp from
+ * Math.tanh): the same kernel's `tanhInPlace` is applied here, to one (unit, batch) position over
+ * all steps at a time (the export reads t innermost), so no `(T_b, n_a, m)` buffer is needed.
+ */
+function runTanhOfC(problem: Problem, c: Float64Array, S: number, T_b: number): (g: number) => number {
+  const ws = kernelsFor(modelOf(problem)).workspace(T_b, 1);
+  if (!ws.lstmBackward || !ws.tanhInPlace) return (g) => Math.tanh(c[g]!);
+  const tanhInPlace = ws.tanhInPlace.bind(ws);
+  const row = ws.alloc(T_b);
+  let rowOf = -1;
+  return (g) => {
+    const q = g % S;
+    if (q !== rowOf) {
+      for (let t = 0; t < T_b; t++) row[t] = c[t * S + q]!;
+      tanhInPlace(row, T_b);
+      rowOf = q;
+    }
+    return row[(g - q) / S]!;
+  };
+}
+
+/**
  * The LSTM gate gradients at (i, j, t), recomputed from the caches when the run did not keep them
- * (`keepGateGrads: false`). Same expressions, in the same order, as the engine's backward step and
- * `cellBackwardAt`, so the values are identical to the bit (the unit tests check this); computed
- * per element, so the export needs no `(T_b, n_a, m)` buffers of its own.
+ * (`keepGateGrads: false`). Same expressions, in the same order, as the engine's backward step,
+ * its wasm kernel and `cellBackwardAt`, and the same tanh (`runTanhOfC`), so the values are
+ * identical to the bit (export-gate-grads.test.ts checks this on every backend); computed per
+ * element, so the export needs no `(T_b, n_a, m)` buffers of its own.
  */
 function gateGrads(problem: Problem, f: ForwardCaches, b: BackwardCaches, n_a: number, m: number): Record<'dft' | 'dit' | 'dcct' | 'dot', At3> {
   const S = n_a * m;
   const c = f.c!, ft = f.ft!, it = f.it!, cct = f.cct!, ot = f.ot!, da = b.da, dc = b.dc!;
   const c0 = problem.c0?.data;
+  const tanhC = runTanhOfC(problem, c, S, b.T_b);
   const dC = (g: number) => {
-    const tc = Math.tanh(c[g]!);
+    const tc = tanhC(g);
     const ov = ot[g]!;
     return dc[g]! + da[g]! * ov * (1 - tc * tc);
   };
@@ -121,7 +147,7 @@ function gateGrads(problem: Problem, f: ForwardCaches, b: BackwardCaches, n_a: n
     },
     dot: (i, j, t) => {
       const g = t * S + i * m + j;
-      const tc = Math.tanh(c[g]!);
+      const tc = tanhC(g);
       const ov = ot[g]!;
       return da[g]! * tc * ov * (1 - ov);
     },
