@@ -87,18 +87,26 @@ async function measure(label, extra) {
     const launchMs = performance.now() - t0;
     const launchCpu = cpuSince(cpu0);
 
+    /** Where a step's time went: the move to its stopped event, stackTrace + scopes, the Variables requests. */
+    const parts = { stop: [], frame: [], variables: [] };
     /** One step as VS Code does it with the Variables view open. */
     async function stepWithVariables(move) {
       const t = performance.now();
       const stopped = dc.waitForEvent('stopped');
       await move();
       await stopped;
+      const t1 = performance.now();
       const st = await dc.stackTraceRequest({ threadId: 1 });
       const scopes = await dc.scopesRequest({ frameId: st.body.stackFrames[0].id });
+      const t2 = performance.now();
       const vars = await dc.variablesRequest({ variablesReference: scopes.body.scopes[0].variablesReference });
       const big = vars.body.variables.find((v) => v.variablesReference > 0 && v.indexedVariables > 0);
       if (big) await dc.variablesRequest({ variablesReference: big.variablesReference, filter: 'indexed', start: 0, count: 100 });
-      return performance.now() - t;
+      const t3 = performance.now();
+      parts.stop.push(t1 - t);
+      parts.frame.push(t2 - t1);
+      parts.variables.push(t3 - t2);
+      return t3 - t;
     }
     // Let the run compute so steps measure the adapter, not the engine catching up.
     await dc.setFunctionBreakpointsRequest({ breakpoints: [] });
@@ -134,6 +142,8 @@ async function measure(label, extra) {
     console.log(`  go to the first backward step (waits for the forward pass and one backward step): ${toBackwardMs.toFixed(0)} ms`);
     console.log(`  steps backward: ${fmt(backward)}, ${backwardCpu}`);
     console.log(`  evaluate: ${fmt(evals)}, ${evalCpu}`);
+    // (the Variables requests wait for the run worker when a stop's tensors were not fetched ahead)
+    console.log(`  a step's parts: move → stopped ${fmt(parts.stop)}; stackTrace + scopes ${fmt(parts.frame)}; Variables ${fmt(parts.variables)}`);
     console.log(`  load average: ${l1.toFixed(2)} (1 min), ${l5.toFixed(2)} (5 min) on ${availableParallelism()} cores`);
   } finally {
     await dc.stop();

@@ -139,13 +139,17 @@ export class RnnDebugSession extends DebugSession {
     if (e.description) ev.body.description = e.description;
     if (e.reason === 'exception' && e.description) ev.body.text = e.description;
     if (e.breakpointIds) ev.body.hitBreakpointIds = e.breakpointIds;
-    // The client asks for this stop's variables next: have the worker send its tensors now, then
-    // the next stop's in the direction of the last move (F10 again finds them here).
+    // The client asks for this stop's variables next: have the worker send its tensors now, and
+    // the next stops' in the direction of the last move (F10 again finds them here).
     const tl = this.timeline;
     if (this.run && tl) {
-      void this.run.tensorsAt(e.cursor);
-      const next = e.index + this.direction;
-      if (next >= 0 && next <= tl.reachable) void this.run.tensorsAt(cursorAt(tl.shape, next));
+      const ahead: Cursor[] = [];
+      for (let i = 1, depth = this.run.aheadDepth(e.cursor.phase); i <= depth; i++) {
+        const next = e.index + i * this.direction;
+        if (next < 0 || next > tl.reachable) break;
+        ahead.push(cursorAt(tl.shape, next));
+      }
+      this.run.fetchAround(e.cursor, ahead);
     }
     this.sendEvent(ev);
     // For the Step RNN panel of the same fixture (other DAP clients ignore unknown events).

@@ -25,7 +25,18 @@ function short(x: number): string {
   return a >= 1e-3 && a < 1e5 ? String(Number(x.toPrecision(4))) : x.toExponential(3);
 }
 
+/** Summaries by tensor data: a scope expanded again at the same stop does not rescan its tensors. */
+const summaries = new WeakMap<Float64Array, string>();
+
 export function tensorSummary(t: Tensor): string {
+  const had = summaries.get(t.data);
+  if (had !== undefined) return had;
+  const s = summarize(t);
+  summaries.set(t.data, s);
+  return s;
+}
+
+function summarize(t: Tensor): string {
   let min = Infinity;
   let max = -Infinity;
   let nan = 0;

@@ -37,12 +37,25 @@ export interface RunLimits {
 
 export type LoadResult = { ok: true; run: WorkerRun } | { ok: false; errors: string[] };
 
-/** Stops whose tensors are kept (the current one, and a few a Watch or a step back may revisit). */
-const KEPT_STOPS = 4;
+/** Stops kept behind the current one (a Watch or a step back may revisit them). */
+const KEPT_BEHIND = 3;
+/**
+ * Fetching ahead: up to this many stops and about this many bytes of them. The run worker
+ * answers between compute slices, so a stop asked for only when shown waits for one slice (and
+ * longer on a busy machine); stops asked for a few at a time ahead arrive together and F10 held
+ * down finds them here. A forward stop of the issue's LSTM (n_a=256, m=32) is ~0.6 MB, a backward
+ * one ~6 MB (the step's weight gradients and their running sums).
+ */
+const MAX_AHEAD = 6;
+const AHEAD_BYTES = 16 * 1024 * 1024;
 let runIds = 0;
 
 export class WorkerRun {
   private readonly stops = new Map<string, Promise<Tensor[] | string>>();
+  /** How many stops the cache holds (the current one, those fetched ahead, KEPT_BEHIND). */
+  private capacity = 1 + 1 + KEPT_BEHIND;
+  /** Bytes of the last stop received, per phase: how many of the next ones to fetch ahead. */
+  private readonly stopBytes = new Map<Cursor['phase'], number>();
   private params: Promise<Tensor[]> | undefined;
   private readonly lines: KeyLines;
   private unsubscribe: (() => void) | undefined;
@@ -130,19 +143,41 @@ export class WorkerRun {
     }
     const p = this.worker.request({ type: 'step', phase: c.phase, t: c.t }).then((r): Tensor[] | string => {
       if ('error' in r) return r.error;
-      return r.kind === 'step' ? r.tensors.map(toTensor) : 'unexpected reply';
+      if (r.kind !== 'step') return 'unexpected reply';
+      this.stopBytes.set(c.phase, r.tensors.reduce((n, x) => n + x.data.byteLength, 0));
+      return r.tensors.map(toTensor);
     });
     this.stops.set(key, p);
     // An error reply (not computed yet, run replaced) is not kept: asking again may succeed.
     void p.then((v) => {
       if (typeof v === 'string' && this.stops.get(key) === p) this.stops.delete(key);
     });
-    while (this.stops.size > KEPT_STOPS) {
+    while (this.stops.size > this.capacity) {
       const oldest = this.stops.keys().next().value;
       if (oldest === undefined) break;
       this.stops.delete(oldest);
     }
     return p;
+  }
+
+  /**
+   * How many stops of `phase` to fetch ahead of the current one: as many as AHEAD_BYTES holds by
+   * the size of the last one received (one while none has been), at most MAX_AHEAD.
+   */
+  aheadDepth(phase: Cursor['phase']): number {
+    const bytes = this.stopBytes.get(phase);
+    if (bytes === undefined) return 1;
+    return Math.max(1, Math.min(MAX_AHEAD, Math.floor(AHEAD_BYTES / Math.max(1, bytes))));
+  }
+
+  /**
+   * A stop was shown: ask for its tensors, then for those of `ahead` (the next stops in the
+   * direction of travel, nearest first). The worker answers them between two slices, together.
+   */
+  fetchAround(current: Cursor, ahead: Cursor[]): void {
+    this.capacity = 1 + ahead.length + KEPT_BEHIND;
+    void this.tensorsAt(current);
+    for (const c of ahead) void this.tensorsAt(c);
   }
 
   /** The fixture's parameters, as `(rows, cols)` tensors in the fixture's names. */

@@ -46,6 +46,12 @@ const PROGRESS_MS = 60;
 const STEPPING_MS = 100;
 /** Background reading of x per slice (ms). */
 const X_FILL_MS = 6;
+/**
+ * Slices (and x's reading) while steps are being asked for (one in the last STEPPING_MS): a
+ * request waits for the slice under way, so a debugger or panel stepping through a run that is
+ * still computing gets its step after about one cell step instead of sliceMs + X_FILL_MS.
+ */
+const STEPPING_SLICE_MS = 3;
 
 /** A message the worker answers by id. */
 type Request = Extract<ToWorker, { id: number }>;
@@ -218,14 +224,15 @@ export class RunSession {
     const forwardLeft = T_x - r.forwardDone;
     const room = inputs.room(r.forwardDone, T_x, r.problem.dims.m);
     if (room <= 0) return; // waiting for da (resumed when it comes), or x is being read, or invalid
+    const sliceMs = Date.now() - this.lastStepAt < STEPPING_MS ? Math.min(this.sliceMs, STEPPING_SLICE_MS) : this.sliceMs;
     if (room < r.stepsWanted()) {
       // (a checkpointed run computes whole windows: x is read on until one fits, a slice at a time)
-      inputs.fillX(this.sliceMs);
+      inputs.fillX(sliceMs);
       this.schedulePump();
       return;
     }
     try {
-      r.slice(this.sliceMs, room);
+      r.slice(sliceMs, room);
     } catch (e) {
       const reason = `The engine failed: ${e instanceof Error ? e.message : String(e)}`;
       this.postProgress(reason);
@@ -233,7 +240,7 @@ export class RunSession {
       this.run = undefined;
       return;
     }
-    if (this.firstStepSettled) inputs.fillX(X_FILL_MS);
+    if (this.firstStepSettled) inputs.fillX(Math.min(sliceMs, X_FILL_MS));
     // No panel says it painted (none open, or hidden): the run goes on a little later anyway.
     if (r.forwardDone > 0 && !this.firstStepTimer) this.firstStepTimer = setTimeout(() => this.firstStepDone(), this.paintWaitMs);
     const now = Date.now();
