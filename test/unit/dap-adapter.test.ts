@@ -123,7 +123,12 @@ test('launch stops on entry at lstm_forward t=1; next, step back, stack, scopes,
   f = await frame(dc);
   assert.equal(f.name, 'lstm_forward t=3');
   const aNext = await variable(dc, /^Step/, 'a_next');
-  assert.match(aNext.value, /^float64 \(5, 10\) min -?[\d.e-]+ max -?[\d.e-]+$/);
+  const summary = /^float64 \(5, 10\) min (\S+) max (\S+)$/.exec(aNext.value);
+  assert.ok(summary, aNext.value);
+  // The summary's 4 significant digits of the reference's min and max.
+  const a3 = at(expected.a, 2).flat();
+  assert.ok(Math.abs(Number(summary[1]) - Math.min(...a3)) <= 5e-4 * Math.abs(Math.min(...a3)), `min in ${aNext.value}`);
+  assert.ok(Math.abs(Number(summary[2]) - Math.max(...a3)) <= 5e-4 * Math.abs(Math.max(...a3)), `max in ${aNext.value}`);
   assert.equal(aNext.indexedVariables, 5);
   close(await values(dc, aNext), at(expected.a, 2), 'a_next at t=3');
   close(await values(dc, await variable(dc, /^Step/, 'ft')), at(expected.ft, 2), 'ft at t=3');
@@ -170,6 +175,12 @@ test('evaluate: mathjs over the step, 1-based indexing, full precision, paramete
   const fx = JSON.parse(readFileSync(FIXTURE, 'utf8'));
   assert.equal(Number(await evaluate(dc, 'Wf[1, 2]')), fx.parameters.Wf[0][1]);
   assert.match(await evaluate(dc, 'ft'), /^float64 \(5, 10\)/);
+  const ft3 = at(expected.ft, 2).flat();
+  assert.ok(Math.abs(Number(await evaluate(dc, 'mean(ft)')) - ft3.reduce((x, y) => x + y, 0) / ft3.length) < 1e-15, 'mean(ft)');
+  // Hovering a parameter's name (VS Code sends the word with context "hover"): its summary.
+  const hover = await dc.evaluateRequest({ expression: 'Wf', frameId: (await frame(dc)).id, context: 'hover' });
+  const wf = fx.parameters.Wf.flat();
+  assert.equal(hover.body.result, `float64 (5, 8) min ${Number(Math.min(...wf).toPrecision(4))} max ${Number(Math.max(...wf).toPrecision(4))}`);
   await assert.rejects(evaluate(dc, 'no_such_name + 1'), /Undefined symbol no_such_name/);
 });
 
@@ -194,6 +205,7 @@ test('breakpoints: conditions as function breakpoints, hit counts, reverse conti
   assert.equal((await frame(dc)).name, 'lstm_backward totals');
   close(await values(dc, await variable(dc, /^Gradients/, 'dWf')), expected.dWf, 'dWf at the totals');
   close([[Number(await evaluate(dc, 'dbo[2, 1]'))]], [[expected.dbo[1][0]]], 'dbo[2, 1]');
+  close([[Number(await evaluate(dc, 'max(abs(dWf))'))]], [[Math.max(...expected.dWf.flat().map(Math.abs))]], 'max(abs(dWf))');
   const bad = await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: 't == 2', hitCondition: 'sometimes' }] });
   assert.equal(bad.body.breakpoints[0]?.verified, false);
 });
@@ -222,6 +234,46 @@ test('step breakpoints by name (the panel\'s step breakpoints in the Breakpoints
   assert.equal((await frame(dc)).name, 'lstm_backward t=2');
 });
 
+test('step in from the forward pass goes to the backward pass, step out back to the forward', async () => {
+  const dc = await start({});
+  await stopped(dc, () => dc.nextRequest({ threadId: 1 }));
+  await stopped(dc, () => dc.stepInRequest({ threadId: 1 }));
+  assert.equal((await frame(dc)).name, 'lstm_backward t=4', 'the backward starts at its last step');
+  await stopped(dc, () => dc.stepOutRequest({ threadId: 1 }));
+  assert.equal((await frame(dc)).name, 'lstm_forward t=1', 'back to the start of the forward pass');
+});
+
+test('stopOnEntry false runs to the end (no breakpoints): the totals, with the reference gradients', async () => {
+  const dc = new DebugClient(process.execPath, join(ROOT, 'test', 'unit', 'dap', 'rnn-stepper-dap.cjs'), 'rnn');
+  dc.defaultTimeout = 15000;
+  clients.push(dc);
+  await dc.start();
+  const initialized = dc.waitForEvent('initialized');
+  await dc.initializeRequest({ adapterID: 'rnn', pathFormat: 'path' });
+  await initialized;
+  await dc.configurationDoneRequest();
+  const first = dc.waitForEvent('stopped');
+  await dc.launchRequest({ fixture: FIXTURE, stopOnEntry: false } as DebugProtocol.LaunchRequestArguments);
+  await first;
+  assert.equal((await frame(dc)).name, 'lstm_backward totals');
+  close(await values(dc, await variable(dc, /^Gradients/, 'da0')), expected.da0, 'da0 at the totals');
+});
+
+test('a condition on a value stops where the reference says it first holds: mean(ft) above its 2nd-largest step value', async () => {
+  // mean(ft) per forward step from the reference; the condition holds at its largest step only.
+  const means = [0, 1, 2, 3].map((t) => {
+    const v = at(expected.ft, t).flat();
+    return v.reduce((x, y) => x + y, 0) / v.length;
+  });
+  const sorted = [...means].sort((x, y) => y - x);
+  const threshold = ((sorted[0] ?? 0) + (sorted[1] ?? 0)) / 2;
+  const want = means.indexOf(sorted[0] ?? Number.NaN) + 1;
+  const dc = await start({}, (c) => c.setFunctionBreakpointsRequest({ breakpoints: [{ name: `mean(ft) > ${threshold}` }] }));
+  const s = await stopped(dc, () => dc.continueRequest({ threadId: 1 }));
+  assert.equal(s.body.reason, 'breakpoint');
+  assert.equal((await frame(dc)).name, `lstm_forward t=${want}`);
+});
+
 test('goto, step in/out between phases, pause', async () => {
   const dc = await start({ phase: 'backward' });
   assert.equal((await frame(dc)).name, 'lstm_backward t=4', 'phase: backward starts at the last step');
@@ -244,6 +296,10 @@ test('hostile watch expressions fail quickly and the session lives', async () =>
     'createUnit("foo")',
     'evaluate("1+1")',
     'parse("1")',
+    'simplify("x + x")',
+    'derivative("x^2", "x")',
+    'resolve(parse("x"), {x: 1})',
+    'reviver()',
     'ones(1e9)',
     'zeros(1e5, 1e5)',
     'f(x) = f(x + 1); f(1)',
@@ -281,10 +337,12 @@ test('NaN filter stops at the first step that produced a NaN, naming the tensor'
   await first;
   const s = await stopped(dc, () => dc.continueRequest({ threadId: 1 }));
   assert.equal(s.body.reason, 'exception');
-  assert.match(s.body.description ?? '', /NaN or Infinity produced in \w+ at forward t=3/);
+  assert.match(s.body.description ?? '', /NaN or Infinity produced in ft at forward t=3/);
   assert.equal((await frame(dc)).name, 'lstm_forward t=3');
   const info = await dc.exceptionInfoRequest({ threadId: 1 });
   assert.equal(info.body.exceptionId, 'nonfinite');
+  // x[0][0][2] is NaN: batch column 0's pre-activations at step 3, so ft (the first gate scanned) holds it first.
+  assert.match(info.body.description ?? '', /produced in ft at forward t=3/);
 });
 
 test('a fixture edited invalid: restart stops with the error and keeps the session; valid again: restart runs it', async () => {
