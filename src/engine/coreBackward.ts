@@ -7,6 +7,7 @@
 import type { Kernels, Workspace } from './kernels';
 import type { BackwardCaches, CellType, Dims, ForwardCaches, Problem } from './types';
 import { GATE_BLOCKS, chunkSteps, gatherSteps, type Model } from './core';
+import { daIsLazyOnes } from './layout';
 
 export function allocBackward(cell: CellType, dims: Dims, T_b: number, keepGateGrads: boolean): BackwardCaches {
   const { n_x, n_a, m } = dims;
@@ -82,6 +83,8 @@ export class BackwardPass {
   /** x (n_x, m, T_x) and da (n_a, m, T_b) in NumPy layout, read a chunk at a time. */
   private readonly x: Float64Array;
   private readonly daUp: Float64Array;
+  /** da is the ones of a fixture without da, not held (layout.ts `lazyOnesDa`): daC stays all ones. */
+  private readonly daOnes: boolean;
   /**
    * Gathered steps, step-major by slot: x⟨t⟩ and upstream da⟨t⟩ for t = gHi − slot (G of them, a
    * multiple of the chunk length); the current chunk's slot s is gathered slot `gOff + s`.
@@ -155,6 +158,8 @@ export class BackwardPass {
     this.G = gatherSteps(this.Tc, n_x, n_a, m);
     this.xC = new Float64Array(this.G * n_x * m);
     this.daC = new Float64Array(this.G * n_a * m);
+    this.daOnes = daIsLazyOnes(problem);
+    if (this.daOnes) this.daC.fill(1);
   }
 
   get stepsComputed(): number {
@@ -297,7 +302,7 @@ export class BackwardPass {
     const { n_x, n_a, m, T_x } = this.model.dims;
     const gl = Math.min(this.G, t + 1);
     gatherBack(this.x, T_x, this.xC, n_x * m, t, gl);
-    gatherBack(this.daUp, this.T_b, this.daC, n_a * m, t, gl);
+    if (!this.daOnes) gatherBack(this.daUp, this.T_b, this.daC, n_a * m, t, gl);
     this.gHi = t;
     this.gOff = 0;
   }
