@@ -899,3 +899,16 @@ export function rowSumsAdd(pA: usize, lda: i32, M: i32, K: i32, pOut: usize): vo
     store<f64>(po, load<f64>(po) + s0);
   }
 }
+
+/** dst[q] = a[q] + b[q] for q < n (the backward's da_next = upstream da + carried da_prev). */
+export function addVec(pDst: usize, pA: usize, pB: usize, n: i32): void {
+  let q = 0;
+  for (; q + 1 < n; q += 2) {
+    const o: usize = <usize>q << 3;
+    v128.store(pDst + o, f64x2.add(v128.load(pA + o), v128.load(pB + o)));
+  }
+  if (q < n) {
+    const o: usize = <usize>q << 3;
+    store<f64>(pDst + o, load<f64>(pA + o) + load<f64>(pB + o));
+  }
+}
