@@ -97,10 +97,12 @@ export class BackwardPass {
   private readonly carryA: Float64Array;
   /** dc_prev carried to the next (earlier) step (LSTM). */
   private readonly carryC: Float64Array;
-  /** LSTM, wasm cell backward: this step's [da_next; c⟨t⟩; c⟨t-1⟩; ft; it; cct; ot] (7·n_a·m). */
+  /** LSTM, wasm cell backward: this step's [da_next; c⟨t⟩; c⟨t-1⟩; ft; it; cct; ot] (7·n_a·m); RNN: [da_next; a⟨t⟩]. */
   private readonly cellIn: Float64Array;
   /** a⟨t-1⟩ of this step copied into the workspace, for the wasm copy into Z's columns. */
   private readonly aStage: Float64Array;
+  /** One step's dx (n_x, m) gathered out of the chunk's dXc by the wasm copyRows, then block-copied out. */
+  private readonly dxStage: Float64Array;
   private readonly Tc: number;
   /** Columns of the chunk buffers: Tc·m. */
   private readonly ldc: number;
@@ -135,12 +137,12 @@ export class BackwardPass {
     const lstm = model.cell === 'lstm';
     const Gs = gatherSteps(this.Tc, n_x, n_a, m);
     // the gathered x and da live in the workspace too, so the wasm kernels read them in place
-    const sizes = [n_a * H, n_x * H, n_a * m, H * ld, ld * nz, n_x * ld, H * nz, H * m, n_a * m, lstm ? 7 * n_a * m : 0, H,
-      Gs * n_x * m, Gs * n_a * m, n_a * m];
+    const sizes = [n_a * H, n_x * H, n_a * m, H * ld, ld * nz, n_x * ld, H * nz, H * m, n_a * m, (lstm ? 7 : 2) * n_a * m, H,
+      Gs * n_x * m, Gs * n_a * m, n_a * m, n_x * m];
     const ws = (this.ws = kernels.workspace(sizes.reduce((p, q) => p + q, 0), sizes.length));
     this.carryC = ws.alloc(n_a * m);
     if (problem.dcFinal) this.carryC.set(problem.dcFinal.data);
-    this.cellIn = lstm && ws.lstmBackward ? ws.alloc(7 * n_a * m) : new Float64Array(0);
+    this.cellIn = lstm && ws.lstmBackward ? ws.alloc(7 * n_a * m) : !lstm && ws.tanhBackward ? ws.alloc(2 * n_a * m) : new Float64Array(0);
     this.WaT = ws.alloc(n_a * H);
     this.WaT.set(model.WaT);
     this.WxT = ws.alloc(n_x * H);
@@ -161,6 +163,7 @@ export class BackwardPass {
     this.xC = ws.alloc(Gs * n_x * m);
     this.daC = ws.alloc(Gs * n_a * m);
     this.aStage = ws.alloc(n_a * m);
+    this.dxStage = ws.alloc(n_x * m);
   }
 
   get stepsComputed(): number {
@@ -212,6 +215,13 @@ export class BackwardPass {
         bw.dcct!.set(Ds.subarray(2 * S, 3 * S), o);
         bw.dot!.set(Ds.subarray(3 * S, 4 * S), o);
       }
+    } else if (model.cell === 'rnn' && ws.addVec && ws.tanhBackward) {
+      // da_next reaching step t (upstream + carried) and dtanh = da_next ⊙ (1 − a²), in wasm
+      const da = this.cellIn.subarray(0, S), at = this.cellIn.subarray(S, 2 * S);
+      ws.addVec(da, daC, dco, carryA, S);
+      daRec.set(da, o);
+      at.set(f.a.subarray(o, o + S));
+      ws.tanhBackward(Ds, da, at, S);
     } else if (model.cell === 'rnn') {
       // da_next reaching step t (upstream + carried) and dtanh = da_next ⊙ (1 − a²)
       const a = f.a;
@@ -333,6 +343,11 @@ export class BackwardPass {
       const dx = this.bwd.dx, dXc = this.dXc, nm = n_x * m;
       for (let s = 0; s < P; s++) {
         const to = (tFirst - s) * nm;
+        if (ws.copyRows) {
+          ws.copyRows(this.dxStage, 0, m, dXc, s * m, ld, n_x, m, null);
+          dx.set(this.dxStage, to);
+          continue;
+        }
         for (let r = 0; r < n_x; r++) {
           const so = r * ld + s * m, d = to + r * m;
           for (let j = 0; j < m; j++) dx[d + j] = dXc[so + j];

@@ -912,3 +912,19 @@ export function addVec(pDst: usize, pA: usize, pB: usize, n: i32): void {
     store<f64>(pDst + o, load<f64>(pA + o) + load<f64>(pB + o));
   }
 }
+
+/** Ds[q] = da[q]·(1 − a[q]·a[q]) for q < n: the RNN's tanh backward, as the JavaScript loop. */
+export function tanhBackward(pDs: usize, pDa: usize, pA: usize, n: i32): void {
+  const one = f64x2.splat(1.0);
+  let q = 0;
+  for (; q + 1 < n; q += 2) {
+    const o: usize = <usize>q << 3;
+    const a = v128.load(pA + o);
+    v128.store(pDs + o, f64x2.mul(v128.load(pDa + o), f64x2.sub(one, f64x2.mul(a, a))));
+  }
+  if (q < n) {
+    const o: usize = <usize>q << 3;
+    const a = load<f64>(pA + o);
+    store<f64>(pDs + o, load<f64>(pDa + o) * (1.0 - a * a));
+  }
+}
