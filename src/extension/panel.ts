@@ -318,6 +318,7 @@ export class StepperPanel implements vscode.Disposable {
         this.ready = true;
         this.everReady = true;
         this.readyCount++;
+        this.stepper.newDocument();
         this.sendSnapshot();
         this.changed.fire();
         return;
@@ -343,7 +344,7 @@ export class StepperPanel implements vscode.Disposable {
         return;
       }
       case 'move':
-        await this.move(msg.move, msg.phase !== undefined && msg.t !== undefined ? { phase: msg.phase, t: msg.t } : undefined);
+        await this.move(msg.move, msg.phase !== undefined && msg.t !== undefined ? { phase: msg.phase, t: msg.t } : undefined, msg.seq);
         return;
       case 'toggleBreakpoint':
         this.stepper.toggleBreakpoint(msg.phase !== undefined && msg.t !== undefined ? { phase: msg.phase, t: msg.t } : undefined);
@@ -394,9 +395,9 @@ export class StepperPanel implements vscode.Disposable {
   }
 
   /** Move the cursor (a panel intent or a VS Code command); settles when the timeline stopped. */
-  async move(move: Move, at?: Cursor): Promise<void> {
+  async move(move: Move, at?: Cursor, seq?: number): Promise<void> {
     if (!this.run?.info) return;
-    await this.stepper.move(move, at);
+    await this.stepper.move(move, at, seq);
   }
 
   dispose(): void {

@@ -134,7 +134,19 @@ export type ToWebview =
    * for a step that became computed). `reason` and `description` say why it stopped there (e.g.
    * `end`, "The run ends here (totals)."); a move that changed nothing still gets its message.
    */
-  | { type: 'cursor'; runId: number; phase: Phase; t: number; reason: StopReason; description?: string }
+  | {
+      type: 'cursor';
+      runId: number;
+      phase: Phase;
+      t: number;
+      reason: StopReason;
+      description?: string;
+      /**
+       * The newest `move` `seq` the host had received from this webview document when it stopped
+       * here (absent before the first): the panel's predictions up to it are settled by this stop.
+       */
+      seq?: number;
+    }
   /** The step breakpoints of the timeline (toggled in the panel, or set by a debug client). */
   | { type: 'breakpoints'; steps: { phase: Phase; t: number }[] }
   /** Open the panel's keyboard help (the palette's "Show Keyboard Shortcuts"). */
@@ -180,8 +192,12 @@ export type FromWebview =
       t0: number;
       t1: number;
     }
-  /** Move the host's cursor (the panel never moves it itself): `seek` carries the step. */
-  | { type: 'move'; move: Move; phase?: Phase; t?: number }
+  /**
+   * Move the host's cursor (the panel never moves it itself): `seek` carries the step. `seq`
+   * (1, 2, … per webview document) is echoed in the `cursor` messages that follow, so the panel can
+   * tell which of its moves a stop includes (src/webview/cursorPrediction.ts).
+   */
+  | { type: 'move'; move: Move; phase?: Phase; t?: number; seq?: number }
   /** Set or clear a step breakpoint at (phase, t), or at the host's cursor when none is named. */
   | { type: 'toggleBreakpoint'; phase?: Phase; t?: number }
   | { type: 'export' }
@@ -294,8 +310,9 @@ export function parseFromWebview(raw: unknown, range?: StepRange): FromWebview |
           return 'bad requestWindow fields';
         return raw as FromWebview;
       case 'move': {
-        if (!hasOnly(raw, ['type', 'move', 'phase', 't'])) return 'unexpected keys in move';
+        if (!hasOnly(raw, ['type', 'move', 'phase', 't', 'seq'])) return 'unexpected keys in move';
         if (!(MOVES as readonly unknown[]).includes(raw.move)) return 'bad move';
+        if (raw.seq !== undefined && !isInt(raw.seq, 1)) return 'bad move seq';
         const at = raw.move === 'seek' ? stepAt(raw, range) : hasStep(raw) ? 'only seek names a step' : undefined;
         return typeof at === 'string' ? at : (raw as FromWebview);
       }
@@ -380,7 +397,7 @@ export function parseToWebview(raw: unknown): ToWebview | string {
         return Array.isArray(raw.diagnostics) ? (raw as ToWebview) : 'bad errors';
       case 'cursor':
         return isInt(raw.runId) && isPhase(raw.phase) && isInt(raw.t) && (STOP_REASONS as readonly unknown[]).includes(raw.reason) &&
-          (raw.description === undefined || typeof raw.description === 'string')
+          (raw.description === undefined || typeof raw.description === 'string') && (raw.seq === undefined || isInt(raw.seq, 1))
           ? (raw as ToWebview)
           : 'bad cursor';
       case 'breakpoints':
