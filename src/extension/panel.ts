@@ -7,15 +7,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { MessageGate } from '../protocol/flood';
-import {
-  parseFromWebview,
-  stepRangeOf,
-  type Diag,
-  type FromWebview,
-  type Move,
-  type Phase,
-  type ToWebview,
-} from '../protocol/messages';
+import type { Diag, FromWebview, Move, Phase, ToWebview } from '../protocol/messages';
+import { parseFromWebview, stepRangeOf } from '../protocol/parseMessages';
 import { PanelCursor, type SavedCursor } from '../session/panelCursor';
 import { StepQueue } from '../session/stepQueue';
 import { indexOf, type Cursor } from '../session/timelineIndex';

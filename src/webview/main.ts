@@ -5,7 +5,8 @@
  * actions, and tells every view each new state.
  */
 
-import { parseToWebview, type FromWebview, type Move, type ToWebview } from '../protocol/messages';
+import type { FromWebview, Move, ToWebview } from '../protocol/messages';
+import { parseToWebview } from '../protocol/parseMessages';
 import type { Cursor } from '../session/timelineIndex';
 import { DataClient } from './client';
 import { readPalette } from './colors';

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { MessageGate } from '../../src/protocol/flood';
-import { MAX_MESSAGE_KEYS, MAX_WINDOW_STEPS, parseFromWebview, parseToWebview, type StepRange } from '../../src/protocol/messages';
+import { MAX_WINDOW_STEPS } from '../../src/protocol/messages';
+import { MAX_MESSAGE_KEYS, parseFromWebview, parseToWebview, type StepRange } from '../../src/protocol/parseMessages';
 
 /** The loaded run the host checks the steps of `move` / `toggleBreakpoint` / `copyStep` against: T_x = 10, T_b = 4. */
 const RANGE: StepRange = { T_x: 10, T_b: 4 };
