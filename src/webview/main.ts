@@ -53,6 +53,8 @@ const act = (a: UiAction) => {
 };
 /** The step shown while moves are on their way to the host (cursorPrediction.ts). */
 const prediction = new CursorPrediction();
+/** When each move not yet acknowledged was sent, by seq (the round trip is timed for the benchmark). */
+const movesSent = new Map<number, number>();
 
 /**
  * Ask the host's timeline to move the cursor, and show at once the step it will stop at (when
@@ -68,6 +70,7 @@ const move = (m: Move, at?: Cursor) => {
   });
   const view = { span: { T_x: run.dims.T_x, T_b: run.T_b }, reach: s.progress, breakpoints };
   const { seq, predicted } = prediction.move(view, m, at);
+  movesSent.set(seq, performance.now());
   post(at ? { type: 'move', move: m, phase: at.phase, t: at.t, seq } : { type: 'move', move: m, seq });
   if (predicted === undefined) return; // (the host's `cursor` message moves the panel)
   // Predicted to stay (an end of the timeline): nothing will be painted for the key.
@@ -333,6 +336,12 @@ function onMessage(m: ToWebview): void {
       gradcheckPanel.set(m.gradcheck);
       return;
     case 'cursor': {
+      if (m.seq !== undefined)
+        for (const [seq, sentAt] of movesSent)
+          if (seq <= m.seq) {
+            timer.cursorLatency(performance.now() - sentAt);
+            movesSent.delete(seq);
+          }
       const s = store.state;
       if (!s.run || m.runId !== s.run.runId) return;
       const shown = prediction.hostStopped({ T_x: s.run.dims.T_x, T_b: s.run.T_b }, { phase: m.phase, t: m.t }, m.seq);
