@@ -7,7 +7,7 @@
 
 import type { FromWebview, Move, ToWebview } from '../protocol/messages';
 import { parseToWebview } from '../protocol/parseMessages';
-import type { Cursor } from '../session/timelineIndex';
+import { sameCursor, type Cursor } from '../session/timelineIndex';
 import { DataClient } from './client';
 import { readPalette } from './colors';
 import { h } from './dom';
@@ -344,8 +344,10 @@ function onMessage(m: ToWebview): void {
           }
       const s = store.state;
       if (!s.run || m.runId !== s.run.runId) return;
-      const shown = prediction.hostStopped({ T_x: s.run.dims.T_x, T_b: s.run.T_b }, { phase: m.phase, t: m.t }, m.seq);
-      act({ type: 'cursor', runId: m.runId, cursor: shown, description: m.description });
+      const stop = { phase: m.phase, t: m.t };
+      const shown = prediction.hostStopped({ T_x: s.run.dims.T_x, T_b: s.run.T_b }, stop, m.seq);
+      // (the host's words are about its stop: not shown over a later move's predicted step)
+      act({ type: 'cursor', runId: m.runId, cursor: shown, description: sameCursor(shown, stop) ? m.description : undefined });
       // Nothing to repaint (the step on screen stays, e.g. an end of the timeline): the key that
       // asked gets no measurement. (A predicted step still on its way keeps its clock running.)
       if (store.state.cursor === s.cursor && data.steps.has(DataClient.stepKey(shown.phase, shown.t))) timer.cancel();
