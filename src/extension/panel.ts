@@ -6,26 +6,18 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { MessageGate } from '../protocol/flood';
-import {
-  parseFromWebview,
-  stepRangeOf,
-  type Diag,
-  type FromWebview,
-  type Move,
-  type Phase,
-  type ToWebview,
-} from '../protocol/messages';
+import type { Diag, FromWebview, Move, Phase, ToWebview } from '../protocol/messages';
+import { parseFromWebview, stepRangeOf } from '../protocol/parseMessages';
 import { PanelCursor, type SavedCursor } from '../session/panelCursor';
-import { StepQueue } from '../session/stepQueue';
 import { indexOf, type Cursor } from '../session/timelineIndex';
 import type { CheckFromWebview } from '../protocol/check';
 import { FixtureWatch } from './fixtureWatch';
 import { log } from './log';
 import { StartupLog } from './startupLog';
 import { PanelGradcheck } from './panelGradcheck';
-import { RunWorker, type NormsEvent, type WorkerRequest } from '../worker/client';
-import type { WorkerDiag, WorkerReply } from '../worker/protocol';
+import { PanelRelay } from './panelRelay';
+import { RunWorker, type NormsEvent } from '../worker/client';
+import type { WorkerDiag } from '../worker/protocol';
 
 export const VIEW_TYPE = 'rnnStepper.panel';
 
@@ -75,6 +67,8 @@ export class StepperPanel implements vscode.Disposable {
   private disposedFlag = false;
   /** The panel's gradient check (its own thread, see panelGradcheck.ts). */
   private readonly gradcheck: PanelGradcheck;
+  /** The webview's data requests to the worker: rate gate, pending bound, step order (panelRelay.ts). */
+  private readonly relay: PanelRelay;
 
   constructor(
     readonly fixture: string,
@@ -84,6 +78,12 @@ export class StepperPanel implements vscode.Disposable {
   ) {
     this.gradcheck = new PanelGradcheck(fixture, (m) => this.post(m), () => host.workerScript(), () => host.maxBytes());
     this.stepper = new PanelCursor({ post: (m) => this.post(m), moved: (c) => host.cursorMoved(this, c) }, saved);
+    this.relay = new PanelRelay(fixture, {
+      position: () => this.stepper.timeline.position,
+      shape: () => this.stepper.timeline.shape,
+      current: () => this.run,
+      countDropped: () => host.countDropped(),
+    });
     this.subs.push(
       panel.webview.onDidReceiveMessage((m: unknown) => void this.receive(m)),
       panel.onDidDispose(() => this.dispose()),
@@ -241,46 +241,15 @@ export class StepperPanel implements vscode.Disposable {
   /** Entry point for every message from the webview (and from the test API). Never throws. */
   async receive(raw: unknown): Promise<void> {
     // Rate first, before any parsing: a flood costs one counter per message.
-    if (!this.gate.admit()) return this.drop('the panel sends messages too fast');
+    if (!this.relay.admit()) return;
     const info = this.run?.info;
     const msg = parseFromWebview(raw, info ? stepRangeOf(info) : undefined);
-    if (typeof msg === 'string') return this.drop(msg);
+    if (typeof msg === 'string') return this.relay.drop(msg);
     try {
       await this.handle(msg);
     } catch (e) {
       log().error(`Handling ${msg.type} failed: ${e instanceof Error ? e.message : String(e)}`);
     }
-  }
-
-  /** Step requests to the worker: the cursor's step first, then the nearest (2 at the worker at once). */
-  private readonly steps = new StepQueue(2, () => this.stepper.timeline.position);
-
-  /** Per-panel bound on message rate and on requests waiting for the worker. */
-  private readonly gate = new MessageGate();
-
-  /** A message refused: counted always, logged once per burst (a flood must not flood the log). */
-  private drop(why: string): void {
-    this.host.countDropped();
-    const n = this.gate.dropped();
-    if (n === undefined) return;
-    const more = n > 1 ? ` (${n - 1} more dropped since the last report)` : '';
-    log().warn(`Dropped a message from the panel of ${path.basename(this.fixture)}: ${why}${more}`);
-  }
-
-  /** Ask the worker, within the gate's bound on pending requests. */
-  private async ask(w: RunWorker, req: WorkerRequest): Promise<WorkerReply> {
-    if (!this.gate.beginRequest()) return { type: 'reply', id: 0, error: 'too many requests waiting for the worker' };
-    try {
-      // Steps wait their turn by distance to the cursor (stepQueue.ts); windows go straight on.
-      if (req.type === 'step') return await this.steps.add(indexOf(this.stepper.timeline.shape, req), () => w.request(req));
-      return await w.request(req);
-    } finally {
-      this.gate.endRequest();
-    }
-  }
-
-  private ignore(msg: FromWebview, why: string): void {
-    log().debug(`Ignored ${msg.type} from the panel of ${path.basename(this.fixture)}: ${why}`);
   }
 
   /** (runId, ready count, cursor) whose step was last pushed unasked: at most one push each. */
@@ -318,32 +287,19 @@ export class StepperPanel implements vscode.Disposable {
         this.ready = true;
         this.everReady = true;
         this.readyCount++;
+        this.stepper.newDocument();
         this.sendSnapshot();
         this.changed.fire();
         return;
-      case 'requestStep': {
-        const w = this.run;
-        if (!w || msg.runId !== w.runId) return this.ignore(msg, `run ${msg.runId} is not the current run`);
-        const r = await this.ask(w, { type: 'step', phase: msg.phase, t: msg.t });
-        if ('error' in r) return this.ignore(msg, r.error);
-        if (r.kind !== 'step' || w !== this.run) return;
-        this.post({ type: 'step', inReplyTo: msg.messageId, runId: w.runId, phase: r.phase, t: r.t, tensors: r.tensors });
-        return;
-      }
-      case 'requestWindow': {
-        const w = this.run;
-        if (!w || msg.runId !== w.runId) return this.ignore(msg, `run ${msg.runId} is not the current run`);
-        const r = await this.ask(w, { type: 'window', tensor: msg.tensor, batch: msg.batch, t0: msg.t0, t1: msg.t1 });
-        if ('error' in r) return this.ignore(msg, r.error);
-        if (r.kind !== 'window' || w !== this.run) return;
-        this.post({
-          type: 'window', inReplyTo: msg.messageId, runId: w.runId, tensor: r.tensor, batch: r.batch,
-          t0: r.t0, t1: r.t1, rows: r.rows, data: r.data,
-        });
+      case 'requestStep':
+      case 'requestWindow':
+      case 'requestParams': {
+        const reply = await this.relay.answer(msg);
+        if (reply) this.post(reply);
         return;
       }
       case 'move':
-        await this.move(msg.move, msg.phase !== undefined && msg.t !== undefined ? { phase: msg.phase, t: msg.t } : undefined);
+        await this.move(msg.move, msg.phase !== undefined && msg.t !== undefined ? { phase: msg.phase, t: msg.t } : undefined, msg.seq);
         return;
       case 'toggleBreakpoint':
         this.stepper.toggleBreakpoint(msg.phase !== undefined && msg.t !== undefined ? { phase: msg.phase, t: msg.t } : undefined);
@@ -376,14 +332,6 @@ export class StepperPanel implements vscode.Disposable {
       case 'checkOpen':
         await this.host.checkRequest(this.fixture, msg);
         return;
-      case 'requestParams': {
-        const w = this.run;
-        if (!w || msg.runId !== w.runId) return this.ignore(msg, `run ${msg.runId} is not the current run`);
-        const r = await this.ask(w, { type: 'params' });
-        if ('error' in r) return this.ignore(msg, r.error);
-        if (r.kind === 'params' && w === this.run) this.post({ type: 'params', inReplyTo: msg.messageId, runId: w.runId, tensors: r.tensors });
-        return;
-      }
       case 'gradcheckRun':
         if (this.run?.runId === msg.runId) this.gradcheck.start(msg.runId);
         return;
@@ -394,9 +342,9 @@ export class StepperPanel implements vscode.Disposable {
   }
 
   /** Move the cursor (a panel intent or a VS Code command); settles when the timeline stopped. */
-  async move(move: Move, at?: Cursor): Promise<void> {
+  async move(move: Move, at?: Cursor, seq?: number): Promise<void> {
     if (!this.run?.info) return;
-    await this.stepper.move(move, at);
+    await this.stepper.move(move, at, seq);
   }
 
   dispose(): void {

@@ -1,7 +1,7 @@
 /**
  * Owns the open Step RNN panels and everything around them: the commands, the serializer, the
  * diagnostics, export and copy, the context keys, and the test API of the extension contract.
- * (The export's progress and cancel: exportProgress.ts; waiting for a panel to settle: below.)
+ * (The export's progress and cancel: exportProgress.ts; the test API: panelTestApi.ts.)
  */
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
@@ -15,7 +15,7 @@ import type { Cursor } from '../session/timelineIndex';
 import { toNestedLists } from '../session/steps';
 import type { Phase, ToWebview } from '../protocol/messages';
 import type { CheckFromWebview } from '../protocol/check';
-import type { PanelInfo, RnnStepperApiEx, SaveDialog } from './api';
+import type { RnnStepperApiEx, SaveDialog } from './api';
 
 export type { RnnStepperApiEx, RunStats } from './api';
 import { isFixtureDocument } from './codeLens';
@@ -23,6 +23,7 @@ import { FixtureDiagnostics } from './diagnostics';
 import { assetRoot, renderHtml } from './html';
 import { log } from './log';
 import { exportWithProgress } from './exportProgress';
+import { panelTestApi } from './panelTestApi';
 import { StepperPanel, VIEW_TYPE, type PanelHost } from './panel';
 import { RunWorker } from '../worker/client';
 import type { WorkerDiag } from '../worker/protocol';
@@ -336,44 +337,18 @@ export class PanelManager implements vscode.Disposable, PanelHost {
   }
 
   // ---- test API ---------------------------------------------------------------------------------
-  /** The test API but the wizard's part (extension.ts adds it). */
+  /** The test API but the wizard's part (extension.ts adds it; panelTestApi.ts builds it). */
   api(): Omit<RnnStepperApiEx, 'setNewFixtureUi'> {
-    return {
-      panels: (): PanelInfo[] =>
-        this.panels.map((p) => ({
-          title: p.panel.title,
-          viewType: p.panel.viewType,
-          fixture: p.fixture,
-          html: p.panel.webview.html,
-          options: {
-            enableScripts: !!p.panel.webview.options.enableScripts,
-            localResourceRoots: (p.panel.webview.options.localResourceRoots ?? []).map((u) => u.fsPath),
-            retainContextWhenHidden: !!p.panel.options.retainContextWhenHidden,
-          },
-        })),
-      whenPanelReady: (fixture, timeoutMs = 30_000) => whenSettled(() => this.find(fixture), fixture, timeoutMs),
+    return panelTestApi({
+      panels: () => this.panels,
+      find: (fixture) => this.find(fixture),
       setSaveDialog: (fn) => {
         this.saveDialog = fn;
       },
-      simulateWebviewMessage: async (fixture, msg) => {
-        const sp = this.find(fixture);
-        if (!sp) throw new Error(`no Step RNN panel for ${fixture}`);
-        await sp.receive(msg);
-      },
-      droppedMessages: () => this.dropped,
-      runStats: (fixture) => {
-        const sp = this.find(fixture);
-        const r = sp?.run;
-        if (!sp || !r) return undefined;
-        const p = r.progress;
-        return {
-          runId: r.runId, forwardDone: p.forwardDone, backwardDone: p.backwardDone, finished: p.finished,
-          error: p.error, peakRss: r.peakRss, readyCount: sp.readyCount, ready: sp.ready, cursor: { ...sp.cursor },
-        };
-      },
-      perfMarks: () => [...this.perf],
-      restorePanel: (panel, state) => this.restore(panel, state),
-    };
+      dropped: () => this.dropped,
+      perf: () => this.perf,
+      restore: (panel, state) => this.restore(panel, state),
+    });
   }
 
   dispose(): void {
@@ -382,32 +357,4 @@ export class PanelManager implements vscode.Disposable, PanelHost {
     for (const s of this.subs) s.dispose();
     this.cursorEvents.dispose();
   }
-}
-
-/** Resolves once the panel `find` returns has settled (tests: `whenPanelReady`), or rejects after `timeoutMs`. */
-function whenSettled(find: () => StepperPanel | undefined, fixture: string, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let sub: vscode.Disposable | undefined;
-    const deadline = Date.now() + timeoutMs;
-    const check = (): boolean => {
-      const sp = find();
-      if (sp?.settled) {
-        clearInterval(timer);
-        sub?.dispose();
-        resolve();
-        return true;
-      }
-      if (Date.now() > deadline) {
-        clearInterval(timer);
-        sub?.dispose();
-        reject(new Error(`The Step RNN panel for ${fixture} was not ready within ${timeoutMs} ms`));
-        return true;
-      }
-      if (sp && !sub) sub = sp.onDidChange(() => void check());
-      return false;
-    };
-    // Condition-driven (panel change events); the interval only covers the panel appearing.
-    const timer = setInterval(check, 50);
-    check();
-  });
 }

@@ -62,6 +62,8 @@ export class PanelCursor {
   /** The index a debug session asked for: its stop is not echoed back to the session. */
   private following: number | undefined;
   private lastIndex = 0;
+  /** The newest `move` seq received from the current webview document (0: none yet). */
+  private seq = 0;
 
   constructor(private readonly hooks: PanelCursorHooks, saved?: SavedCursor) {
     this.saved = saved;
@@ -109,9 +111,14 @@ export class PanelCursor {
     });
   }
 
-  /** An intent of the panel (key, button, command). Resolves with the stop, or undefined when superseded. */
-  move(move: Move, at?: Cursor): Promise<StopEvent | undefined> {
+  /**
+   * An intent of the panel (key, button, command). Resolves with the stop, or undefined when
+   * superseded. `seq` is the webview's number for it: every `cursor` message from now on says it
+   * was received (the webview's prediction of this move is settled by the next stop).
+   */
+  move(move: Move, at?: Cursor, seq?: number): Promise<StopEvent | undefined> {
     this.following = undefined;
+    if (seq !== undefined && seq > this.seq) this.seq = seq;
     const tl = this.timeline;
     switch (move) {
       case 'stepForward':
@@ -133,6 +140,11 @@ export class PanelCursor {
       case 'seek':
         return at ? tl.seek(at) : tl.seek(tl.position);
     }
+  }
+
+  /** A new webview document (its `ready`): its moves are numbered from 1 again. */
+  newDocument(): void {
+    this.seq = 0;
   }
 
   /** Set or clear a step breakpoint at `at` (the cursor by default). */
@@ -159,6 +171,7 @@ export class PanelCursor {
     this.following = undefined;
     const m: CursorMessage = { type: 'cursor', runId: this.runId, phase: e.cursor.phase, t: e.cursor.t, reason: e.reason };
     if (e.description !== undefined) m.description = e.description;
+    if (this.seq > 0) m.seq = this.seq;
     this.hooks.post(m);
     const changed = e.index !== this.lastIndex;
     this.lastIndex = e.index;

@@ -57,7 +57,10 @@ export interface KeyEntry {
   scope: KeyScope;
   /** The help's line. */
   help: string;
-  /** VS Code command bound to the same chords in package.json: the key is VS Code's, not the panel's (keys.ts). */
+  /**
+   * VS Code command bound to the same chords in package.json: for the panel as the active editor
+   * with the focus elsewhere. With the focus in the panel, the panel does it (keys.ts).
+   */
   command?: string;
 }
 
@@ -208,8 +211,9 @@ export function keyAction(e: KeyPress, target: KeyTarget, helpOpen: boolean): Pa
 }
 
 /**
- * True when VS Code runs a command for this key press (package.json binds it while the panel has
- * the focus): the host does the action, so the panel must not (keys.ts).
+ * True when package.json binds this key press to a panel command (while the panel is the active
+ * editor): with the focus in the webview the panel does it and keeps the key from VS Code, so the
+ * command runs only when the focus is elsewhere (keys.ts).
  */
 export function alsoBoundByHost(e: KeyPress): boolean {
   return KEYMAP.some((k) => k.command !== undefined && k.scope === 'panel' && k.chords.some((c) => matches(c, e)));

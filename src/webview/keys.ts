@@ -1,12 +1,20 @@
 /**
- * The panel's key handling. Each key has exactly one path:
- *   - keys package.json binds while the panel has the focus (F5, F9, F10 and their Shift/Ctrl
- *     forms) are VS Code's: the workbench runs the command, the host moves its timeline and tells
- *     the panel the new cursor. The panel only keeps the browser from acting on them (F5 would
- *     reload) and starts the key → paint clock;
- *   - every other key of the keymap (Home, End, arrows on the timeline, T, E, ?) is the panel's:
- *     it becomes a keymap action here (a cursor move is then posted to the host as an intent).
+ * The panel's key handling. Each key has exactly one path per focus:
+ *   - the stepping keys package.json binds (F5, F9, F10 and their Shift/Ctrl forms) are the
+ *     panel's while its webview has the focus: read in the capture phase, done here (a `move`
+ *     intent, painted at once from the prediction, see cursorPrediction.ts) and stopped there, so
+ *     VS Code's webview host never forwards them to the workbench: neither the panel's keybinding
+ *     nor another one for the same key (the debugger's F10 while a debug session is stopped) runs.
+ *     VS Code's keybinding is left with the case where the panel is the active editor but the
+ *     focus is elsewhere (the Explorer, a terminal), where the webview sees no key at all;
+ *   - every other key of the keymap (Home, End, arrows on the timeline, T, E, ?) is read in the
+ *     bubble phase, after the focused control (a heatmap's own Home/End) had its say, and becomes a
+ *     keymap action here. These are forwarded to VS Code as usual; it binds none of them.
  * Nothing is handled twice, so nothing has to be recognised and dropped.
+ *
+ * (No context key tells a focused webview from a merely active one: the workbench has
+ * `activeWebviewPanelId`, true in both cases, and `webviewFindWidget*`. Stopping the key in the
+ * webview is what makes the split exact; test/e2e/panel.test.mjs checks one F10 = one step.)
  */
 
 import { alsoBoundByHost, keyAction, type KeyPress, type KeyTarget, type PanelAction } from './keymap';
@@ -15,13 +23,12 @@ import { alsoBoundByHost, keyAction, type KeyPress, type KeyTarget, type PanelAc
 export interface KeyEvent extends KeyPress {
   readonly target: EventTarget | null;
   preventDefault(): void;
+  stopPropagation(): void;
 }
 
 export interface KeyHandlers {
-  /** Do a keymap action of the panel's own. */
+  /** Do a keymap action. */
   run(a: PanelAction): void;
-  /** A key VS Code turns into a command (the host does the action): the panel only times it. */
-  hostKey(a: PanelAction): void;
   helpOpen(): boolean;
   /** What has the focus, as far as the keymap cares. */
   target(t: EventTarget | null): KeyTarget;
@@ -30,12 +37,23 @@ export interface KeyHandlers {
 export class KeyRouter {
   constructor(private readonly on: KeyHandlers) {}
 
+  /** `keydown` in the capture phase on the window: the stepping keys VS Code would also act on. */
+  onKeyDownCapture(e: KeyEvent): void {
+    if (!alsoBoundByHost(e)) return;
+    const action = keyAction(e, this.on.target(e.target), this.on.helpOpen());
+    if (!action) return;
+    e.preventDefault(); // (F5 would reload the webview)
+    e.stopPropagation(); // (VS Code's forwarder listens on the window in the bubble phase)
+    this.on.run(action);
+  }
+
+  /** `keydown` in the bubble phase on the window: the panel's other keys. */
   onKeyDown(e: KeyEvent): void {
+    if (alsoBoundByHost(e)) return; // (the capture phase had it)
     const action = keyAction(e, this.on.target(e.target), this.on.helpOpen());
     if (!action) return;
     e.preventDefault();
-    if (alsoBoundByHost(e)) this.on.hostKey(action);
-    else this.on.run(action);
+    this.on.run(action);
   }
 }
 

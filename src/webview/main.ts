@@ -5,15 +5,17 @@
  * actions, and tells every view each new state.
  */
 
-import { parseToWebview, type FromWebview, type Move, type ToWebview } from '../protocol/messages';
-import type { Cursor } from '../session/timelineIndex';
+import type { FromWebview, Move, ToWebview } from '../protocol/messages';
+import { parseToWebview } from '../protocol/parseMessages';
+import { sameCursor, type Cursor } from '../session/timelineIndex';
 import { DataClient } from './client';
 import { readPalette } from './colors';
 import { h } from './dom';
 import { KeyRouter, domKeyTarget } from './keys';
 import { isPanelAction, type PanelAction } from './keymap';
 import { PaintTimer, milestone } from './perf';
-import { Store, type HostApi, type State, type UiAction } from './store';
+import { CursorPrediction } from './cursorPrediction';
+import { Store, indexOf, parseBpKey, type HostApi, type State, type UiAction } from './store';
 import * as acrossTime from './views/acrossTime';
 import * as check from './views/check';
 import * as cellDiagram from './views/cellDiagram';
@@ -49,9 +51,31 @@ data.onStepLatency = (ms) => timer.stepLatency(ms);
 const act = (a: UiAction) => {
   store.dispatch(a);
 };
-/** Ask the host's timeline to move the cursor (it answers with a `cursor` message). */
+/** The step shown while moves are on their way to the host (cursorPrediction.ts). */
+const prediction = new CursorPrediction();
+/** When each move not yet acknowledged was sent, by seq (the round trip is timed for the benchmark). */
+const movesSent = new Map<number, number>();
+
+/**
+ * Ask the host's timeline to move the cursor, and show at once the step it will stop at (when
+ * that can be told without waiting); its `cursor` message is the truth.
+ */
 const move = (m: Move, at?: Cursor) => {
-  if (store.state.run) post(at ? { type: 'move', move: m, phase: at.phase, t: at.t } : { type: 'move', move: m });
+  const s = store.state;
+  if (!s.run) return;
+  const run = s.run;
+  const breakpoints = s.breakpoints.flatMap((k) => {
+    const c = parseBpKey(k);
+    return c ? [indexOf(run, c)] : [];
+  });
+  const view = { span: { T_x: run.dims.T_x, T_b: run.T_b }, reach: s.progress, breakpoints };
+  const { seq, predicted } = prediction.move(view, m, at);
+  movesSent.set(seq, performance.now());
+  post(at ? { type: 'move', move: m, phase: at.phase, t: at.t, seq } : { type: 'move', move: m, seq });
+  if (predicted === undefined) return; // (the host's `cursor` message moves the panel)
+  // Predicted to stay (an end of the timeline): nothing will be painted for the key.
+  if (predicted === indexOf(run, s.cursor)) timer.cancel();
+  else act({ type: 'cursor', runId: run.runId, cursor: prediction.shown });
 };
 const seek = (at: Cursor) => move('seek', at);
 
@@ -145,7 +169,7 @@ function requestAround(s: State): void {
 /** Keymap actions that move the cursor: timed from the key to the paint. */
 const MOVES: ReadonlySet<PanelAction> = new Set<PanelAction>(['stepForward', 'stepBack', 'continue', 'reverseContinue', 'restart', 'end']);
 
-/** A key that moves the cursor starts the key → paint clock; the host's `cursor` reply stops it. */
+/** A key that moves the cursor starts the key → paint clock; painting the step it shows stops it. */
 function timeKey(action: PanelAction): void {
   if (!MOVES.has(action) || !store.state.run) return;
   timer.start();
@@ -199,10 +223,11 @@ const keys = new KeyRouter({
     timeKey(a);
     runAction(a);
   },
-  hostKey: timeKey,
   helpOpen: () => store.state.helpOpen,
   target: (t) => domKeyTarget(t, scrubView.scrubber),
 });
+// Capture: before VS Code's forwarder (a bubble listener on this window) and before any control.
+window.addEventListener('keydown', (e) => keys.onKeyDownCapture(e), true);
 window.addEventListener('keydown', (e) => keys.onKeyDown(e));
 
 // ---------------------------------------------------------------------------------------------
@@ -262,6 +287,7 @@ function onMessage(m: ToWebview): void {
       data.reset(m.run.runId);
       normsView.reset();
       act({ type: 'init', run: m.run, cursor: m.cursor });
+      prediction.reset(store.state.cursor);
       // The host sends the step of the cursor it named unasked: asking too would compute it twice.
       data.expectStep(store.state.cursor.phase, store.state.cursor.t);
       renderChrome(store.state, undefined);
@@ -310,10 +336,21 @@ function onMessage(m: ToWebview): void {
       gradcheckPanel.set(m.gradcheck);
       return;
     case 'cursor': {
-      const before = store.state.cursor;
-      act({ type: 'cursor', runId: m.runId, cursor: { phase: m.phase, t: m.t }, description: m.description });
-      // Nothing to repaint (an end of the timeline): the key that asked gets no measurement.
-      if (store.state.cursor === before) timer.cancel();
+      if (m.seq !== undefined)
+        for (const [seq, sentAt] of movesSent)
+          if (seq <= m.seq) {
+            timer.cursorLatency(performance.now() - sentAt);
+            movesSent.delete(seq);
+          }
+      const s = store.state;
+      if (!s.run || m.runId !== s.run.runId) return;
+      const stop = { phase: m.phase, t: m.t };
+      const shown = prediction.hostStopped({ T_x: s.run.dims.T_x, T_b: s.run.T_b }, stop, m.seq);
+      // (the host's words are about its stop: not shown over a later move's predicted step)
+      act({ type: 'cursor', runId: m.runId, cursor: shown, description: sameCursor(shown, stop) ? m.description : undefined });
+      // Nothing to repaint (the step on screen stays, e.g. an end of the timeline): the key that
+      // asked gets no measurement. (A predicted step still on its way keeps its clock running.)
+      if (store.state.cursor === s.cursor && data.steps.has(DataClient.stepKey(shown.phase, shown.t))) timer.cancel();
       return;
     }
     case 'breakpoints':

@@ -11,6 +11,11 @@ declare global {
     __rnnPerfFrame: number[];
     /** Last 200 step request → reply times (ms): how long the host takes to deliver a step. */
     __rnnNet: number[];
+    /**
+     * Last 200 `move` sent → the host's `cursor` message that acknowledges it (ms): the round trip
+     * the panel's prediction does not wait for (cursorPrediction.ts).
+     */
+    __rnnCursor: number[];
   }
 }
 
@@ -32,6 +37,7 @@ export class PaintTimer {
     window.__rnnPerf = [];
     window.__rnnPerfFrame = [];
     window.__rnnNet = [];
+    window.__rnnCursor = [];
   }
 
   start(): void {
@@ -56,6 +62,11 @@ export class PaintTimer {
     push(window.__rnnPerf, ms);
     this.report(ms);
     requestAnimationFrame(() => push(window.__rnnPerfFrame, performance.now() - start));
+  }
+
+  /** A move acknowledged by the host's `cursor` message after `ms`. */
+  cursorLatency(ms: number): void {
+    push(window.__rnnCursor, ms);
   }
 
   /** A step request answered after `ms`. */

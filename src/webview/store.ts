@@ -3,10 +3,11 @@
  * tested in plain Node with an in-memory stand-in for `acquireVsCodeApi()`.
  *
  * The cursor and the step breakpoints are not the panel's: the host's timeline owns them
- * (src/session/panelCursor.ts) and the store only keeps what the host last said (`init`,
- * `cursor`, `breakpoints` messages), to render it and to save it for a window reload. Moves are
- * intents posted to the host (main.ts), never applied here. What stays the panel's own: the batch
- * column, the table/equations toggles and the help overlay.
+ * (src/session/panelCursor.ts) and the store only keeps what is shown (`init`, `cursor`,
+ * `breakpoints` messages; while a move is on its way, the step predicted for it, see
+ * cursorPrediction.ts), to render it and to save it for a window reload. Moves are intents posted
+ * to the host (main.ts), never applied here. What stays the panel's own: the batch column, the
+ * table/equations toggles and the help overlay.
  */
 
 import type { Diag, FromWebview, Progress, RunInfo } from '../protocol/messages';
@@ -34,7 +35,7 @@ export interface State {
   fixture?: string;
   run?: RunInfo;
   progress?: Progress;
-  /** Where the host's timeline is. */
+  /** Where the host's timeline is (or, while a move is on its way, where it is predicted to stop). */
   cursor: Cursor;
   /** The host's step breakpoints, keys `phase:t` sorted by timeline index. */
   breakpoints: string[];
@@ -55,7 +56,7 @@ export type UiAction =
   | { type: 'init'; run: RunInfo; cursor?: Cursor }
   | { type: 'progress'; progress: Progress }
   | { type: 'errors'; diagnostics: Diag[]; stale: boolean; fixture?: string }
-  /** The host's timeline stopped here (`description`: the host's words, shown as the notice). */
+  /** Show this step: the host's timeline stopped here, or a move is predicted to stop here (`description`: the host's words, shown as the notice). */
   | { type: 'cursor'; runId: number; cursor: Cursor; description?: string }
   | { type: 'breakpoints'; steps: Cursor[] }
   | { type: 'setBatch'; batch: number }

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import type { CheckResult, FunctionReport } from '../../src/check/types';
 import { findings, headline } from '../../src/extension/check/findings';
 import { cursorFor, toPanelData } from '../../src/extension/check/panelData';
-import { parseFromWebview, parseToWebview } from '../../src/protocol/messages';
+import { parseFromWebview, parseToWebview } from '../../src/protocol/parseMessages';
 
 const base = (name: FunctionReport['name'], extra: Partial<FunctionReport> = {}): FunctionReport => ({
   name, status: 'match', first_divergence: null, diagnosis: [], error: null, ...extra,

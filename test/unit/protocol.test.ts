@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { MessageGate } from '../../src/protocol/flood';
-import { MAX_MESSAGE_KEYS, MAX_WINDOW_STEPS, parseFromWebview, parseToWebview, type StepRange } from '../../src/protocol/messages';
+import { MAX_WINDOW_STEPS } from '../../src/protocol/messages';
+import { MAX_MESSAGE_KEYS, parseFromWebview, parseToWebview, type StepRange } from '../../src/protocol/parseMessages';
 
 /** The loaded run the host checks the steps of `move` / `toggleBreakpoint` / `copyStep` against: T_x = 10, T_b = 4. */
 const RANGE: StepRange = { T_x: 10, T_b: 4 };
@@ -71,6 +72,11 @@ const BAD: Record<string, Record<string, unknown>[]> = {
     { type: 'move', move: 'seek', phase: 'backward', t: 4 },
     { type: 'move', move: 'seek', phase: 'totals', t: 1 },
     { type: 'move', move: 'seek', phase: 'forward', t: 2 ** 40 },
+    // The sequence number: a whole number from 1.
+    { type: 'move', move: 'stepForward', seq: 0 },
+    { type: 'move', move: 'stepForward', seq: 1.5 },
+    { type: 'move', move: 'stepForward', seq: '2' },
+    { type: 'move', move: 'stepForward', seq: -3 },
   ],
   toggleBreakpoint: [
     { type: 'toggleBreakpoint', phase: 'forward' },
@@ -173,6 +179,7 @@ describe('parseFromWebview', () => {
   it('moves that name no step, and a toggle at the cursor, need no run to parse', () => {
     for (const move of ['stepForward', 'stepBack', 'continue', 'reverseContinue', 'restart', 'end', 'phaseForward', 'phaseBack'])
       assert.deepEqual(parseFromWebview({ type: 'move', move }), { type: 'move', move });
+    assert.deepEqual(parseFromWebview({ type: 'move', move: 'stepBack', seq: 7 }), { type: 'move', move: 'stepBack', seq: 7 });
     assert.deepEqual(parseFromWebview({ type: 'toggleBreakpoint' }), { type: 'toggleBreakpoint' });
   });
 
@@ -286,6 +293,7 @@ describe('parseToWebview', () => {
       { type: 'errors', diagnostics: [], stale: false },
       { type: 'cursor', runId: 1, phase: 'backward', t: 2, reason: 'goto' },
       { type: 'cursor', runId: 1, phase: 'totals', t: 0, reason: 'end', description: 'The run ends here (totals).' },
+      { type: 'cursor', runId: 1, phase: 'forward', t: 3, reason: 'step', seq: 12 },
       { type: 'breakpoints', steps: [{ phase: 'forward', t: 1 }] },
       { type: 'showHelp' },
     ];
@@ -304,6 +312,8 @@ describe('parseToWebview', () => {
       { type: 'command', action: 'goTo', t: 2 },
       { type: 'cursor', runId: 1, phase: 'forward', t: 0, reason: 'teleport' },
       { type: 'cursor', runId: 1, phase: 'forward', t: -1, reason: 'step' },
+      { type: 'cursor', runId: 1, phase: 'forward', t: 1, reason: 'step', seq: 0 },
+      { type: 'cursor', runId: 1, phase: 'forward', t: 1, reason: 'step', seq: 'x' },
       { type: 'breakpoints', steps: [{ phase: 'forward', t: 0.5 }] },
       { type: 'nope' },
     ];

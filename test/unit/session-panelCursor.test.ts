@@ -188,4 +188,20 @@ describe('panel cursor: runs, restore and the debug link', () => {
     await pc.move('stepForward'); // at the end: no move to report
     assert.deepEqual(moved, [at('backward', 1), at('backward', 0), at('totals', 0)]);
   });
+
+  it("every stop after a panel move names the newest move received (`seq`); a new webview document starts again", async () => {
+    const { pc, cursors } = loaded();
+    await pc.move('stepForward');
+    assert.equal(cursors()[0].seq, undefined, 'no numbered move received yet');
+    await pc.move('stepForward', undefined, 1);
+    await pc.move('stepForward', undefined, 2);
+    assert.deepEqual(cursors().slice(1).map((c) => c.seq), [1, 2]);
+    pc.follow(at('backward', 2)); // a debug session's stop: still says move 2 was received
+    assert.equal(cursors()[3].seq, 2);
+    await pc.move('stepBack'); // a VS Code command: no number of its own
+    assert.equal(cursors()[4].seq, 2);
+    pc.newDocument();
+    await pc.move('stepBack', undefined, 1);
+    assert.equal(cursors()[5].seq, 1, 'numbered from 1 again, not held at 2');
+  });
 });

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { FromWebview } from '../../src/protocol/messages';
-import { parseFromWebview, parseToWebview } from '../../src/protocol/messages';
+import { parseFromWebview, parseToWebview } from '../../src/protocol/parseMessages';
 import type { GradcheckPanelData } from '../../src/protocol/gradcheck';
 import { DataClient } from '../../src/webview/client';
 import { placeOf, worstEntries } from '../../src/webview/views/gradcheckView';
