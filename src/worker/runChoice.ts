@@ -13,7 +13,7 @@ import { LiveRun, type SessionRun } from './liveRun';
 export { DEFAULT_CACHE_MEMORY_MB } from './protocol';
 /** Windows a checkpointed run keeps each way: the one shown and the neighbour it is closer to (prefetched). */
 export const KEEP_WINDOWS = 2;
-/** Share of the cache budget for the checkpoints and windows (the running sums have their own). */
+/** Share of the cache budget for the checkpoints and windows (the rest: the running sums, see `sumsBudget`). */
 const WINDOW_SHARE = 0.75;
 /**
  * The export's row-group buffer, as a share of the cache budget, held while an export is written
@@ -21,6 +21,19 @@ const WINDOW_SHARE = 0.75;
  * group, so each array costs one pass over the windows.
  */
 const EXPORT_SHARE = 0.5;
+
+/** The running sums' least memory (their coarse checkpoints and a few recent sums; see runningSums.ts). */
+const SUMS_MIN_BYTES = 64 * 1048576;
+
+/**
+ * The running sums' memory within the cache budget: what the caches leave of it (full caches),
+ * else the share the windows leave; at least SUMS_MIN_BYTES. With more, the sums around the step
+ * shown are prefetched densely and stepping back through the backward costs no recomputation.
+ */
+export function sumsBudget(problem: Problem, cacheBytes: number): number {
+  const left = holdsAllCaches(problem, cacheBytes) ? cacheBytes - fullCacheBytes(problem) : cacheBytes * (1 - WINDOW_SHARE);
+  return Math.max(SUMS_MIN_BYTES, left);
+}
 
 /** A run of one step (the cell kinds) or whose caches fit the budget holds them all. */
 export function holdsAllCaches(problem: Problem, cacheBytes: number): boolean {
@@ -67,7 +80,7 @@ export function startRun(problem: Problem, o: StartOptions): SessionRun {
     const { n_a, m } = problem.dims;
     const T_b = problem.da.shape[2] ?? 1;
     const gateBytes = problem.cell === 'lstm' ? 4 * T_b * n_a * m * 8 : 0;
-    const run = LiveRun.start(problem, { keepGateGrads: gateBytes <= o.gateGradLimitBytes });
+    const run = LiveRun.start(problem, { keepGateGrads: gateBytes <= o.gateGradLimitBytes, sumsBytes: sumsBudget(problem, o.cacheBytes) });
     // The runner reads da (NumPy layout) chunk-wise during the backward; nothing else reads
     // problem.da after this point (steps, windows and the export use the caches).
     problem.da = { shape: problem.da.shape, data: new Float64Array(0) };
@@ -80,6 +93,7 @@ export function startRun(problem: Problem, o: StartOptions): SessionRun {
     keepWindows: KEEP_WINDOWS,
     daOnes,
     exportGroupBytes: Math.max(1, o.cacheBytes * EXPORT_SHARE),
+    sumsBytes: sumsBudget(problem, o.cacheBytes),
   });
   // (the windows read da from the problem: kept, unless it is the ones)
   if (daOnes) problem.da = { shape: problem.da.shape, data: new Float64Array(0) };

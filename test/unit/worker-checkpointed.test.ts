@@ -127,6 +127,43 @@ describe('checkpointed session run', () => {
     });
   }
 
+  it('stepping back through the backward is O(1): the running sums around the step are prefetched when idle, bit for bit the full run\'s', () => {
+    // A sums budget of 40 sums for T_b = 60: coarse checkpoints and a prefetched span (runningSums.ts).
+    const p = randomProblem({ kind: 'lstm', n_x: 3, n_a: 4, n_y: 2, m: 3, T: 60, seed: 29 });
+    const sumsBytes = 40 * (4 * 4 * 7 + 4 * 4) * 8;
+    const ref = reference(p);
+    const refSums = runningSumsFor(ref);
+    while (!refSums.build(1000));
+    const live = LiveRun.start(clone(p), { keepGateGrads: true, sumsBytes });
+    live.advance(Infinity);
+    const ck = new CheckpointedSessionRun(clone(p), { spacing: 16, keepWindows: 2, daOnes: false, exportGroupBytes: 3000, sumsBytes });
+    while (!ck.finished) ck.slice(5, Infinity);
+    for (const r of [live, ck]) {
+      while (!r.buildSums(50));
+      const label = r instanceof LiveRun ? 'full caches' : 'checkpointed';
+      assert.ok(r.sums.spacing > 3 && r.sums.fine >= 1, `${label}: a layout with a span (spacing ${r.sums.spacing}, fine ${r.sums.fine})`);
+      // a jump down into the backward, then step back (t + 1) to the top, idle between the steps
+      // as the session is; then ±10 jumps
+      const stops: number[] = [];
+      for (let t = 7; t < 60; t++) stops.push(t);
+      for (let t = 49; t >= 9; t -= 10) stops.push(t);
+      for (let t = 19; t < 60; t += 10) stops.push(t);
+      const worst: number[] = [];
+      for (const t of stops) {
+        const c0 = r.sums.contributions;
+        const got = r.step('backward', t), want = stepPayload(ref, 'backward', t, refSums);
+        assert.ok(typeof got !== 'string' && typeof want !== 'string');
+        want.forEach((w, k) => sameBits(`${label} backward ${t} ${w.name}`, new Float64Array(got[k]!.data), new Float64Array(w.data)));
+        if (t !== 7) worst.push(r.sums.contributions - c0);
+        while (r.idle());
+      }
+      // (the first stop may walk from a checkpoint: it is a jump to a step nothing is known around)
+      const steps = worst.slice(0, 52), jumps = worst.slice(52);
+      assert.ok(steps.every((n) => n === 0), `${label}: step back computed contributions on request: ${steps.join(' ')}`);
+      assert.ok(jumps.every((n) => n < r.sums.fine), `${label}: a ±10 jump computed ${jumps.join(' ')} contributions (fine ${r.sums.fine})`);
+    }
+  });
+
   it('a fixture without da (ones) runs without holding da and gives the same numbers', async () => {
     const p = randomProblem({ kind: 'lstm', n_x: 3, n_a: 6, n_y: 2, m: 4, T: 50, seed: 23 });
     p.da = { shape: p.da.shape, data: new Float64Array(p.da.data.length).fill(1) };
