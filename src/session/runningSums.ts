@@ -44,6 +44,11 @@ export interface RunningSumsOptions {
   recent?: number;
   /** Force the span's fine spacing (tests). */
   fine?: number;
+  /**
+   * Whether step s's contribution is cheap now (default: always). A checkpointed run says no for a
+   * step whose window is not held: the prefetch waits for the window rather than recompute it.
+   */
+  ready?: (s: number) => boolean;
 }
 
 /** One set of sums: all gradients of the cell concatenated in name order. */
@@ -114,12 +119,14 @@ export class RunningSums {
   private cursor: number | undefined;
 
   private readonly cellAt: (s: number) => Record<string, Float64Array>;
+  private readonly ready: (s: number) => boolean;
 
   constructor(readonly run: SumsRun, opts: RunningSumsOptions = {}) {
     this.cellAt = opts.cellAt ?? ((s) => {
       if (!hasCaches(run)) throw new Error('running sums: the run has no caches and no cellAt was given');
       return paramGradsAt(run.problem, run.forward, run.backward, s);
     });
+    this.ready = opts.ready ?? (() => true);
     this.names = paramGradsOf(run.problem.cell);
     const sizeOf = (g: ParamGrad) => {
       const [r, c] = paramGradShape(g, run.problem.dims);
@@ -253,18 +260,24 @@ export class RunningSums {
    */
   private walkToward(target: number, at: number, cell?: { t: number; cell: Record<string, Float64Array> }): void {
     const c = this.nearestAbove(target);
-    let w = this.walker;
-    if (!w || w.at !== c) {
-      const from = this.known(c);
-      if (!from) throw new Error(`running sums: no sum held at ${c}`);
-      w = this.walker ??= { at: c, buf: new Float64Array(this.size) };
-      w.buf.set(from);
-      w.at = c;
-    }
+    if (!this.walkerFrom(c)) throw new Error(`running sums: no sum held at ${c}`);
+    const w = this.walker;
+    if (!w) return;
     const s = w.at - 1;
     this.addContribution(w.buf, s, cell && cell.t === s ? cell.cell : undefined);
     w.at = s;
     if (this.isTarget(s, at)) this.keep(s, w.buf);
+  }
+
+  /** The walker at c (set from the sum held there unless it is there already); false when none is held. */
+  private walkerFrom(c: number): boolean {
+    if (this.walker?.at === c) return true;
+    const from = this.known(c);
+    if (!from) return false;
+    const w = (this.walker ??= { at: c, buf: new Float64Array(this.size) });
+    w.buf.set(from);
+    w.at = c;
+    return true;
   }
 
   /**
@@ -314,6 +327,8 @@ export class RunningSums {
     for (;;) {
       const target = this.nextTarget(at);
       if (target === undefined) return did;
+      // (the contribution the walk needs next must be cheap: else wait, see `ready`)
+      if (!this.ready(this.nearestAbove(target) - 1)) return did;
       this.walkToward(target, at);
       did = true;
       if (now() - t0 >= budgetMs) return true;

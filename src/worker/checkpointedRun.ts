@@ -79,7 +79,12 @@ export class CheckpointedSessionRun implements SessionRun {
     const ck = this.ck;
     this.sums = new RunningSums(
       { problem, get backwardDone() { return ck.backwardDone; }, backward: { T_b } },
-      { cellAt: (s) => this.cellAt(s), budgetBytes: opts.sumsBytes },
+      {
+        cellAt: (s) => this.cellAt(s),
+        budgetBytes: opts.sumsBytes,
+        // a step whose window is not held waits for the window prefetch (idle) instead
+        ready: (s) => this.ck.holdsBackward(s) || (this.sumsWindow !== undefined && s >= this.sumsWindow.start && s < this.sumsWindow.end),
+      },
     );
   }
 

@@ -13,8 +13,12 @@ import { LiveRun, type SessionRun } from './liveRun';
 export { DEFAULT_CACHE_MEMORY_MB } from './protocol';
 /** Windows a checkpointed run keeps each way: the one shown and the neighbour it is closer to (prefetched). */
 export const KEEP_WINDOWS = 2;
-/** Share of the cache budget for the checkpoints and windows (the rest: the running sums, see `sumsBudget`). */
-const WINDOW_SHARE = 0.75;
+/**
+ * Share of the cache budget for the checkpoints and windows (the rest: the running sums, see
+ * `sumsBudget`). Measured at T = 1000 (n_a = 256, m = 32): the sums need about 130–200 MB for
+ * stepping back to find them prefetched, the windows' spacing matters less.
+ */
+const WINDOW_SHARE = 0.6;
 /**
  * The export's row-group buffer, as a share of the cache budget, held while an export is written
  * (on top of the windows): at a 200 MB budget, a T = 1000, m = 32 array of 256 units is one
@@ -24,15 +28,20 @@ const EXPORT_SHARE = 0.5;
 
 /** The running sums' least memory (their coarse checkpoints and a few recent sums; see runningSums.ts). */
 const SUMS_MIN_BYTES = 64 * 1048576;
+/**
+ * And their most: at T = 1000, n_a = 256, 160 MiB gives checkpoints every 36 steps and a span
+ * every 4 (a ±10 jump at most 3 contributions away); more buys little.
+ */
+const SUMS_MAX_BYTES = 160 * 1048576;
 
 /**
  * The running sums' memory within the cache budget: what the caches leave of it (full caches),
- * else the share the windows leave; at least SUMS_MIN_BYTES. With more, the sums around the step
+ * else the share the windows leave; between SUMS_MIN_BYTES and SUMS_MAX_BYTES. With more, the sums around the step
  * shown are prefetched densely and stepping back through the backward costs no recomputation.
  */
 export function sumsBudget(problem: Problem, cacheBytes: number): number {
   const left = holdsAllCaches(problem, cacheBytes) ? cacheBytes - fullCacheBytes(problem) : cacheBytes * (1 - WINDOW_SHARE);
-  return Math.max(SUMS_MIN_BYTES, left);
+  return Math.max(SUMS_MIN_BYTES, Math.min(SUMS_MAX_BYTES, left));
 }
 
 /** A run of one step (the cell kinds) or whose caches fit the budget holds them all. */
