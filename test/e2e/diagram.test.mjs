@@ -3,22 +3,17 @@
 // LSTM step, for a chosen unit and example; a click on a node opens its card; screenshots of the
 // diagram in the four themes (test-results/screenshots/diagram-*.png).
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { REPO, THEMES, cli, openPanel, startWorkbench } from './harness.mjs';
-
-const FIXTURE = 'lstm_coursera_backward.rnn.json';
+import { THEMES } from './harness.mjs';
+import { openFinishedPanel, panelActions } from './panelPage.mjs';
 
 describe('Step RNN panel: the cell diagram', { timeout: 300_000 }, () => {
+  let opened;
   let vs;
   let web;
-  let ws;
   let expected;
-
-  const press = (key) => vs.page.keyboard.press(key);
-  const waitPosition = (text) => web.locator('#position').filter({ hasText: text }).waitFor({ timeout: 15_000 });
+  let press;
+  let waitPosition;
   /** The diagram's node values by tensor name (full float64 from data-value). */
   const nodeValues = () =>
     web.locator('#diagram text.node-value[data-shows]').evaluateAll((els) =>
@@ -31,17 +26,13 @@ describe('Step RNN panel: the cell diagram', { timeout: 300_000 }, () => {
   };
 
   before(async () => {
-    ws = mkdtempSync(join(tmpdir(), 'rnn-e2e-diagram-'));
-    copyFileSync(join(REPO, 'test/fixtures/lstm_coursera_backward.json'), join(ws, FIXTURE));
-    expected = JSON.parse(cli(['run', join(ws, FIXTURE)]));
-    vs = await startWorkbench({ workspace: ws, theme: 'Dark Modern' });
-    web = await openPanel(vs, FIXTURE);
-    await web.locator('body[data-run-finished="true"]').waitFor({ timeout: 60_000, state: 'attached' });
+    opened = await openFinishedPanel({ prefix: 'diagram' });
+    ({ vs, web, expected } = opened);
+    ({ press, waitPosition } = panelActions(vs, web));
   });
 
   after(async () => {
-    await vs?.close();
-    if (ws) rmSync(ws, { recursive: true, force: true });
+    await opened?.close();
   });
 
   it('forward t = 3: every node shows the engine’s value for unit 3 of example 2', async () => {

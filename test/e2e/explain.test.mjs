@@ -3,49 +3,30 @@
 // factors and its value on a forward step, dcct (dC·it·(1 − cct²)) on a backward step with the
 // NumPy index the position line's t = 3 stands for. Screenshot of the expansion.
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { REPO, cli, openPanel, startWorkbench } from './harness.mjs';
+import { openFinishedPanel, panelActions } from './panelPage.mjs';
 
-const FIXTURE = 'lstm_coursera_backward.rnn.json';
 /** As src/session/explain.ts `num` prints: four significant digits, a real minus sign. */
 const num = (v) => String(Number(v.toPrecision(4))).replace(/-/g, '−');
 
 describe('Step RNN panel: equations with the numbers', { timeout: 300_000 }, () => {
+  let opened;
   let vs;
   let web;
-  let ws;
   let expected;
-
-  const press = (key) => vs.page.keyboard.press(key);
-  const waitPosition = (text) => web.locator('#position').filter({ hasText: text }).waitFor({ timeout: 15_000 });
-  /** Click cell (i, j) of a tensor's heatmap (cells are cols × rows over the canvas's CSS box). */
-  const clickCell = async (name, i, j, rows, cols) => {
-    const canvas = web.locator(`[data-tensor="${name}"] canvas.hm`);
-    const box = await canvas.boundingBox();
-    assert.ok(box, `${name} heatmap on screen`);
-    await canvas.click({ position: { x: ((j + 0.5) * (box.width - 2)) / cols + 1, y: ((i + 0.5) * (box.height - 2)) / rows + 1 } });
-  };
-  const explainText = async (name) => {
-    const el = web.locator(`[data-tensor="${name}"] .explain:not([hidden])`);
-    await el.waitFor({ timeout: 10_000 });
-    return (await el.locator('div').allTextContents()).map((s) => s.trim());
-  };
+  let press;
+  let waitPosition;
+  let clickCell;
+  let explainText;
 
   before(async () => {
-    ws = mkdtempSync(join(tmpdir(), 'rnn-e2e-explain-'));
-    copyFileSync(join(REPO, 'test/fixtures/lstm_coursera_backward.json'), join(ws, FIXTURE));
-    expected = JSON.parse(cli(['run', join(ws, FIXTURE)]));
-    vs = await startWorkbench({ workspace: ws, theme: 'Dark Modern' });
-    web = await openPanel(vs, FIXTURE);
-    await web.locator('body[data-run-finished="true"]').waitFor({ timeout: 60_000, state: 'attached' });
+    opened = await openFinishedPanel({ prefix: 'explain' });
+    ({ vs, web, expected } = opened);
+    ({ press, waitPosition, clickCell, explainText } = panelActions(vs, web));
   });
 
   after(async () => {
-    await vs?.close();
-    if (ws) rmSync(ws, { recursive: true, force: true });
+    await opened?.close();
   });
 
   it('c_next[3,1] on forward t = 3: ft·c_prev + it·cct with the engine’s numbers', async () => {

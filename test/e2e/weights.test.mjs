@@ -9,37 +9,24 @@
 //   element on its card (the readout names it).
 // Screenshots of the open groups and of the gradient check in the four themes.
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { REPO, THEMES, cli, openPanel, startWorkbench } from './harness.mjs';
+import { THEMES } from './harness.mjs';
+import { openFinishedPanel, panelActions } from './panelPage.mjs';
 
-const FIXTURE = 'lstm_coursera_backward.rnn.json';
 /** As src/session/explainSum.ts `num` prints: four significant digits, a real minus sign. */
 const num = (v) => String(Number(v.toPrecision(4))).replace(/-/g, '−');
 
 describe('Step RNN panel: parameters, pre-activations, gradient check', { timeout: 400_000 }, () => {
+  let opened;
   let vs;
   let web;
-  let ws;
   let expected;
   let fixture;
-
-  const press = (key) => vs.page.keyboard.press(key);
-  const waitPosition = (text) => web.locator('#position').filter({ hasText: text }).waitFor({ timeout: 15_000 });
-  const clickCell = async (name, i, j, rows, cols) => {
-    const canvas = web.locator(`[data-tensor="${name}"] canvas.hm`);
-    await canvas.scrollIntoViewIfNeeded();
-    const box = await canvas.boundingBox();
-    assert.ok(box, `${name} heatmap on screen`);
-    await canvas.click({ position: { x: ((j + 0.5) * (box.width - 2)) / cols + 1, y: ((i + 0.5) * (box.height - 2)) / rows + 1 } });
-  };
-  const explainText = async (name) => {
-    const el = web.locator(`[data-tensor="${name}"] .explain:not([hidden])`);
-    await el.waitFor({ timeout: 10_000 });
-    return (await el.locator('div').allTextContents()).map((s) => s.trim());
-  };
+  let press;
+  let waitPosition;
+  let clickCell;
+  let explainText;
   const openGroup = async (name) => {
     const d = web.locator(`details.group[data-group="${name}"]`);
     await d.waitFor({ timeout: 15_000 });
@@ -48,18 +35,14 @@ describe('Step RNN panel: parameters, pre-activations, gradient check', { timeou
   };
 
   before(async () => {
-    ws = mkdtempSync(join(tmpdir(), 'rnn-e2e-weights-'));
-    copyFileSync(join(REPO, 'test/fixtures/lstm_coursera_backward.json'), join(ws, FIXTURE));
-    fixture = JSON.parse(readFileSync(join(ws, FIXTURE), 'utf8'));
-    expected = JSON.parse(cli(['run', join(ws, FIXTURE)]));
-    vs = await startWorkbench({ workspace: ws, theme: 'Dark Modern' });
-    web = await openPanel(vs, FIXTURE);
-    await web.locator('body[data-run-finished="true"]').waitFor({ timeout: 60_000, state: 'attached' });
+    opened = await openFinishedPanel({ prefix: 'weights' });
+    ({ vs, web, expected } = opened);
+    fixture = JSON.parse(readFileSync(opened.file, 'utf8'));
+    ({ press, waitPosition, clickCell, explainText } = panelActions(vs, web));
   });
 
   after(async () => {
-    await vs?.close();
-    if (ws) rmSync(ws, { recursive: true, force: true });
+    await opened?.close();
   });
 
   it('Parameters: Wf is a card of the fixture’s shape and values', async () => {
