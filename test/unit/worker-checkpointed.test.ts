@@ -15,12 +15,12 @@ import { exportToString } from '../../src/export/caches';
 import { writeNpzExport } from '../../src/export/npz';
 import type { Phase } from '../../src/protocol/messages';
 import { NonFiniteScanner } from '../../src/session/nonFinite';
-import { runningSumsFor } from '../../src/session/runningSums';
+import { runningSumsFor, sumsLayout } from '../../src/session/runningSums';
 import { BACKWARD_WINDOWS, FORWARD_WINDOWS, gradientNorms, stepPayload, windowOf, type RunView } from '../../src/session/steps';
 import { CheckpointedSessionRun } from '../../src/worker/checkpointedRun';
 import { LiveRun } from '../../src/worker/liveRun';
 import type { FromWorker } from '../../src/worker/protocol';
-import { checkpointSpacing, startRun } from '../../src/worker/runChoice';
+import { checkpointSpacing, startRun, sumsBudget } from '../../src/worker/runChoice';
 import { RunSession } from '../../src/worker/session';
 import { truncateDa, withCellState } from './engine-helpers';
 
@@ -162,6 +162,19 @@ describe('checkpointed session run', () => {
       assert.ok(steps.every((n) => n === 0), `${label}: step back computed contributions on request: ${steps.join(' ')}`);
       assert.ok(jumps.every((n) => n < r.sums.fine), `${label}: a ±10 jump computed ${jumps.join(' ')} contributions (fine ${r.sums.fine})`);
     }
+  });
+
+  it('the running sums\' layout fits their budget: a span at 160 MiB for the 1000-step LSTM, none when too tight', () => {
+    const per = (4 * 256 * 320 + 4 * 256) * 8;
+    for (const [T, mib, span] of [[1000, 160, true], [1000, 64, false], [10000, 400, true], [60, 200, true]] as const) {
+      const slots = Math.floor((mib * 1048576) / per);
+      const l = sumsLayout(T, slots);
+      const held = Math.ceil(T / l.spacing) + l.span + 3; // checkpoints, span, accumulator, walker, R(T_b)
+      assert.ok(held <= slots || l.fine === 0, `T=${T} ${mib} MiB: ${held} sums held in ${slots} slots (${JSON.stringify(l)})`);
+      assert.equal(l.fine >= 1, span, `T=${T} ${mib} MiB: a prefetched span (${JSON.stringify(l)})`);
+    }
+    const p = randomProblem({ kind: 'lstm', n_x: 4, n_a: 8, n_y: 2, m: 4, T: 200, seed: 26 });
+    assert.ok(sumsBudget(p, 1e12) === 160 * 1048576 && sumsBudget(p, 1) === 64 * 1048576, 'between 64 and 160 MiB');
   });
 
   it('a fixture without da (ones) runs without holding da and gives the same numbers', async () => {
