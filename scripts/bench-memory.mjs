@@ -7,11 +7,19 @@
 // window of a step far from the last one shown), p50/p95 over a few jumps, and the same within a window.
 // Times are process CPU ms (the machine these were written on is shared: wall time there is mostly waiting).
 //
+// Then the reading side, as the extension host runs it (dist/worker.js driven like the host, as
+// scripts/bench-host.mjs does; run `npm run build` first): the T=10,000 LSTM without da, as JSON
+// (x alone is ~410 MB of text) and as .npz, loaded, run to the end and stepped, at the default
+// rnnStepper.cacheMemoryMB: peak VmHWM of that process (host thread + worker + reader threads),
+// the time to the 'loaded' message (read) and the whole run, CPU seconds. The fixtures are
+// written by a child of their own first (its memory is not counted).
+//
 // usage: node scripts/bench-memory.mjs [--T 1000,10000] [--budget-mb 200] [--spacings 16,64,256] [--json]
+//        [--no-read] [--read-only] [--read-T 10000] [--cache-mb N]
 // Run by `npm run bench` (after the speed table) with the test host's Node 24 when it is installed.
 import * as esbuild from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -32,6 +40,75 @@ const vmHwmMb = () => {
   const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
   return m ? Number(m[1]) / 1024 : null;
 };
+
+if (opt('--make-fixtures', null)) {
+  // ---- the read rows' fixtures: --make-fixtures BUNDLE --dir DIR --T N
+  const lib = await import(pathToFileURL(opt('--make-fixtures')).href);
+  const { createWriteStream } = await import('node:fs');
+  const dir = opt('--dir'), T = Number(opt('--T'));
+  const p = lib.randomProblem({ ...DIMS, T, seed: 1 });
+  const json = createWriteStream(join(dir, 'noda.rnn.json'));
+  // without da: as `rnn-stepper new` writes a problem whose da is defaulted (L = Σ a)
+  for (const chunk of lib.fixtureChunks({ ...p, daDefaulted: true })) if (!json.write(chunk)) await new Promise((r) => json.once('drain', r));
+  await new Promise((r) => json.end(r));
+  const npz = createWriteStream(join(dir, 'noda.npz'));
+  const zip = new lib.Zip((err, chunk) => { if (err) throw err; npz.write(chunk); });
+  const arrays = { x: p.x, a0: p.a0, c0: p.c0, ...p.parameters };
+  for (const [k, a] of Object.entries(arrays)) {
+    const f = new lib.ZipPassThrough(`${k}.npy`);
+    zip.add(f);
+    f.push(lib.npyBytes(a.shape, a.data), true);
+  }
+  zip.end();
+  await new Promise((r) => npz.end(r));
+  process.exit(0);
+}
+
+if (opt('--host', null)) {
+  // ---- one read row: --host FIXTURE [--cache-mb N]: the worker bundle driven like the host
+  const { Worker } = await import('node:worker_threads');
+  const cacheMb = opt('--cache-mb', null);
+  const worker = new Worker(join(root, 'dist', 'worker.js'));
+  const t0 = performance.now();
+  let nextId = 1;
+  const pending = new Map();
+  const request = (m) => new Promise((res) => { const id = nextId++; pending.set(id, res); worker.postMessage({ ...m, id }); });
+  let loadedAt, finished, loadedMsg;
+  const done = new Promise((res) => (finished = res));
+  const loaded = new Promise((res) => (loadedMsg = res));
+  worker.on('message', (m) => {
+    if (m.type === 'reply') { pending.get(m.id)?.(m); pending.delete(m.id); }
+    else if (m.type === 'loaded' || m.type === 'invalid') { loadedAt = performance.now() - t0; loadedMsg(m); }
+    else if (m.type === 'progress' && (m.progress.finished || m.progress.error)) finished(m);
+  });
+  worker.postMessage({
+    type: 'load', runId: 1, path: opt('--host'), maxBytes: 512 * 1048576, gateGradLimitBytes: 64 * 1048576,
+    ...(cacheMb ? { cacheMemoryMB: Number(cacheMb) } : {}),
+  });
+  const l = await loaded;
+  if (l.type !== 'loaded') { console.log(JSON.stringify({ error: l.message })); process.exit(0); }
+  process.stderr.write(`loaded in ${loadedAt.toFixed(0)} ms; VmHWM ${vmHwmMb()} MB\n`);
+  worker.postMessage({ type: 'start' });
+  worker.postMessage({ type: 'painted' });
+  const fin = await done;
+  const runMs = performance.now() - t0;
+  process.stderr.write(`run finished at ${runMs.toFixed(0)} ms; VmHWM ${vmHwmMb()} MB\n`);
+  const T_x = l.run.dims.T_x;
+  // a few steps of each phase (windows recomputed in a checkpointed run)
+  for (const [phase, t] of [['forward', T_x - 1], ['forward', T_x >> 1], ['backward', 0], ['backward', T_x >> 1]]) {
+    const r = await request({ type: 'step', phase, t });
+    if (r.error) { console.log(JSON.stringify({ error: `${phase} ${t}: ${r.error}` })); process.exit(0); }
+  }
+  const mem = await request({ type: 'memory' });
+  const c = process.cpuUsage();
+  console.log(JSON.stringify({
+    read_ms: loadedAt, run_ms: runMs, cpu_s: (c.user + c.system) / 1e6, peak_mb: vmHwmMb(),
+    worker_peak_mb: mem.peak ? mem.peak.rss / 1048576 : null, da_defaulted: l.run.daDefaulted,
+    ...(fin.progress.error ? { error: fin.progress.error } : {}),
+  }));
+  await worker.terminate();
+  process.exit(0);
+}
 
 if (opt('--child', null)) {
   // ---- one case, in a fresh process: --child BUNDLE --mode full|ckpt --T N [--spacing K | --budget-mb B]
@@ -107,15 +184,61 @@ const row = (label, args) => {
       f(r.window_p95_ms, 1), f(r.within_p95_ms, 2)]));
   }
 };
+const readRows = async () => {
+  // The reading side (see the head): the worker bundle in a host-like process per row.
+  if (!existsSync(join(root, 'dist', 'worker.js'))) {
+    console.log('read rows: dist/worker.js missing (npm run build), skipped');
+    return;
+  }
+  const T = Number(opt('--read-T', 10000));
+  const lib = join(tmp, 'fixtures.mjs');
+  await esbuild.build({
+    stdin: {
+      contents: "export { fixtureChunks } from './src/fixture/write'; export { npyBytes } from './src/fixture/npy'; export { randomProblem } from './src/engine/index'; export { Zip, ZipPassThrough } from 'fflate';",
+      resolveDir: root, loader: 'ts',
+    },
+    bundle: true, format: 'esm', platform: 'node', target: 'es2022', outfile: lib, logLevel: 'warning',
+  });
+  const made = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--make-fixtures', lib, '--dir', tmp, '--T', String(T)], { encoding: 'utf8' });
+  if (made.status !== 0) {
+    console.log(`read rows: the fixtures could not be written: ${(made.stderr || '').trim().split('\n').slice(-2).join(' ')}`);
+    return;
+  }
+  const cacheMb = opt('--cache-mb', null);
+  const budget = cacheMb ? `${cacheMb} MB` : 'default';
+  if (!asJson) {
+    console.log(`\nReading and running a big fixture in a host-like process (dist/worker.js, rnnStepper.cacheMemoryMB ${budget}): VmHWM is that process's peak.`);
+    console.log('| case | file MB | read (loaded) ms | whole run ms | CPU s | peak VmHWM MB | under 1 GB |');
+    console.log('|---|---|---|---|---|---|---|');
+  }
+  for (const [label, file] of [[`T=${T.toLocaleString('en')} LSTM without da, JSON`, 'noda.rnn.json'], [`T=${T.toLocaleString('en')} LSTM without da, .npz`, 'noda.npz']]) {
+    const path = join(tmp, file);
+    const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--host', path, ...(cacheMb ? ['--cache-mb', cacheMb] : [])], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    const out = r.status === 0 ? JSON.parse(r.stdout.trim().split('\n').pop()) : { error: (r.stderr || `exit ${r.status}`).trim().split('\n').slice(-3).join(' ') };
+    const row = { label, file_mb: statSync(path).size / 1048576, ...out };
+    rows.push(row);
+    if (!asJson) {
+      console.log(row.error ? `| ${label} | ${f(row.file_mb)} | failed: ${row.error} | | | | |`
+        : `| ${label} | ${f(row.file_mb)} | ${f(row.read_ms)} | ${f(row.run_ms)} | ${f(row.cpu_s, 1)} | ${f(row.peak_mb)} | ${row.peak_mb < 1024 ? 'yes' : 'NO'} |`);
+    }
+    rmSync(path, { force: true });
+  }
+};
+
 try {
+  if (argv.includes('--read-only')) {
+    await readRows();
+  } else {
   for (const T of Ts) {
     if (T <= 2000) row(`full caches, T=${T}`, ['--mode', 'full', '--T', String(T)]);
     row(`checkpointed, budget ${budget} MB, T=${T}`, ['--mode', 'ckpt', '--T', String(T), '--budget-mb', String(budget)]);
   }
   // the trade-off: spacing against the cost of a jump (T=1000)
   for (const k of spacings) row(`checkpointed, spacing ${k}, T=1000`, ['--mode', 'ckpt', '--T', '1000', '--spacing', String(k)]);
+  if (!asJson) console.log('jump: forward and backward windows of a step in another window, recomputed; in-window: the next step back, cached.');
+  if (!argv.includes('--no-read')) await readRows();
+  }
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }
 if (asJson) console.log(JSON.stringify({ node: process.version, dims: DIMS, rows }, null, 2));
-else console.log('jump: forward and backward windows of a step in another window, recomputed; in-window: the next step back, cached.');

@@ -6,7 +6,7 @@
  * the harness builds the user's arguments from (`put` frames), so cell functions get reference
  * inputs at every step and a slip is found where it is.
  */
-import { createRunner, run, stepMajorToNd, type NdArray, type Problem, type RunResult } from '../engine/index';
+import { createRunner, daIsLazyOnes, daValues, run, stepMajorToNd, type NdArray, type Problem, type RunResult } from '../engine/index';
 import { nd } from '../engine/layout';
 import { CellBackwardReference } from './cellBackward';
 import type { FunctionName, Tensor } from './types';
@@ -28,12 +28,14 @@ function isZero(a: NdArray | undefined): boolean {
  */
 export function buildReference(problem: Problem, onProgress?: (what: string) => void, sliceMs = 250): Reference {
   const notes: string[] = [];
-  let p = problem;
+  // The harness hands da to the user's lstm_backward/rnn_backward: a fixture without da gets its
+  // ones here (the check holds every step's caches, far more than da).
+  let p = daIsLazyOnes(problem) ? { ...problem, da: daValues(problem) } : problem;
   if (problem.kind === 'lstm') {
     const { n_a, m } = problem.dims;
     if (!isZero(problem.c0)) notes.push(`${problem.name}: c0 is not zero, but lstm_forward(x, a0, parameters) starts from c = 0; checked from zeros`);
     if (!isZero(problem.dcFinal)) notes.push(`${problem.name}: dc is not zero, but lstm_backward(da, caches) takes no dL/dc; checked without it`);
-    p = { ...problem, c0: nd([n_a, m]), dcFinal: nd([n_a, m]) };
+    p = { ...p, c0: nd([n_a, m]), dcFinal: nd([n_a, m]) };
   }
   // The gate gradients of every step are not kept (262 MB on a 1000-step LSTM): the cell
   // backward's reference recomputes its step's from the caches (cellBackward.ts).

@@ -20,6 +20,7 @@ import { BackwardPass, type BackwardResume } from './coreBackward';
 import { kernelsFor, modelOf } from './run';
 import { WindowCache } from './windowCache';
 import type { BackwardCaches, Dims, ForwardCaches, NdArray, Problem } from './types';
+import { daIsLazyOnes, lazyOnesDa } from './layout';
 
 /** Steps per chunk that a spacing must be a multiple of (the engine's batch of ~128 columns). */
 function chunkBase(m: number): number {
@@ -131,6 +132,7 @@ export interface CheckpointedRunOptions {
   /**
    * da is all ones and not held (`problem.da.data` may be empty): a fixture without da at
    * T = 10,000 would otherwise hold n_a·m·T doubles of ones (655 MB for the issue's LSTM).
+   * Implied by a problem whose da is `lazyOnesDa` (layout.ts).
    */
   daOnes?: boolean;
 }
@@ -178,7 +180,7 @@ export class CheckpointedRun {
     this.bwdWindows = new WindowCache(keep);
     this.onForwardWindow = opts.onForwardWindow;
     this.onBackwardWindow = opts.onBackwardWindow;
-    this.daOnes = opts.daOnes === true;
+    this.daOnes = opts.daOnes === true || daIsLazyOnes(problem);
     const { n_x, n_a, m } = problem.dims, H = this.model.H;
     this.resume = { carryA: new Float64Array(n_a * m), dWz: new Float64Array(H * (n_a + n_x)), db: new Float64Array(H) };
     this.dcDown = problem.cell === 'lstm' ? (problem.dcFinal?.data.slice() ?? new Float64Array(n_a * m)) : null;
@@ -238,7 +240,7 @@ export class CheckpointedRun {
   /** Steps of da [lo, hi) in the window layout. */
   private daSteps(lo: number, hi: number): NdArray {
     const { n_a, m } = this.problem.dims;
-    if (this.daOnes) return { shape: [n_a, m, hi - lo], data: new Float64Array(n_a * m * (hi - lo)).fill(1) };
+    if (this.daOnes) return lazyOnesDa(n_a, m, hi - lo); // (read as ones by the BackwardPass: daDefaulted below)
     return sliceSteps(this.problem.da, lo, hi);
   }
 
@@ -311,6 +313,7 @@ export class CheckpointedRun {
       x: sliceSteps(p.x, lo, hi),
       a0: st ? { shape: [n_a, m], data: st.a } : p.a0,
       da: this.daSteps(lo, hi),
+      daDefaulted: this.daOnes || p.daDefaulted,
     };
     if (p.cell === 'lstm') {
       sub.c0 = st?.c ? { shape: [n_a, m], data: st.c } : p.c0;

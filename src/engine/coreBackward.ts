@@ -7,6 +7,7 @@
 import type { Kernels, Workspace } from './kernels';
 import type { BackwardCaches, CellType, Dims, ForwardCaches, Problem } from './types';
 import { GATE_BLOCKS, chunkSteps, gatherSteps, type Model } from './core';
+import { daIsLazyOnes } from './layout';
 
 export function allocBackward(cell: CellType, dims: Dims, T_b: number, keepGateGrads: boolean): BackwardCaches {
   const { n_x, n_a, m } = dims;
@@ -82,6 +83,8 @@ export class BackwardPass {
   /** x (n_x, m, T_x) and da (n_a, m, T_b) in NumPy layout, read a chunk at a time. */
   private readonly x: Float64Array;
   private readonly daUp: Float64Array;
+  /** da is the ones of a fixture without da, not held (layout.ts `lazyOnesDa`): daC stays all ones. */
+  private readonly daOnes: boolean;
   /**
    * Gathered steps, step-major by slot: x⟨t⟩ and upstream da⟨t⟩ for t = gHi − slot (G of them, a
    * multiple of the chunk length); the current chunk's slot s is gathered slot `gOff + s`.
@@ -97,8 +100,12 @@ export class BackwardPass {
   private readonly carryA: Float64Array;
   /** dc_prev carried to the next (earlier) step (LSTM). */
   private readonly carryC: Float64Array;
-  /** LSTM, wasm cell backward: this step's [da_next; c⟨t⟩; c⟨t-1⟩; ft; it; cct; ot] (7·n_a·m). */
+  /** LSTM, wasm cell backward: this step's [da_next; c⟨t⟩; c⟨t-1⟩; ft; it; cct; ot] (7·n_a·m); RNN: [da_next; a⟨t⟩]. */
   private readonly cellIn: Float64Array;
+  /** a⟨t-1⟩ of this step copied into the workspace, for the wasm copy into Z's columns. */
+  private readonly aStage: Float64Array;
+  /** One step's dx (n_x, m) gathered out of the chunk's dXc by the wasm copyRows, then block-copied out. */
+  private readonly dxStage: Float64Array;
   private readonly Tc: number;
   /** Columns of the chunk buffers: Tc·m. */
   private readonly ldc: number;
@@ -131,11 +138,14 @@ export class BackwardPass {
     this.Tc = chunkSteps(m, T_b);
     const ld = (this.ldc = this.Tc * m);
     const lstm = model.cell === 'lstm';
-    const sizes = [n_a * H, n_x * H, n_a * m, H * ld, ld * nz, n_x * ld, H * nz, H * m, n_a * m, lstm ? 7 * n_a * m : 0, H];
+    const Gs = gatherSteps(this.Tc, n_x, n_a, m);
+    // the gathered x and da live in the workspace too, so the wasm kernels read them in place
+    const sizes = [n_a * H, n_x * H, n_a * m, H * ld, ld * nz, n_x * ld, H * nz, H * m, n_a * m, (lstm ? 7 : 2) * n_a * m, H,
+      Gs * n_x * m, Gs * n_a * m, n_a * m, n_x * m];
     const ws = (this.ws = kernels.workspace(sizes.reduce((p, q) => p + q, 0), sizes.length));
     this.carryC = ws.alloc(n_a * m);
     if (problem.dcFinal) this.carryC.set(problem.dcFinal.data);
-    this.cellIn = lstm && ws.lstmBackward ? ws.alloc(7 * n_a * m) : new Float64Array(0);
+    this.cellIn = lstm && ws.lstmBackward ? ws.alloc(7 * n_a * m) : !lstm && ws.tanhBackward ? ws.alloc(2 * n_a * m) : new Float64Array(0);
     this.WaT = ws.alloc(n_a * H);
     this.WaT.set(model.WaT);
     this.WxT = ws.alloc(n_x * H);
@@ -152,9 +162,13 @@ export class BackwardPass {
       this.dWz.set(resume.dWz);
       this.db.set(resume.db);
     }
-    this.G = gatherSteps(this.Tc, n_x, n_a, m);
-    this.xC = new Float64Array(this.G * n_x * m);
-    this.daC = new Float64Array(this.G * n_a * m);
+    this.G = Gs;
+    this.xC = ws.alloc(Gs * n_x * m);
+    this.daC = ws.alloc(Gs * n_a * m);
+    this.aStage = ws.alloc(n_a * m);
+    this.dxStage = ws.alloc(n_x * m);
+    this.daOnes = daIsLazyOnes(problem);
+    if (this.daOnes) this.daC.fill(1);
   }
 
   get stepsComputed(): number {
@@ -183,34 +197,36 @@ export class BackwardPass {
     const ws = this.ws;
     if (model.cell === 'lstm' && ws.lstmBackward) {
       // the cell backward runs in wasm on a copy of this step's operands
-      const inp = this.cellIn, c = f.c!, ft = f.ft!, it = f.it!, cct = f.cct!, ot = f.ot!;
-      for (let q = 0; q < S; q++) {
-        const g = o + q;
-        const v = daC[dco + q] + carryA[q]; // da_next reaching step t: upstream + carried
-        daRec[g] = v;
-        inp[q] = v;
-        inp[S + q] = c[g];
-        inp[3 * S + q] = ft[g];
-        inp[4 * S + q] = it[g];
-        inp[5 * S + q] = cct[g];
-        inp[6 * S + q] = ot[g];
-      }
+      // (block copies: TypedArray.set is a memcpy, the element loops they replace were ~5 % of S3's run)
+      const inp = this.cellIn, c = f.c!;
+      const da = inp.subarray(0, S);
+      if (ws.addVec) ws.addVec(da, daC, dco, carryA, S); // da_next reaching step t: upstream + carried
+      else for (let q = 0; q < S; q++) da[q] = daC[dco + q] + carryA[q];
+      daRec.set(da, o);
+      inp.set(c.subarray(o, o + S), S);
+      inp.set(f.ft!.subarray(o, o + S), 3 * S);
+      inp.set(f.it!.subarray(o, o + S), 4 * S);
+      inp.set(f.cct!.subarray(o, o + S), 5 * S);
+      inp.set(f.ot!.subarray(o, o + S), 6 * S);
       const c0 = this.problem.c0?.data;
-      if (t > 0) for (let q = 0, p = o - S; q < S; q++) inp[2 * S + q] = c[p + q];
-      else if (c0) for (let q = 0; q < S; q++) inp[2 * S + q] = c0[q];
+      if (t > 0) inp.set(c.subarray(o - S, o), 2 * S);
+      else if (c0) inp.set(c0, 2 * S);
       else inp.fill(0, 2 * S, 3 * S);
       bw.dc!.set(carryC, o);
       ws.lstmBackward(inp, S, carryC, Ds);
       if (this.keepGateGrads && bw.dft !== undefined) {
-        const dft = bw.dft, dit = bw.dit!, dcct = bw.dcct!, dot = bw.dot!;
-        for (let q = 0; q < S; q++) {
-          const g = o + q;
-          dft[g] = Ds[q];
-          dit[g] = Ds[S + q];
-          dcct[g] = Ds[2 * S + q];
-          dot[g] = Ds[3 * S + q];
-        }
+        bw.dft.set(Ds.subarray(0, S), o);
+        bw.dit!.set(Ds.subarray(S, 2 * S), o);
+        bw.dcct!.set(Ds.subarray(2 * S, 3 * S), o);
+        bw.dot!.set(Ds.subarray(3 * S, 4 * S), o);
       }
+    } else if (model.cell === 'rnn' && ws.addVec && ws.tanhBackward) {
+      // da_next reaching step t (upstream + carried) and dtanh = da_next ⊙ (1 − a²), in wasm
+      const da = this.cellIn.subarray(0, S), at = this.cellIn.subarray(S, 2 * S);
+      ws.addVec(da, daC, dco, carryA, S);
+      daRec.set(da, o);
+      at.set(f.a.subarray(o, o + S));
+      ws.tanhBackward(Ds, da, at, S);
     } else if (model.cell === 'rnn') {
       // da_next reaching step t (upstream + carried) and dtanh = da_next ⊙ (1 − a²)
       const a = f.a;
@@ -263,7 +279,12 @@ export class BackwardPass {
     // z = [a_prev; x⟨t⟩] of this step, for the chunk's dW product
     const Zt = this.Zt, aPrev = t === 0 ? this.problem.a0.data : f.a, aOff = t === 0 ? 0 : o - S;
     const x = this.xC, xo = (this.gOff + s) * n_x * m;
-    if (ws.gemmNT) {
+    if (ws.gemmNT && ws.copyRows) {
+      // a⟨t-1⟩ is outside the workspace: one block copy in, then the strided copies in wasm
+      this.aStage.set(aPrev.subarray(aOff, aOff + S));
+      ws.copyRows(Zt, col, ld, this.aStage, 0, m, n_a, m, null);
+      ws.copyRows(Zt, n_a * ld + col, ld, x, xo, m, n_x, m, null);
+    } else if (ws.gemmNT) {
       for (let k = 0; k < n_a; k++) {
         const zr = k * ld + col, ar = aOff + k * m;
         for (let j = 0; j < m; j++) Zt[zr + j] = aPrev[ar + j];
@@ -297,7 +318,7 @@ export class BackwardPass {
     const { n_x, n_a, m, T_x } = this.model.dims;
     const gl = Math.min(this.G, t + 1);
     gatherBack(this.x, T_x, this.xC, n_x * m, t, gl);
-    gatherBack(this.daUp, this.T_b, this.daC, n_a * m, t, gl);
+    if (!this.daOnes) gatherBack(this.daUp, this.T_b, this.daC, n_a * m, t, gl);
     this.gHi = t;
     this.gOff = 0;
   }
@@ -327,6 +348,11 @@ export class BackwardPass {
       const dx = this.bwd.dx, dXc = this.dXc, nm = n_x * m;
       for (let s = 0; s < P; s++) {
         const to = (tFirst - s) * nm;
+        if (ws.copyRows) {
+          ws.copyRows(this.dxStage, 0, m, dXc, s * m, ld, n_x, m, null);
+          dx.set(this.dxStage, to);
+          continue;
+        }
         for (let r = 0; r < n_x; r++) {
           const so = r * ld + s * m, d = to + r * m;
           for (let j = 0; j < m; j++) dx[d + j] = dXc[so + j];

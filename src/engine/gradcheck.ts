@@ -22,7 +22,7 @@
  */
 
 import { buildModel, type Model } from './core';
-import { ndToStepMajor } from './layout';
+import { daIsLazyOnes, daValues, ndToStepMajor } from './layout';
 import { Rng } from './random';
 import type { Workspace } from './kernels';
 import { kernelsFor, run } from './run';
@@ -221,7 +221,10 @@ export function gradcheck(problem: Problem, o?: GradcheckOptions): GradcheckRow[
  * the rows. A caller that must stay responsive (the panel's check thread) yields to its event loop
  * between probes, and stops by no longer calling `next`.
  */
-export function* gradcheckSteps(problem: Problem, o?: GradcheckOptions): Generator<GradcheckProgress, GradcheckRow[]> {
+export function* gradcheckSteps(given: Problem, o?: GradcheckOptions): Generator<GradcheckProgress, GradcheckRow[]> {
+  // The probes weigh every step by da: a fixture without da gets its ones now (the check holds
+  // every step's caches anyway, far more than da).
+  const problem = daIsLazyOnes(given) ? { ...given, da: daValues(given) } : given;
   const h = o?.eps ?? 1e-6;
   const maxEntries = o?.maxEntries ?? 64;
   const rng = new Rng(o?.seed ?? 0);

@@ -4,7 +4,7 @@
  */
 export * from './types';
 export { forward, backward, run, createRunner, cellBackwardAt, type Runner, type BackwardOptions } from './run';
-export { stepMajorToNd, ndToStepMajor } from './layout';
+export { stepMajorToNd, ndToStepMajor, lazyOnesDa, daIsLazyOnes, daValues } from './layout';
 export {
   rnn_cell_forward, rnn_forward, rnn_cell_backward, rnn_backward,
   lstm_cell_forward, lstm_forward, lstm_cell_backward, lstm_backward,

@@ -41,6 +41,10 @@ export interface Workspace {
   ) => void;
   /** Softmax over the rows of each column of an (n, m) array from `alloc`, in place (as `softmaxColumns`). */
   softmaxColumns?: (Z: Float64Array, n: number, m: number) => void;
+  /** dst[q] = a[aOff + q] + b[q] for q < n (all three from `alloc`). */
+  addVec?: (dst: Float64Array, a: Float64Array, aOff: number, b: Float64Array, n: number) => void;
+  /** Ds[q] = da[q]·(1 − a[q]²) for q < n (all three from `alloc`): the RNN's tanh backward. */
+  tanhBackward?: (Ds: Float64Array, da: Float64Array, a: Float64Array, n: number) => void;
   /** out[r] += Σ_q A[aOff + r·lda + q] (q < K in order) for r < M. */
   rowSumsAdd?: (A: Float64Array, aOff: number, lda: number, M: number, K: number, out: Float64Array) => void;
 }

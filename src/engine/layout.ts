@@ -41,3 +41,25 @@ export function nd(shape: number[], data?: Float64Array): NdArray {
   if (data && data.length !== size) throw new Error(`data length ${data.length} does not match shape (${shape.join(', ')})`);
   return { shape, data: data ?? new Float64Array(size) };
 }
+
+/**
+ * A fixture without `da` runs on ones (L = Σ a). At T = 10,000 of the issue-13 LSTM those ones
+ * would be 655 MB, so they are not held: the problem's `da` has its shape, `daDefaulted` is true
+ * and `da.data` is empty. The backward passes read such a da as ones without holding it; callers
+ * that want the numbers themselves (the gradient check, the check's reference) use `daValues`.
+ */
+export function lazyOnesDa(n_a: number, m: number, T: number): NdArray {
+  return { shape: [n_a, m, T], data: new Float64Array(0) };
+}
+
+/** Whether `p.da` is the ones of a fixture without da, not held (see `lazyOnesDa`). */
+export function daIsLazyOnes(p: { da: NdArray; daDefaulted: boolean }): boolean {
+  return p.daDefaulted && p.da.data.length === 0 && p.da.shape.every((d) => d >= 1);
+}
+
+/** `p.da` with its numbers: the ones made now when they are not held, else `p.da` itself. */
+export function daValues(p: { da: NdArray; daDefaulted: boolean }): NdArray {
+  if (!daIsLazyOnes(p)) return p.da;
+  const size = p.da.shape.reduce((a, d) => a * d, 1);
+  return { shape: [...p.da.shape], data: new Float64Array(size).fill(1) };
+}

@@ -31,6 +31,8 @@ type Exports = {
   copyRows: (pDst: number, ldd: number, pSrc: number, lds: number, rows: number, cols: number, pb: number) => void;
   rowSumsAdd: (pA: number, lda: number, M: number, K: number, pOut: number) => void;
   softmaxColumns: (p: number, n: number, m: number) => void;
+  addVec: (pDst: number, pA: number, pB: number, n: number) => void;
+  tanhBackward: (pDs: number, pDa: number, pA: number, n: number) => void;
 };
 
 /**
@@ -121,6 +123,22 @@ class Instance {
     if (Z.buffer === this.buf && (2 * m + 2) * 8 <= BASE - 64) this.ex.softmaxColumns(Z.byteOffset, n, m);
     else softmaxColumns(Z, 0, n, m);
   }
+  addVec(dst: Float64Array, a: Float64Array, aOff: number, b: Float64Array, n: number): void {
+    const buf = this.buf;
+    if (dst.buffer === buf && a.buffer === buf && b.buffer === buf) {
+      this.ex.addVec(dst.byteOffset, a.byteOffset + aOff * 8, b.byteOffset, n);
+      return;
+    }
+    for (let q = 0; q < n; q++) dst[q] = a[aOff + q] + b[q];
+  }
+  tanhBackward(Ds: Float64Array, da: Float64Array, a: Float64Array, n: number): void {
+    const buf = this.buf;
+    if (Ds.buffer === buf && da.buffer === buf && a.buffer === buf) {
+      this.ex.tanhBackward(Ds.byteOffset, da.byteOffset, a.byteOffset, n);
+      return;
+    }
+    for (let q = 0; q < n; q++) Ds[q] = da[q] * (1 - a[q] * a[q]);
+  }
   rowSumsAdd(A: Float64Array, aOff: number, lda: number, M: number, K: number, out: Float64Array): void {
     if (A.buffer === this.buf && out.buffer === this.buf) {
       this.ex.rowSumsAdd(A.byteOffset + aOff * 8, lda, M, K, out.byteOffset);
@@ -181,6 +199,12 @@ class RegionWorkspace implements Workspace {
   }
   softmaxColumns(Z: Float64Array, n: number, m: number): void {
     this.inst.softmaxColumns(Z, n, m);
+  }
+  addVec(dst: Float64Array, a: Float64Array, aOff: number, b: Float64Array, n: number): void {
+    this.inst.addVec(dst, a, aOff, b, n);
+  }
+  tanhBackward(Ds: Float64Array, da: Float64Array, a: Float64Array, n: number): void {
+    this.inst.tanhBackward(Ds, da, a, n);
   }
 }
 

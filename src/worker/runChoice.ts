@@ -6,6 +6,7 @@
  */
 import { checkpointedBytes, fullCacheBytes, spacingForBudget } from '../engine/checkpoint';
 import { formatMemory, memoryRefusal, runMemory } from '../engine/memory';
+import { daIsLazyOnes } from '../engine/layout';
 import type { Problem } from '../engine/types';
 import { CheckpointedSessionRun } from './checkpointedRun';
 import { LiveRun, type SessionRun } from './liveRun';
@@ -44,6 +45,28 @@ export function sumsBudget(problem: Problem, cacheBytes: number): number {
   return Math.max(SUMS_MIN_BYTES, Math.min(SUMS_MAX_BYTES, left));
 }
 
+/**
+ * The bytes of the run's inputs (x, da, a0, c0, the parameters): held for the whole run, so the
+ * cache budget counts them. A da of ones not held (a fixture without da) is not counted.
+ */
+export function inputBytes(problem: Problem): number {
+  const { n_a, m } = problem.dims;
+  const T_b = problem.da.shape[2] ?? problem.dims.T_x;
+  const all = 8 * runMemory(problem.cell, problem.dims, T_b).inputs;
+  return daIsLazyOnes(problem) ? all - 8 * n_a * m * T_b : all;
+}
+
+/**
+ * The bytes left for caches (or checkpoints and windows) out of the setting rnnStepper.cacheMemoryMB
+ * once the inputs are held: the setting bounds what the run holds, inputs included. At T = 1000 of
+ * the issue-13 LSTM (85 MB of inputs with da) every step's caches (805 MB) still fit the default
+ * 1024 MB; at T = 10,000 without da (167 MB of inputs, x alone 164 MB) the windows get the rest,
+ * so host + worker stay under 1 GB.
+ */
+export function cacheBudget(problem: Problem, cacheMemoryBytes: number): number {
+  return Math.max(0, cacheMemoryBytes - inputBytes(problem));
+}
+
 /** A run of one step (the cell kinds) or whose caches fit the budget holds them all. */
 export function holdsAllCaches(problem: Problem, cacheBytes: number): boolean {
   return problem.dims.T_x === 1 || fullCacheBytes(problem) <= cacheBytes;
@@ -61,10 +84,10 @@ export function checkpointSpacing(problem: Problem, cacheBytes: number): number 
  * budget is below even that).
  */
 export function runRefusal(problem: Problem, maxMB: number, cacheMB: number, setting: string): string | undefined {
-  const cacheBytes = cacheMB * 1e6;
+  const cacheBytes = cacheBudget(problem, cacheMB * 1e6);
   const T_b = problem.da.shape[2] ?? problem.dims.T_x;
   if (holdsAllCaches(problem, cacheBytes)) return memoryRefusal(problem.cell, problem.dims, T_b, maxMB, setting);
-  const inputs = 8 * runMemory(problem.cell, problem.dims, T_b).inputs;
+  const inputs = inputBytes(problem);
   const spacing = checkpointSpacing(problem, cacheBytes);
   const held = Math.max(cacheBytes, checkpointedBytes(problem, spacing, KEEP_WINDOWS + 1));
   const need = inputs + held;
@@ -79,7 +102,7 @@ export function runRefusal(problem: Problem, maxMB: number, cacheMB: number, set
 export interface StartOptions {
   /** Keep the LSTM gate gradients of a full-cache run when they are at most this big. */
   gateGradLimitBytes: number;
-  /** The cache budget in bytes. */
+  /** The cache budget in bytes (the inputs not included: see `cacheBudget`). */
   cacheBytes: number;
 }
 

@@ -7,7 +7,7 @@
 import { basename } from 'node:path';
 import { DEFAULT_MAX_MEMORY_MB } from '../engine/memory';
 import type { Problem } from '../engine/types';
-import { DEFAULT_CACHE_MEMORY_MB, runRefusal, startRun } from './runChoice';
+import { cacheBudget, DEFAULT_CACHE_MEMORY_MB, runRefusal, startRun } from './runChoice';
 import type { SessionRun } from './liveRun';
 import { parameterPayloads } from '../session/parameters';
 import { fileProblem } from './loadErrors';
@@ -189,7 +189,8 @@ export class RunSession {
     if (!problem || !this.inputs || this.run) return;
     this.inputs.bind(problem);
     try {
-      this.run = startRun(problem, { gateGradLimitBytes: this.gateGradLimitBytes, cacheBytes: this.cacheMemoryMB * 1e6 });
+      // (the setting bounds what the run holds: the inputs are counted in it)
+      this.run = startRun(problem, { gateGradLimitBytes: this.gateGradLimitBytes, cacheBytes: cacheBudget(problem, this.cacheMemoryMB * 1e6) });
     } catch (e) {
       this.postProgress(`The engine cannot run this fixture: ${e instanceof Error ? e.message : String(e)}`);
       this.firstStepDone();

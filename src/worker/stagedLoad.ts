@@ -12,6 +12,7 @@ import { fastParseFixture, fastReadDaLenient, type DeferredDa } from '../fixture
 import { readArray } from '../fixture/fastNumbers';
 import { readHead, readRange, type HeadRead } from '../fixture/fastRead';
 import { ColumnReader } from '../fixture/lazyColumns';
+import { daIsLazyOnes } from '../engine/layout';
 import { fileArrayResolver, isNpzPath, readNpzFixture } from '../fixture/arrayFiles';
 import { formatDiagnostic, parseFixture } from '../fixture/parse';
 import { toWorkerDiags } from './diagnostics';
@@ -130,11 +131,24 @@ export async function loadFixtureStaged(path: string, maxBytes: number, onDa?: (
   const fast = fastParseFixture(bytes, path, { deferDa: onDa !== undefined, decode });
   if (!fast) return fullParse(name, path, bytes, maxBytes);
   const { problem, deferredDa } = fast;
-  if (!deferredDa || !onDa) return { ok: true, problem, warnings: [], warningDiags: [] };
+  if (!deferredDa || !onDa) return { ok: true, problem, ...fastWarnings(name, fast.warnings) };
   const daData = problem.da.data;
   problem.da = { shape: problem.da.shape, data: new Float64Array(0) };
   setImmediate(() => onDa(secondStage(name, path, bytes, deferredDa, daData, undefined)));
   return { ok: true, problem, warnings: [], warningDiags: [], daPending: true };
+}
+
+/**
+ * The fast reader's warnings ("no da: using ones", on the file's first `{`) for the host: each
+ * spans one ASCII character on its line, so its end needs no look at the text.
+ */
+function fastWarnings(name: string, ws: readonly FixtureDiagnostic[]): { warnings: string[]; warningDiags: WorkerDiag[] } {
+  return {
+    warnings: ws.map((w) => formatDiagnostic(name, w)),
+    warningDiags: ws.map((w) => ({
+      line: w.line, column: w.column, endLine: w.line, endColumn: w.column + Math.max(1, w.length), path: w.path, message: w.message, severity: w.severity,
+    })),
+  };
 }
 
 /** A .npz as a fixture: no text, so its diagnostics sit at the top of the file. */
@@ -276,8 +290,14 @@ export interface SplitHead {
   problem: Problem;
   /** x's numbers, read column by column from the head's bytes as the run needs them. */
   lazyX?: ColumnReader;
-  /** What the da thread needs to read the rest of the file and fill `problem.da.data` in place. */
-  daThread: DaThreadData;
+  /**
+   * What the da thread needs to read the rest of the file and fill `problem.da.data` in place;
+   * none when the file has no da (its ones are not held: `lazyOnesDa`).
+   */
+  daThread?: DaThreadData;
+  /** The reader's warnings ("no da: using ones"). */
+  warnings: string[];
+  warningDiags: WorkerDiag[];
 }
 
 /**
@@ -307,12 +327,19 @@ export async function readSplitHead(path: string, maxBytes: number, partialBytes
   const unread: [number, number] = [head.headEnd, head.tailStart];
   // (RNN_STEPPER_EAGER_X=1 reads all of x before the run starts: for A/B measurements only)
   const deferX = !process.env.RNN_STEPPER_EAGER_X;
-  const fast = head.complete ? undefined : fastParseFixture(head.bytes, path, { deferDa: true, deferX, decode, unread });
-  if (!fast?.deferredDa) return undefined;
+  // No "da" key in the file: the head is the whole file (readHead stops only past a "da").
+  const fast = fastParseFixture(head.bytes, path, { deferDa: true, deferX, decode, ...(head.complete ? {} : { unread }) });
+  if (!fast) return undefined;
   const problem = fast.problem;
   // x's numbers are read from the head's bytes as the run goes (the reader drops them when done);
   // the da thread reads the file itself.
   const lazyX = fast.deferredX ? new ColumnReader(head.bytes, fast.deferredX, problem.x.data) : undefined;
+  if (!fast.deferredDa) {
+    // A file without da (T = 10,000 of the issue-13 LSTM: x alone is 410 MB of JSON) runs on
+    // ones it never holds; anything else that is not staged (da before other keys) is read whole.
+    if (!head.complete || !daIsLazyOnes(problem)) return undefined;
+    return { ok: true, problem, lazyX, ...fastWarnings(name, fast.warnings) };
+  }
   // da's numbers are written in place by the da thread into shared memory the runner reads from
   // (zero-filled: untouched pages cost nothing until then): no second copy of da, ever.
   const [n_a, m, T_b] = fast.deferredDa.shape;
@@ -322,5 +349,5 @@ export async function readSplitHead(path: string, maxBytes: number, partialBytes
   // its own x when it needs it.)
   const first = lazyX ? { ...problem, x: { shape: problem.x.shape, data: new Float64Array(0) } } : { ...problem };
   const daThread: DaThreadData = { role: 'da', path, size, deferred: fast.deferredDa, first, xStart: fast.deferredX?.start };
-  return { ok: true, problem, lazyX, daThread };
+  return { ok: true, problem, lazyX, daThread, warnings: [], warningDiags: [] };
 }

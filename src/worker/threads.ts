@@ -118,8 +118,9 @@ export async function loadFixtureSplit(
   const head = await readSplitHead(path, maxBytes);
   if (!head) return loadFixtureIsolated(script, path, maxBytes, onDa);
   if (!head.ok) return head;
-  void daAfter.then(undefined, () => undefined).then(() => setImmediate(() => void spawnDaThread(script, head.daThread).then(onDa)));
-  return { ok: true, problem: head.problem, warnings: [], warningDiags: [], daPending: true, lazyX: head.lazyX };
+  const daThread = head.daThread;
+  if (daThread) void daAfter.then(undefined, () => undefined).then(() => setImmediate(() => void spawnDaThread(script, daThread).then(onDa)));
+  return { ok: true, problem: head.problem, warnings: head.warnings, warningDiags: head.warningDiags, daPending: daThread !== undefined, lazyX: head.lazyX };
 }
 
 /**

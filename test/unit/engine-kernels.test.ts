@@ -100,6 +100,41 @@ test('a forced wasm-fma without relaxed SIMD is one clear error', { skip: wasmFm
   assert.throws(() => setBackend('wasm-fma'), /relaxed SIMD \(Node 22\+, or Node 20 with --experimental-wasm-relaxed-simd\)/);
 });
 
+test('each wasm kernel\'s tanh and sigmoid are within 3 ulp of Math.tanh and 1/(1+Math.exp(−x)); NaN, ±0 and ±Infinity come out right', () => {
+  // the FMA build fuses the polynomials' Horner steps: its activations differ from wasm-simd's in
+  // the last bits, and both must stay as accurate (the ±746/710 clamps are pmin/pmax: NaN must pass)
+  // each special value 9 times in a row: it meets every lane of the kernels' 4 × f64x2 chains and the tails
+  const xs: number[] = [];
+  for (const v of [0, -0, Infinity, -Infinity, NaN, 1e-300, -5e-324, 1e-8, 0.2746, 19.06, 19.1, 700, -710, 745, -745, 800, -800]) {
+    for (let r = 0; r < 9; r++) xs.push(v);
+  }
+  for (let i = 0; i <= 60000; i++) xs.push(-30 + i / 1000);
+  xs.push(NaN);
+  const ulp = 2.220446049250313e-16;
+  for (const name of ['wasm-simd', 'wasm-fma'] as const) {
+    const k = loadWasmKernels(name);
+    if (!k) continue; // no relaxed SIMD here (Node 20): the Node 24 run below covers wasm-fma
+    // through the LSTM cell: G = [f; i; c; o] pre-activations become [σ; σ; tanh; σ]
+    const S = xs.length;
+    const ws = k.workspace(7 * S, 4);
+    const t = ws.alloc(S), G = ws.alloc(4 * S), c = ws.alloc(S), a = ws.alloc(S);
+    t.set(xs);
+    for (let g = 0; g < 4; g++) G.set(xs, g * S);
+    ws.tanhInPlace!(t, S);
+    ws.lstmCell!(G, c, a, S);
+    const s = G.subarray(0, S);
+    G.subarray(2 * S, 3 * S).forEach((v, i) => assert.ok(Object.is(v, t[i]), `${name}: the cell's tanh(${xs[i]}) = ${v}, tanhInPlace ${t[i]}`));
+    G.subarray(3 * S).forEach((v, i) => assert.ok(Object.is(v, s[i]), `${name}: the cell's σ(${xs[i]}) differs between gates`));
+    xs.forEach((x, i) => {
+      const wantT = Math.tanh(x), wantS = 1 / (1 + Math.exp(-x));
+      if (Number.isNaN(wantT) || wantT === 0) assert.ok(Object.is(t[i], wantT), `${name} tanh(${x}) = ${t[i]}, want ${wantT}`);
+      else assert.ok(Math.abs(t[i] - wantT) <= 3 * ulp * Math.abs(wantT), `${name} tanh(${x}) = ${t[i]}, want ${wantT}`);
+      if (Number.isNaN(wantS) || wantS === 0) assert.ok(Object.is(s[i], wantS), `${name} sigmoid(${x}) = ${s[i]}, want ${wantS}`);
+      else assert.ok(Math.abs(s[i] - wantS) <= 3 * ulp * Math.abs(wantS), `${name} sigmoid(${x}) = ${s[i]}, want ${wantS}`);
+    });
+  }
+});
+
 // Under Node 20 (npm test's runner) the FMA kernel cannot load; run the kernel and fixture tests
 // again with the test host's Node 24 (installed by npm test before the unit suite), FMA required.
 const underHostNode = process.env.RNN_STEPPER_REQUIRE_FMA === '1';

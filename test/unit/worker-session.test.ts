@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { randomProblem, run } from '../../src/engine';
+import { daIsLazyOnes, randomProblem, run } from '../../src/engine';
 import { memoryRefusal } from '../../src/engine/memory';
 import type { Problem } from '../../src/engine/types';
 import { exportToString } from '../../src/export/caches';
@@ -87,10 +87,10 @@ class Harness {
   }
 
   /** Send a request; resolves with its reply. */
-  async request(req: DistributiveOmit<Extract<ToWorker, { id: number }>, 'id'>): Promise<Extract<FromWorker, { type: 'reply' }>> {
+  async request(req: DistributiveOmit<Extract<ToWorker, { id: number }>, 'id'>, ms?: number): Promise<Extract<FromWorker, { type: 'reply' }>> {
     const id = this.nextId++;
     this.send({ ...req, id } as Extract<ToWorker, { id: number }>);
-    const r = await this.waitFor((m) => m.type === 'reply' && m.id === id, `reply ${id}`);
+    const r = await this.waitFor((m) => m.type === 'reply' && m.id === id, `reply ${id}`, ms);
     assert.equal(r.type, 'reply');
     return r as Extract<FromWorker, { type: 'reply' }>;
   }
@@ -315,8 +315,9 @@ describe('RunSession on a big staged file (x read column by column, da in the ba
       async load(path: string, maxBytes: number, onDa: (r: DaResult) => void, daAfter: Promise<unknown>): Promise<LoadResult> {
         const head = await readSplitHead(path, maxBytes, 0);
         assert.ok(head && head.ok, 'the split reader takes the file');
-        void daAfter.then(() => setImmediate(() => onDa(daThreadMain(head.daThread))));
-        return { ok: true, problem: head.problem, warnings: [], warningDiags: [], daPending: true, lazyX: head.lazyX };
+        const daThread = head.daThread;
+        if (daThread) void daAfter.then(() => setImmediate(() => onDa(daThreadMain(daThread))));
+        return { ok: true, problem: head.problem, warnings: head.warnings, warningDiags: head.warningDiags, daPending: daThread !== undefined, lazyX: head.lazyX };
       },
       async loadWhole(path: string, maxBytes: number) {
         l.whole++;
@@ -379,6 +380,51 @@ describe('RunSession on a big staged file (x read column by column, da in the ba
       for (let k = 0; k < want.length; k++) assert.deepEqual(new Float64Array(r.tensors[k]!.data), new Float64Array(want[k]!.data), `${phase} ${t} ${want[k]!.name}`);
     }
     h.session.dispose();
+  });
+
+  it('a file without da: the split reader takes it (ones never held, no fallback), same steps and export as explicit ones', async () => {
+    const noDa = fixtureToString({ ...p, daDefaulted: true });
+    assert.ok(!noDa.includes('"da"'));
+    const file = join(dir, 'no-da.rnn.json');
+    writeFileSync(file, noDa);
+    // the reader: no ones made (n_a·m·T doubles), no da thread, the validator's warning
+    const head = await readSplitHead(file, 512 * MB, 0);
+    assert.ok(head && head.ok, 'the split reader takes a file without da');
+    assert.equal(head.daThread, undefined);
+    assert.ok(daIsLazyOnes(head.problem), 'da is the lazy ones marker');
+    assert.equal(head.problem.da.data.length, 0, 'the ones are not materialised');
+    assert.deepEqual(head.problem.da.shape, [8, 4, 6000]);
+    assert.deepEqual(head.warnings, ['no-da.rnn.json:1:1: warning: no da: using ones (L = Σa)']);
+    assert.ok(head.lazyX, 'x is read column by column');
+    const ones = { ...p, da: { shape: p.da.shape, data: new Float64Array(p.da.data.length).fill(1) } };
+    const ref = reference(ones);
+    for (const cacheMemoryMB of [1024, 1]) {
+      const loader = splitLoader();
+      const h = new Harness(loader, { paintWaitMs: 0 });
+      h.send({ type: 'load', runId: 1, path: file, maxBytes: 512 * MB, gateGradLimitBytes: 0, cacheMemoryMB });
+      const m = await h.waitFor((x) => x.type === 'loaded' || x.type === 'invalid', 'loaded');
+      assert.ok(m.type === 'loaded', JSON.stringify(m));
+      assert.equal(m.run.daDefaulted, true);
+      assert.deepEqual(m.run.warnings, ['no-da.rnn.json:1:1: warning: no da: using ones (L = Σa)']);
+      assert.deepEqual(m.warnings.map((w) => [w.line, w.column, w.endLine, w.endColumn]), [[1, 1, 1, 2]]);
+      h.send({ type: 'start' });
+      h.send({ type: 'painted' });
+      await h.waitFor((x) => x.type === 'progress' && x.progress.finished, 'the run to finish', 120_000);
+      assert.equal(loader.whole, 0, 'no fallback to the positioned reader');
+      for (const [phase, t] of [['forward', 5999], ['backward', 5999], ['backward', 17], ['totals', 0]] as const) {
+        const r = await h.request({ type: 'step', phase, t });
+        assert.ok(r.type === 'reply' && 'kind' in r && r.kind === 'step', `${phase} ${t}: ${JSON.stringify(r)}`);
+        const want = stepPayload(ref, phase, t);
+        assert.ok(typeof want !== 'string');
+        for (let k = 0; k < want.length; k++) assert.deepEqual(new Float64Array(r.tensors[k]!.data), new Float64Array(want[k]!.data), `${cacheMemoryMB} MB: ${phase} ${t} ${want[k]!.name}`);
+      }
+      const out = join(dir, `no-da-${cacheMemoryMB}.caches.json`);
+      // (a 6000-step export: seconds, more on a loaded machine)
+      const r = await h.request({ type: 'export', path: out }, 120_000);
+      assert.ok('kind' in r && r.kind === 'export', JSON.stringify(r));
+      assert.ok(readFileSync(out, 'utf8') === ref.exportText, `${cacheMemoryMB} MB: export identical to the run on explicit ones`);
+      h.session.dispose();
+    }
   });
 
   it('a bad number deep in x stops the forward where x stops, with the positioned error', async () => {
