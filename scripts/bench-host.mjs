@@ -10,9 +10,9 @@
 // (the run starts then); 'da read' is when da's numbers arrived (the backward waits for them).
 // Timings on a shared machine are noisy.
 // Then, on the finished run: stepping back (forward steps T-1 down, one request at a time with 20 ms
-// between them, as a held Shift+F10), jumps of ±10 steps, and a backward window not held — the
+// between them, as a held Shift+F10), jumps of ±10 steps (forward and backward), and a backward window not held — the
 // reply times of a checkpointed run (--cache-mb N: rnnStepper.cacheMemoryMB, default the
-// worker's 200) — and the process's VmHWM and CPU time.
+// worker's default) — and the process's VmHWM and CPU time.
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 
@@ -40,6 +40,8 @@ const finished = new Promise((r) => (finishedRes = r));
 let progressCount = 0;
 let daLine;
 let forwardDoneAt;
+/** When the running sums' checkpoints were built (after the run; a backward step far from them has no sums before). */
+let sumsAt;
 worker.on('message', (m) => {
   if (m.type === 'reply') { pending.get(m.id)?.(m); pending.delete(m.id); }
   else if (m.type === 'daLoaded' || m.type === 'daInvalid') {
@@ -52,6 +54,7 @@ worker.on('message', (m) => {
     peakRss = Math.max(peakRss, m.memory.rss);
     if (forwardDoneAt === undefined && l0 && m.progress.forwardDone >= l0.run.dims.T_x) forwardDoneAt = ms();
     if (m.progress.finished || m.progress.error) finishedRes(m);
+    if (m.progress.sumsComplete && sumsAt === undefined) sumsAt = ms();
   }
 });
 worker.postMessage({
@@ -90,17 +93,28 @@ console.log(`run finished:             ${ms()} ms  (${progressCount} progress me
 const b = performance.now();
 const bw = await request({ type: 'step', phase: 'backward', t: 500 < l.run.T_b ? 500 : 0 });
 console.log(`backward step payload:    ${(performance.now() - b).toFixed(1)} ms (recomputed on demand)${bw.error ? ' ' + bw.error : ''}`);
+// The running sums' build runs after the run, between requests: the stepping below measures
+// backward steps with their sums (a step far from any built sum is served without them).
+while (sumsAt === undefined) await new Promise((r) => setTimeout(r, 50));
+console.log(`running sums built:       ${sumsAt} ms`);
+const vmHwm = async () => {
+  const m = /^VmHWM:\s+(\d+) kB/m.exec((await import('node:fs')).readFileSync('/proc/self/status', 'utf8'));
+  return m ? `${(Number(m[1]) / 1024).toFixed(0)} MB` : '?';
+};
 const pct = (xs, q) => { const a = [...xs].sort((x, y) => x - y); return a[Math.min(a.length - 1, Math.floor((a.length - 1) * q))]; };
 const series = async (label, stops, gapMs) => {
   const lat = [];
+  let noSums = 0;
   for (const [phase, t] of stops) {
     const s0 = performance.now();
     const r = await request({ type: 'step', phase, t });
     if (r.error) { console.log(`  ${label}: ${phase} ${t}: ${r.error}`); continue; }
     lat.push(performance.now() - s0);
+    if (phase === 'backward' && !r.tensors.some((x) => x.name.startsWith('sum_'))) noSums++;
     await new Promise((res) => setTimeout(res, gapMs));
   }
-  console.log(`${label.padEnd(26)}n=${lat.length}: p50 ${pct(lat, 0.5).toFixed(1)} ms, p95 ${pct(lat, 0.95).toFixed(1)} ms, max ${Math.max(...lat).toFixed(1)} ms`);
+  console.log(`${label.padEnd(26)}n=${lat.length}: p50 ${pct(lat, 0.5).toFixed(1)} ms, p95 ${pct(lat, 0.95).toFixed(1)} ms, max ${Math.max(...lat).toFixed(1)} ms` +
+    `${noSums ? ` (${noSums} without running sums: not computed yet)` : ''}; VmHWM so far ${await vmHwm()}`);
 };
 const T_x = l.run.dims.T_x, T_b = l.run.T_b;
 const n = Math.min(200, T_x);
@@ -110,10 +124,9 @@ await series('step back (backward)', Array.from({ length: Math.min(200, T_b) }, 
 // +10 thirty times from a third of the way, then −10 thirty times
 const jumps = Array.from({ length: 60 }, (_, i) => ['forward', Math.floor(T_x / 3) + 10 * (i < 30 ? i + 1 : 59 - i)]).filter(([, t]) => t < T_x);
 await series('jumps ±10 (forward)', jumps, 20);
-const vmHwm = async () => {
-  const m = /^VmHWM:\s+(\d+) kB/m.exec((await import('node:fs')).readFileSync('/proc/self/status', 'utf8'));
-  return m ? `${(Number(m[1]) / 1024).toFixed(0)} MB` : '?';
-};
+// the same in the backward, from two thirds of the way down: −10 (Shift: towards T_b) then +10
+const bjumps = Array.from({ length: 60 }, (_, i) => ['backward', Math.floor(T_b / 3) + 10 * (i < 30 ? i + 1 : 59 - i)]).filter(([, t]) => t < T_b);
+await series('jumps ±10 (backward)', bjumps, 20);
 const cpuS = () => { const c = process.cpuUsage(); return ((c.user + c.system) / 1e6).toFixed(1); };
 console.log(`VmHWM before any export:  ${await vmHwm()}; CPU so far ${cpuS()} s`);
 if (exportPath) {

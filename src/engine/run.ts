@@ -170,27 +170,15 @@ function need(b: Float64Array | undefined, what: string): Float64Array {
 }
 
 /**
- * One step's backward quantities, recomputed from the caches (one cell backward): the gate
- * gradients, dxt, da_prev (dc_prev), and this step's dW/db contribution d·zᵀ / Σ_batch d, in
- * NumPy's cell_backward shapes, row-major (fresh arrays).
- *
- * Bit-identical to the run on the same kernels: the gate gradients and dc_prev come from the
- * run's own elementwise step (the wasm `lstmBackward` kernel when the workspace has it, else the
- * same JavaScript expressions in the same order), da_prev = Waᵀ·d from the same product call on
- * the same operand layout, and dxt is the run's dx⟨t⟩ itself (the run computes it in a product
- * batched over a chunk of steps, whose sums need not match a one-step product's in the last bit).
- * dW and db are not stored per step by the run; they use its kernels (gemmNT / rowSumsAdd).
+ * Step t's gradients w.r.t. the pre-activations into `sc.Ds` (and, for an LSTM, dc_prev into
+ * `sc.dc` when the wasm kernel ran, else returned): the run's own elementwise step (the wasm
+ * `lstmBackward` kernel when the workspace has it, else the same JavaScript expressions in the
+ * same order).
  */
-export function cellBackwardAt(
-  problem: Problem, fwd: ForwardCaches, bwd: BackwardCaches, t: number,
-): Record<string, Float64Array> {
-  if (!Number.isInteger(t) || t < 0 || t >= bwd.T_b) throw new Error(`cellBackwardAt: step ${t} is outside the back-propagated range 0..${bwd.T_b - 1}`);
-  const model = modelOf(problem);
-  const { n_x, n_a, m, T_x } = model.dims;
-  const H = model.H, S = n_a * m, o = t * S, nz = n_a + n_x;
-  const sc = scratchFor(model);
-  const { ws, Ds, Z, dW, db } = sc;
-  const out: Record<string, Float64Array> = {};
+function gateGradsAt(problem: Problem, model: Model, sc: CellScratch, fwd: ForwardCaches, bwd: BackwardCaches, t: number): Float64Array | undefined {
+  const { n_a, m } = model.dims;
+  const S = n_a * m, o = t * S;
+  const { ws, Ds } = sc;
   const daN = bwd.da;
   if (model.cell === 'rnn') {
     const a = fwd.a;
@@ -198,50 +186,48 @@ export function cellBackwardAt(
       const av = a[o + q];
       Ds[q] = daN[o + q] * (1 - av * av);
     }
-    out.dtanh = Ds.slice();
-  } else {
-    const c = need(fwd.c, 'c'), ft = need(fwd.ft, 'ft'), it = need(fwd.it, 'it'), cct = need(fwd.cct, 'cct'), ot = need(fwd.ot, 'ot');
-    const dcN = need(bwd.dc, 'dc');
-    const c0 = problem.c0?.data;
-    if (ws.lstmBackward) {
-      // the run's wasm cell backward (coreBackward.ts), on the same operands
-      const inp = sc.inp;
-      inp.set(daN.subarray(o, o + S), 0);
-      inp.set(c.subarray(o, o + S), S);
-      if (t > 0) inp.set(c.subarray(o - S, o), 2 * S);
-      else if (c0) inp.set(c0.subarray(0, S), 2 * S);
-      else inp.fill(0, 2 * S, 3 * S);
-      inp.set(ft.subarray(o, o + S), 3 * S);
-      inp.set(it.subarray(o, o + S), 4 * S);
-      inp.set(cct.subarray(o, o + S), 5 * S);
-      inp.set(ot.subarray(o, o + S), 6 * S);
-      sc.dc.set(dcN.subarray(o, o + S));
-      ws.lstmBackward(inp, S, sc.dc, Ds);
-      out.dc_prev = sc.dc.slice();
-    } else {
-      const dcPrev = new Float64Array(S);
-      for (let q = 0; q < S; q++) {
-        const g = o + q;
-        const tc = Math.tanh(c[g]);
-        const ov = ot[g], iv = it[g], cv = cct[g], fv = ft[g];
-        const cPrev = t > 0 ? c[g - S] : c0 ? c0[q] : 0;
-        const dC = dcN[g] + daN[g] * ov * (1 - tc * tc);
-        Ds[3 * S + q] = daN[g] * tc * ov * (1 - ov);
-        Ds[2 * S + q] = dC * iv * (1 - cv * cv);
-        Ds[S + q] = dC * cv * iv * (1 - iv);
-        Ds[q] = dC * cPrev * fv * (1 - fv);
-        dcPrev[q] = dC * fv;
-      }
-      out.dc_prev = dcPrev;
-    }
-    out.dft = Ds.slice(0, S);
-    out.dit = Ds.slice(S, 2 * S);
-    out.dcct = Ds.slice(2 * S, 3 * S);
-    out.dot = Ds.slice(3 * S, 4 * S);
+    return undefined;
   }
-  ws.gemmNN(n_a, m, H, sc.WaT, 0, H, Ds, 0, m, sc.daPrev, 0, m, false);
-  out.dxt = bwd.dx.slice(t * n_x * m, (t + 1) * n_x * m);
-  out.da_prev = sc.daPrev.slice();
+  const c = need(fwd.c, 'c'), ft = need(fwd.ft, 'ft'), it = need(fwd.it, 'it'), cct = need(fwd.cct, 'cct'), ot = need(fwd.ot, 'ot');
+  const dcN = need(bwd.dc, 'dc');
+  const c0 = problem.c0?.data;
+  if (ws.lstmBackward) {
+    // the run's wasm cell backward (coreBackward.ts), on the same operands
+    const inp = sc.inp;
+    inp.set(daN.subarray(o, o + S), 0);
+    inp.set(c.subarray(o, o + S), S);
+    if (t > 0) inp.set(c.subarray(o - S, o), 2 * S);
+    else if (c0) inp.set(c0.subarray(0, S), 2 * S);
+    else inp.fill(0, 2 * S, 3 * S);
+    inp.set(ft.subarray(o, o + S), 3 * S);
+    inp.set(it.subarray(o, o + S), 4 * S);
+    inp.set(cct.subarray(o, o + S), 5 * S);
+    inp.set(ot.subarray(o, o + S), 6 * S);
+    sc.dc.set(dcN.subarray(o, o + S));
+    ws.lstmBackward(inp, S, sc.dc, Ds);
+    return sc.dc;
+  }
+  const dcPrev = new Float64Array(S);
+  for (let q = 0; q < S; q++) {
+    const g = o + q;
+    const tc = Math.tanh(c[g]);
+    const ov = ot[g], iv = it[g], cv = cct[g], fv = ft[g];
+    const cPrev = t > 0 ? c[g - S] : c0 ? c0[q] : 0;
+    const dC = dcN[g] + daN[g] * ov * (1 - tc * tc);
+    Ds[3 * S + q] = daN[g] * tc * ov * (1 - ov);
+    Ds[2 * S + q] = dC * iv * (1 - cv * cv);
+    Ds[S + q] = dC * cv * iv * (1 - iv);
+    Ds[q] = dC * cPrev * fv * (1 - fv);
+    dcPrev[q] = dC * fv;
+  }
+  return dcPrev;
+}
+
+/** Step t's dW = d·zᵀ and db = Σ_batch d into `sc.dW` (H, nz) and `sc.db` (H), from `sc.Ds`. */
+function stackedParamGradsAt(problem: Problem, model: Model, sc: CellScratch, fwd: ForwardCaches, t: number): void {
+  const { n_x, n_a, m, T_x } = model.dims;
+  const H = model.H, S = n_a * m, o = t * S, nz = n_a + n_x;
+  const { ws, Ds, Z, dW, db } = sc;
   const aPrev = t === 0 ? problem.a0.data : fwd.a.subarray(o - S, o);
   const x = problem.x.data;
   if (ws.gemmNT) {
@@ -265,6 +251,16 @@ export function cellBackwardAt(
       db[r] = s;
     }
   }
+}
+
+/**
+ * The stacked dW/db of the scratch as NumPy's named gradients: `copy` false gives views of the
+ * scratch where the layout allows (an LSTM gate's rows are contiguous; an RNN's dWax/dWaa split
+ * the columns, so they are copied either way).
+ */
+function namedParamGrads(model: Model, sc: CellScratch, out: Record<string, Float64Array>, copy: boolean): void {
+  const { n_x, n_a } = model.dims;
+  const nz = n_a + n_x, { dW, db } = sc;
   if (model.cell === 'rnn') {
     const dWaa = new Float64Array(n_a * n_a), dWax = new Float64Array(n_a * n_x);
     for (let r = 0; r < n_a; r++) {
@@ -273,12 +269,69 @@ export function cellBackwardAt(
     }
     out.dWax = dWax;
     out.dWaa = dWaa;
-    out.dba = db.slice();
+    out.dba = copy ? db.slice() : db;
   } else {
     GATE_BLOCKS.forEach((g, gi) => {
-      out[`dW${g}`] = dW.slice(gi * n_a * nz, (gi + 1) * n_a * nz);
-      out[`db${g}`] = db.slice(gi * n_a, (gi + 1) * n_a);
+      const w = dW.subarray(gi * n_a * nz, (gi + 1) * n_a * nz), b = db.subarray(gi * n_a, (gi + 1) * n_a);
+      out[`dW${g}`] = copy ? w.slice() : w;
+      out[`db${g}`] = copy ? b.slice() : b;
     });
   }
+}
+
+/**
+ * One step's backward quantities, recomputed from the caches (one cell backward): the gate
+ * gradients, dxt, da_prev (dc_prev), and this step's dW/db contribution d·zᵀ / Σ_batch d, in
+ * NumPy's cell_backward shapes, row-major (fresh arrays).
+ *
+ * Bit-identical to the run on the same kernels: the gate gradients and dc_prev come from the
+ * run's own elementwise step (see `gateGradsAt`), da_prev = Waᵀ·d from the same product call on
+ * the same operand layout, and dxt is the run's dx⟨t⟩ itself (the run computes it in a product
+ * batched over a chunk of steps, whose sums need not match a one-step product's in the last bit).
+ * dW and db are not stored per step by the run; they use its kernels (gemmNT / rowSumsAdd).
+ */
+export function cellBackwardAt(
+  problem: Problem, fwd: ForwardCaches, bwd: BackwardCaches, t: number,
+): Record<string, Float64Array> {
+  if (!Number.isInteger(t) || t < 0 || t >= bwd.T_b) throw new Error(`cellBackwardAt: step ${t} is outside the back-propagated range 0..${bwd.T_b - 1}`);
+  const model = modelOf(problem);
+  const { n_x, n_a, m } = model.dims;
+  const H = model.H, S = n_a * m;
+  const sc = scratchFor(model);
+  const { ws, Ds } = sc;
+  const out: Record<string, Float64Array> = {};
+  const dcPrev = gateGradsAt(problem, model, sc, fwd, bwd, t);
+  if (model.cell === 'rnn') out.dtanh = Ds.slice();
+  else {
+    out.dc_prev = dcPrev === sc.dc ? sc.dc.slice() : need(dcPrev, 'dc_prev');
+    out.dft = Ds.slice(0, S);
+    out.dit = Ds.slice(S, 2 * S);
+    out.dcct = Ds.slice(2 * S, 3 * S);
+    out.dot = Ds.slice(3 * S, 4 * S);
+  }
+  ws.gemmNN(n_a, m, H, sc.WaT, 0, H, Ds, 0, m, sc.daPrev, 0, m, false);
+  out.dxt = bwd.dx.slice(t * n_x * m, (t + 1) * n_x * m);
+  out.da_prev = sc.daPrev.slice();
+  stackedParamGradsAt(problem, model, sc, fwd, t);
+  namedParamGrads(model, sc, out, true);
+  return out;
+}
+
+/**
+ * Step t's contribution to the weight gradients only (dW…, db…: what the running sums add up),
+ * the same numbers as `cellBackwardAt`'s, without da_prev's product and the copies: about half
+ * its cost. The arrays are views of a scratch shared by the model's calls, valid until the next
+ * call of this function or `cellBackwardAt` (add them up at once).
+ */
+export function paramGradsAt(
+  problem: Problem, fwd: ForwardCaches, bwd: BackwardCaches, t: number,
+): Record<string, Float64Array> {
+  if (!Number.isInteger(t) || t < 0 || t >= bwd.T_b) throw new Error(`paramGradsAt: step ${t} is outside the back-propagated range 0..${bwd.T_b - 1}`);
+  const model = modelOf(problem);
+  const sc = scratchFor(model);
+  gateGradsAt(problem, model, sc, fwd, bwd, t);
+  stackedParamGradsAt(problem, model, sc, fwd, t);
+  const out: Record<string, Float64Array> = {};
+  namedParamGrads(model, sc, out, false);
   return out;
 }

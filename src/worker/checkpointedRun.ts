@@ -10,7 +10,7 @@
  * (scanned window by window) and the running sums' checkpoints (their own budget).
  */
 import { CheckpointedRun, type BackwardWindow, type ForwardWindow } from '../engine/checkpoint';
-import { cellBackwardAt } from '../engine/run';
+import { paramGradsAt } from '../engine/run';
 import type { BackwardCaches, ForwardCaches, Problem } from '../engine/types';
 import type { Phase, TensorPayload } from '../protocol/messages';
 import { NonFiniteScanner, type NonFiniteHit } from '../session/nonFinite';
@@ -32,6 +32,8 @@ export interface CheckpointedSessionOptions {
   daOnes: boolean;
   /** Buffer of one row group of the export (see checkpointedExport.ts). */
   exportGroupBytes: number;
+  /** Memory for the running sums (see runningSums.ts); default theirs. */
+  sumsBytes?: number;
 }
 
 const EMPTY = new Float64Array(0);
@@ -56,7 +58,8 @@ export class CheckpointedSessionRun implements SessionRun {
   private hit: NonFiniteHit | undefined;
   private readonly daNorms: Float64Array;
   private readonly dcNorms: Float64Array | undefined;
-  private readonly sums: RunningSums;
+  /** The running sums (public for the tests: their contribution count). */
+  readonly sums: RunningSums;
   /** The backward window the running sums' build walks through (not one of the panel's). */
   private sumsWindow: BackwardWindow | undefined;
   /** The last step asked for: its neighbouring windows are prefetched when idle. */
@@ -76,7 +79,12 @@ export class CheckpointedSessionRun implements SessionRun {
     const ck = this.ck;
     this.sums = new RunningSums(
       { problem, get backwardDone() { return ck.backwardDone; }, backward: { T_b } },
-      { cellAt: (s) => this.cellAt(s) },
+      {
+        cellAt: (s) => this.cellAt(s),
+        budgetBytes: opts.sumsBytes,
+        // a step whose window is not held waits for the window prefetch (idle) instead
+        ready: (s) => this.ck.holdsBackward(s) || (this.sumsWindow !== undefined && s >= this.sumsWindow.start && s < this.sumsWindow.end),
+      },
     );
   }
 
@@ -142,12 +150,12 @@ export class CheckpointedSessionRun implements SessionRun {
     if (h) this.hit = { ...h, t: h.t + w.start };
   }
 
-  /** Step s's backward quantities for the running sums, from the window holding s. */
+  /** Step s's weight-gradient contributions for the running sums, from the window holding s. */
   private cellAt(s: number): Record<string, Float64Array> {
     let w = this.sumsWindow;
     if (this.ck.holdsBackward(s)) w = this.ck.backwardWindow(s);
     else if (!w || s < w.start || s >= w.end) w = this.sumsWindow = this.ck.backwardWindow(s, false);
-    return cellBackwardAt(w.problem, w.forward, w.caches, s - w.start);
+    return paramGradsAt(w.problem, w.forward, w.caches, s - w.start);
   }
 
   step(phase: Phase, t: number): TensorPayload[] | string {
@@ -216,12 +224,15 @@ export class CheckpointedSessionRun implements SessionRun {
   }
 
   /**
-   * Prefetch: the window next to the last step asked for, on the side it is closer to (stepping
-   * back across a window boundary then finds its window computed). One window per call.
+   * Prefetch: at a backward step, first the running sums around it (one contribution per call:
+   * stepping back finds R(t+1) computed); then the window next to the last step asked for, on
+   * the side it is closer to (stepping back across a window boundary then finds its window
+   * computed). One window per call.
    */
   idle(): boolean {
     const at = this.lastAsked;
     if (!at) return false;
+    if (at.phase === 'backward' && this.sums.prefetch(0)) return true;
     const k = this.ck.spacing, t = at.t;
     if (at.phase === 'forward') {
       const start = Math.floor(t / k) * k, end = Math.min(this.problem.dims.T_x, start + k);

@@ -10,7 +10,7 @@ import { createRunner, type Runner } from '../engine';
 import type { Problem } from '../engine/types';
 import type { Phase, TensorPayload } from '../protocol/messages';
 import { NonFiniteScanner, type NonFiniteHit } from '../session/nonFinite';
-import { runningSumsFor } from '../session/runningSums';
+import { RunningSums } from '../session/runningSums';
 import { nextSlice } from '../session/slicing';
 import { gradientNorms, stepPayload, windowOf, type Norms, type RunView, type WindowData } from '../session/steps';
 import { exportRun } from './export';
@@ -42,11 +42,21 @@ export interface SessionRun {
 export class LiveRun implements SessionRun, RunView {
   private readonly scanner = new NonFiniteScanner();
 
-  private constructor(readonly problem: Problem, private readonly runner: Runner) {}
+  /** The running sums (public for the tests: their contribution count). */
+  readonly sums: RunningSums;
+  /** The last backward step asked for: the running sums around it are prefetched when idle. */
+  private lastBackward = false;
 
-  /** Allocates the caches (throws when the engine cannot run this problem). */
-  static start(problem: Problem, opts: { keepGateGrads: boolean }): LiveRun {
-    return new LiveRun(problem, createRunner(problem, opts));
+  private constructor(readonly problem: Problem, private readonly runner: Runner, sumsBytes: number | undefined) {
+    this.sums = new RunningSums(this, { budgetBytes: sumsBytes });
+  }
+
+  /**
+   * Allocates the caches (throws when the engine cannot run this problem). `sumsBytes`: memory
+   * for the running sums (see runningSums.ts; default theirs).
+   */
+  static start(problem: Problem, opts: { keepGateGrads: boolean; sumsBytes?: number }): LiveRun {
+    return new LiveRun(problem, createRunner(problem, opts), opts.sumsBytes);
   }
 
   get forward() {
@@ -76,7 +86,8 @@ export class LiveRun implements SessionRun, RunView {
     this.runner.advance(s.budgetMs, Math.min(s.cap, room));
   }
   step(phase: Phase, t: number): TensorPayload[] | string {
-    return stepPayload(this, phase, t);
+    this.lastBackward = phase === 'backward';
+    return stepPayload(this, phase, t, this.sums);
   }
   window(tensor: string, batch: number, t0: number, t1: number): WindowData | string {
     return windowOf(this, tensor, batch, t0, t1);
@@ -88,12 +99,13 @@ export class LiveRun implements SessionRun, RunView {
     return this.scanner.update(this);
   }
   buildSums(ms: number): boolean {
-    return runningSumsFor(this).build(ms);
+    return this.sums.build(ms);
   }
   exportTo(path: string, cancelled: () => boolean): Promise<number> {
     return exportRun({ problem: this.problem, forward: this.forward, backward: this.backward }, path, cancelled);
   }
+  /** The running sums around the backward step shown, one contribution per call (stepping back finds R(t+1) computed). */
   idle(): boolean {
-    return false;
+    return this.lastBackward && this.sums.prefetch(0);
   }
 }

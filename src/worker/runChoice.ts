@@ -14,14 +14,36 @@ import { LiveRun, type SessionRun } from './liveRun';
 export { DEFAULT_CACHE_MEMORY_MB } from './protocol';
 /** Windows a checkpointed run keeps each way: the one shown and the neighbour it is closer to (prefetched). */
 export const KEEP_WINDOWS = 2;
-/** Share of the cache budget for the checkpoints and windows (the running sums have their own). */
-const WINDOW_SHARE = 0.75;
+/**
+ * Share of the cache budget for the checkpoints and windows (the rest: the running sums, see
+ * `sumsBudget`). Measured at T = 1000 (n_a = 256, m = 32): the sums need about 130–200 MB for
+ * stepping back to find them prefetched, the windows' spacing matters less.
+ */
+const WINDOW_SHARE = 0.6;
 /**
  * The export's row-group buffer, as a share of the cache budget, held while an export is written
  * (on top of the windows): at a 200 MB budget, a T = 1000, m = 32 array of 256 units is one
  * group, so each array costs one pass over the windows.
  */
 const EXPORT_SHARE = 0.5;
+
+/** The running sums' least memory (their coarse checkpoints and a few recent sums; see runningSums.ts). */
+const SUMS_MIN_BYTES = 64 * 1048576;
+/**
+ * And their most: at T = 1000, n_a = 256, 160 MiB gives checkpoints every 36 steps and a span
+ * every 4 (a ±10 jump at most 3 contributions away); more buys little.
+ */
+const SUMS_MAX_BYTES = 160 * 1048576;
+
+/**
+ * The running sums' memory within the cache budget: what the caches leave of it (full caches),
+ * else the share the windows leave; between SUMS_MIN_BYTES and SUMS_MAX_BYTES. With more, the sums around the step
+ * shown are prefetched densely and stepping back through the backward costs no recomputation.
+ */
+export function sumsBudget(problem: Problem, cacheBytes: number): number {
+  const left = holdsAllCaches(problem, cacheBytes) ? cacheBytes - fullCacheBytes(problem) : cacheBytes * (1 - WINDOW_SHARE);
+  return Math.max(SUMS_MIN_BYTES, Math.min(SUMS_MAX_BYTES, left));
+}
 
 /**
  * The bytes of the run's inputs (x, da, a0, c0, the parameters): held for the whole run, so the
@@ -90,7 +112,7 @@ export function startRun(problem: Problem, o: StartOptions): SessionRun {
     const { n_a, m } = problem.dims;
     const T_b = problem.da.shape[2] ?? 1;
     const gateBytes = problem.cell === 'lstm' ? 4 * T_b * n_a * m * 8 : 0;
-    const run = LiveRun.start(problem, { keepGateGrads: gateBytes <= o.gateGradLimitBytes });
+    const run = LiveRun.start(problem, { keepGateGrads: gateBytes <= o.gateGradLimitBytes, sumsBytes: sumsBudget(problem, o.cacheBytes) });
     // The runner reads da (NumPy layout) chunk-wise during the backward; nothing else reads
     // problem.da after this point (steps, windows and the export use the caches).
     problem.da = { shape: problem.da.shape, data: new Float64Array(0) };
@@ -103,6 +125,7 @@ export function startRun(problem: Problem, o: StartOptions): SessionRun {
     keepWindows: KEEP_WINDOWS,
     daOnes,
     exportGroupBytes: Math.max(1, o.cacheBytes * EXPORT_SHARE),
+    sumsBytes: sumsBudget(problem, o.cacheBytes),
   });
   // (the windows read da from the problem: kept, unless it is the ones)
   if (daOnes) problem.da = { shape: problem.da.shape, data: new Float64Array(0) };

@@ -9,6 +9,10 @@
 //   - key press → repainted step (performance marks inside the webview, window.__rnnPerf):
 //     p50 / p95 / max over ~100 F10 presses, then ~100 Shift+F10 presses; each press waits for
 //     its step to be painted before the next one (no measurement is lost to the next key)
+//   - jumps of ±10 steps → repainted step, in the forward and in the backward: the timeline
+//     scrubber moved by 10 (as a drag does: its input event starts the panel's key → paint
+//     clock), 30 times +10 from a third of the way, then 30 times −10 (BENCH_JUMPS=n for n each)
+//   - after each row, the extension host's VmHWM so far (worker threads included)
 //   - the extension host's peak resident memory (VmHWM of its process; worker threads included)
 //   - the webview's JS heap before/after stepping (performance.memory, Chromium only)
 // Numbers are from a shared 2-core machine: noisy, run it twice before believing a change.
@@ -20,6 +24,7 @@ import { REPO, startWorkbench } from './harness.mjs';
 import { collectLogs } from '../host/code-server.mjs';
 
 const PRESSES = Number(process.env.BENCH_PRESSES ?? 100);
+const JUMPS = Number(process.env.BENCH_JUMPS ?? 30);
 // BENCH_T=2 runs the same widths with 2 steps: its first-paint time is the panel's own overhead
 // (file picker, webview start, handshake), to set against the big run's.
 const dims = { 'n-x': 64, 'n-a': 256, 'n-y': 10, m: 32, T: Number(process.env.BENCH_T ?? 1000) };
@@ -179,14 +184,54 @@ async function main() {
       await page.waitForTimeout(200);
       return web.locator('body').evaluate(() => ({ paint: [...window.__rnnPerf], frame: [...window.__rnnPerfFrame], net: [...window.__rnnNet] }));
     };
-    for (const [label, key] of [['F10 (step forward)', 'F10'], ['Shift+F10 (step back)', 'Shift+F10']]) {
-      const r = await series(key, PRESSES);
+    const hwmSoFar = () => {
+      sample();
+      return `host VmHWM so far ${fmt(Math.max(...hostPids.map((p) => memKb(p, 'VmHWM'))) / 1024)} MB`;
+    };
+    const report = (label, r) =>
       console.log(
-        `key → step painted, ${label}, n=${r.paint.length}: p50 ${fmt(pct(r.paint, 0.5))} ms, p95 ${fmt(pct(r.paint, 0.95))} ms, max ${fmt(Math.max(...r.paint))} ms` +
+        `${label}, n=${r.paint.length}: p50 ${fmt(pct(r.paint, 0.5))} ms, p95 ${fmt(pct(r.paint, 0.95))} ms, max ${fmt(Math.max(...r.paint))} ms` +
           ` | to next frame: p50 ${fmt(pct(r.frame, 0.5))} ms, p95 ${fmt(pct(r.frame, 0.95))} ms` +
-          ` | host step request → reply (n=${r.net.length}): p50 ${fmt(pct(r.net, 0.5))} ms, p95 ${fmt(pct(r.net, 0.95))} ms`,
+          ` | host step request → reply (n=${r.net.length}): p50 ${fmt(pct(r.net, 0.5))} ms, p95 ${fmt(pct(r.net, 0.95))} ms | ${hwmSoFar()}`,
       );
+    for (const [label, key] of [['F10 (step forward)', 'F10'], ['Shift+F10 (step back)', 'Shift+F10']]) {
+      report(`key → step painted, ${label}`, await series(key, PRESSES));
     }
+    // ±10 jumps: the scrubber (timeline index: forward steps, then backward steps) moved by 10.
+    const scrubTo = (index) =>
+      web.locator('#scrubber').evaluate((el, i) => {
+        el.value = String(i);
+        el.dispatchEvent(new Event('input', { bubbles: true }));
+      }, index);
+    const jumps = async (from, n) => {
+      await scrubTo(from);
+      await web.locator('body').evaluate(() => new Promise((res) => setTimeout(res, 500)));
+      await web.locator('body').evaluate(() => {
+        window.__rnnPerf.length = 0;
+        window.__rnnPerfFrame.length = 0;
+        window.__rnnNet.length = 0;
+      });
+      let lost = 0, at = from;
+      for (let i = 0; i < 2 * n; i++) {
+        at += i < n ? 10 : -10;
+        const count = await web.locator('body').evaluate(() => window.__rnnPerf.length);
+        await scrubTo(at);
+        const ok = await web
+          .locator('body')
+          .evaluate((_body, c) => new Promise((res) => {
+            const t0 = performance.now();
+            const poll = () => (window.__rnnPerf.length > c ? res(true) : performance.now() - t0 > 10_000 ? res(false) : setTimeout(poll, 2));
+            poll();
+          }), count);
+        if (!ok) lost++;
+      }
+      if (lost) console.log(`  (${lost} jumps produced no paint within 10 s)`);
+      await page.waitForTimeout(200);
+      return web.locator('body').evaluate(() => ({ paint: [...window.__rnnPerf], frame: [...window.__rnnPerfFrame], net: [...window.__rnnNet] }));
+    };
+    const third = Math.floor(dims.T / 3);
+    report(`jump ±10 → step painted, forward (from t=${third})`, await jumps(third, JUMPS));
+    report(`jump ±10 → step painted, backward (from t=${dims.T - 1 - third})`, await jumps(dims.T + third, JUMPS));
     const heapAfter = await web.locator('body').evaluate(() => performance.memory?.usedJSHeapSize ?? NaN);
     console.log(`webview JS heap: ${fmt(heapBefore / 1048576)} MB after the first step, ${fmt(heapAfter / 1048576)} MB after ${2 * PRESSES} steps`);
     sample();

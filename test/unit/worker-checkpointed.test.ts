@@ -15,12 +15,12 @@ import { exportToString } from '../../src/export/caches';
 import { writeNpzExport } from '../../src/export/npz';
 import type { Phase } from '../../src/protocol/messages';
 import { NonFiniteScanner } from '../../src/session/nonFinite';
-import { runningSumsFor } from '../../src/session/runningSums';
+import { runningSumsFor, sumsLayout } from '../../src/session/runningSums';
 import { BACKWARD_WINDOWS, FORWARD_WINDOWS, gradientNorms, stepPayload, windowOf, type RunView } from '../../src/session/steps';
 import { CheckpointedSessionRun } from '../../src/worker/checkpointedRun';
 import { LiveRun } from '../../src/worker/liveRun';
 import type { FromWorker } from '../../src/worker/protocol';
-import { checkpointSpacing, startRun } from '../../src/worker/runChoice';
+import { checkpointSpacing, startRun, sumsBudget } from '../../src/worker/runChoice';
 import { RunSession } from '../../src/worker/session';
 import { truncateDa, withCellState } from './engine-helpers';
 
@@ -126,6 +126,56 @@ describe('checkpointed session run', () => {
       assert.ok(readFileSync(npz).equals(wantNpz), 'the .npz export is `rnn-stepper run -o x.npz`\'s bytes');
     });
   }
+
+  it('stepping back through the backward is O(1): the running sums around the step are prefetched when idle, bit for bit the full run\'s', () => {
+    // A sums budget of 40 sums for T_b = 60: coarse checkpoints and a prefetched span (runningSums.ts).
+    const p = randomProblem({ kind: 'lstm', n_x: 3, n_a: 4, n_y: 2, m: 3, T: 60, seed: 29 });
+    const sumsBytes = 40 * (4 * 4 * 7 + 4 * 4) * 8;
+    const ref = reference(p);
+    const refSums = runningSumsFor(ref);
+    while (!refSums.build(1000));
+    const live = LiveRun.start(clone(p), { keepGateGrads: true, sumsBytes });
+    live.advance(Infinity);
+    const ck = new CheckpointedSessionRun(clone(p), { spacing: 16, keepWindows: 2, daOnes: false, exportGroupBytes: 3000, sumsBytes });
+    while (!ck.finished) ck.slice(5, Infinity);
+    for (const r of [live, ck]) {
+      while (!r.buildSums(50));
+      const label = r instanceof LiveRun ? 'full caches' : 'checkpointed';
+      assert.ok(r.sums.spacing > 3 && r.sums.fine >= 1, `${label}: a layout with a span (spacing ${r.sums.spacing}, fine ${r.sums.fine})`);
+      // a jump down into the backward, then step back (t + 1) to the top, idle between the steps
+      // as the session is; then ±10 jumps
+      const stops: number[] = [];
+      for (let t = 7; t < 60; t++) stops.push(t);
+      for (let t = 49; t >= 9; t -= 10) stops.push(t);
+      for (let t = 19; t < 60; t += 10) stops.push(t);
+      const worst: number[] = [];
+      for (const t of stops) {
+        const c0 = r.sums.contributions;
+        const got = r.step('backward', t), want = stepPayload(ref, 'backward', t, refSums);
+        assert.ok(typeof got !== 'string' && typeof want !== 'string');
+        want.forEach((w, k) => sameBits(`${label} backward ${t} ${w.name}`, new Float64Array(got[k]!.data), new Float64Array(w.data)));
+        if (t !== 7) worst.push(r.sums.contributions - c0);
+        while (r.idle());
+      }
+      // (the first stop may walk from a checkpoint: it is a jump to a step nothing is known around)
+      const steps = worst.slice(0, 52), jumps = worst.slice(52);
+      assert.ok(steps.every((n) => n === 0), `${label}: step back computed contributions on request: ${steps.join(' ')}`);
+      assert.ok(jumps.every((n) => n < r.sums.fine), `${label}: a ±10 jump computed ${jumps.join(' ')} contributions (fine ${r.sums.fine})`);
+    }
+  });
+
+  it('the running sums\' layout fits their budget: a span at 160 MiB for the 1000-step LSTM, none when too tight', () => {
+    const per = (4 * 256 * 320 + 4 * 256) * 8;
+    for (const [T, mib, span] of [[1000, 160, true], [1000, 64, false], [10000, 400, true], [60, 200, true]] as const) {
+      const slots = Math.floor((mib * 1048576) / per);
+      const l = sumsLayout(T, slots);
+      const held = Math.ceil(T / l.spacing) + l.span + 3; // checkpoints, span, accumulator, walker, R(T_b)
+      assert.ok(held <= slots || l.fine === 0, `T=${T} ${mib} MiB: ${held} sums held in ${slots} slots (${JSON.stringify(l)})`);
+      assert.equal(l.fine >= 1, span, `T=${T} ${mib} MiB: a prefetched span (${JSON.stringify(l)})`);
+    }
+    const p = randomProblem({ kind: 'lstm', n_x: 4, n_a: 8, n_y: 2, m: 4, T: 200, seed: 26 });
+    assert.ok(sumsBudget(p, 1e12) === 160 * 1048576 && sumsBudget(p, 1) === 64 * 1048576, 'between 64 and 160 MiB');
+  });
 
   it('a fixture without da (ones) runs without holding da and gives the same numbers', async () => {
     const p = randomProblem({ kind: 'lstm', n_x: 3, n_a: 6, n_y: 2, m: 4, T: 50, seed: 23 });
