@@ -4,7 +4,8 @@
  * its neighbours both ways, window chunks): a per-panel token bucket is checked before a message
  * is even parsed, requests waiting for the worker are bounded, and step requests wait their turn
  * by distance to the cursor (session/stepQueue.ts), so the step the user went to is not queued
- * behind the prefetches of the place they left. A refused message is counted always and logged
+ * behind the prefetches of the place they left (those still waiting when the cursor is far away
+ * are dropped unsent). A refused message is counted always and logged
  * once per burst.
  */
 import * as path from 'node:path';
@@ -91,7 +92,12 @@ export class PanelRelay {
     if (!this.gate.beginRequest()) return { type: 'reply', id: 0, error: 'too many requests waiting for the worker' };
     try {
       // Steps wait their turn by distance to the cursor (stepQueue.ts); windows go straight on.
-      if (req.type === 'step') return await this.steps.add(indexOf(this.hooks.shape(), req), () => w.request(req));
+      if (req.type === 'step')
+        return (
+          (await this.steps.add(indexOf(this.hooks.shape(), req), () => w.request(req))) ?? {
+            type: 'reply', id: 0, error: 'dropped unsent: the cursor moved far away meanwhile',
+          }
+        );
       return await w.request(req);
     } finally {
       this.gate.endRequest();

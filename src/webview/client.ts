@@ -59,6 +59,9 @@ export class DataClient {
   /** The run's parameters by name (asked once per run, see `ensureParams`). */
   private paramsOf: ReadonlyMap<string, Tensor> | undefined;
 
+  /** The byte size of the latest step payload of each phase (what a request for one will bring). */
+  private readonly stepSize = new Map<Phase, number>();
+
   /** Called with request → reply milliseconds of every step reply (diagnostics, benchmark). */
   onStepLatency?: (ms: number) => void;
 
@@ -79,6 +82,50 @@ export class DataClient {
     this.requests.takeAll();
     this.sumsEpoch = 0;
     this.paramsOf = undefined;
+    this.stepSize.clear();
+  }
+
+  /**
+   * The bytes a step of `phase` will bring: the size of the latest one that came (a big LSTM's
+   * backward stop, gate gradients and running sums, is ~6 MB; its forward stop well under 1 MB).
+   * Before any came: the largest size seen of another phase, else `unknown`.
+   */
+  stepBytes(phase: Phase, unknown: number): number {
+    return this.stepSize.get(phase) ?? Math.max(unknown, ...this.stepSize.values());
+  }
+
+  /** The step requests still on their way (younger than the retry delay), by (phase, t). */
+  stepsInFlight(): { phase: Phase; t: number }[] {
+    const out: { phase: Phase; t: number }[] = [];
+    for (const [key, id] of this.inflight) {
+      if (!key.startsWith('s:') || this.requests.age(id) >= RETRY_MS) continue;
+      const [phase, t] = key.slice(2).split(':');
+      if (phase === 'forward' || phase === 'backward' || phase === 'totals') out.push({ phase, t: Number(t) });
+    }
+    return out;
+  }
+
+  /** The step is cached (without touching its place in the LRU). */
+  hasStep(phase: Phase, t: number): boolean {
+    return this.steps.has(DataClient.stepKey(phase, t));
+  }
+
+  /** A request for the step is on its way (and not yet due for a retry). */
+  isStepInFlight(phase: Phase, t: number): boolean {
+    return this.isInflight('s:' + DataClient.stepKey(phase, t));
+  }
+
+  /**
+   * Stop counting a step request as on its way (the host drops a request that waits too far
+   * from its cursor, session/stepQueue.ts): a later `ensureStep` asks again; a late reply is still
+   * cached.
+   */
+  forgetStep(phase: Phase, t: number): void {
+    const key = 's:' + DataClient.stepKey(phase, t);
+    const id = this.inflight.get(key);
+    if (id === undefined) return;
+    this.requests.drop(id);
+    this.inflight.delete(key);
   }
 
   /** The run's parameters, once they arrived. */
@@ -201,6 +248,7 @@ export class DataClient {
       tensors.push({ name: p.name, rows: p.rows, cols: p.cols, data: new Float64Array(p.data) });
     }
     const step: StepData = { runId: m.runId, phase: m.phase, t: m.t, tensors };
+    this.stepSize.set(m.phase, tensors.reduce((n, x) => n + x.data.byteLength, 0));
     // Asked for before the sums could be served (the fresh request is on its way): not worth keeping.
     if (this.sumsEpoch && m.inReplyTo < this.sumsEpoch && DataClient.lacksSums(step)) return undefined;
     this.steps.set(DataClient.stepKey(m.phase, m.t), step);

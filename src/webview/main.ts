@@ -303,6 +303,8 @@ function onMessage(m: ToWebview): void {
       milestone('rnn:first-step');
       const step = data.onStep(m);
       const s = store.state;
+      // A reply frees room in the prefetch's byte bound (views/prefetch.ts): top the plan up.
+      if (step) ahead.request(s);
       if (step && step.phase === s.cursor.phase && step.t === s.cursor.t) {
         renderStep(s);
         renderChrome(s, s);

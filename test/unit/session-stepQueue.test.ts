@@ -1,9 +1,11 @@
 // Step requests to the worker (src/session/stepQueue.ts): the step at the cursor goes before the
 // prefetches queued for the place the user left, then the nearest first; never more than `slots`
-// at the worker; every request is answered.
+// at the worker; every request is answered, or dropped unsent (undefined) once the cursor is more
+// than STALE_DISTANCE away (seen failing before the drop: the prefetches of the place the user left
+// were all sent to the worker, each a ~6 MB backward payload for the panel's channel).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { StepQueue } from '../../src/session/stepQueue';
+import { STALE_DISTANCE, StepQueue } from '../../src/session/stepQueue';
 
 /** A worker that answers only when told to (one deferred per request, in the order received). */
 function fakeWorker() {
@@ -25,14 +27,28 @@ test('a jump: the new cursor step overtakes the prefetches of the old place, the
   let cursor = 10;
   const q = new StepQueue(1, () => cursor);
   const w = fakeWorker();
-  const replies: Promise<number>[] = [];
+  const replies: Promise<number | undefined>[] = [];
   for (const i of [10, 11, 9, 12, 13]) replies.push(q.add(i, w.send(i))); // prefetch around 10
   assert.deepEqual(w.received, [10]);
-  cursor = 500; // the user jumps
-  for (const i of [500, 501, 499]) replies.push(q.add(i, w.send(i)));
+  cursor = 40; // the user jumps, not far
+  for (const i of [40, 41, 39]) replies.push(q.add(i, w.send(i)));
   for (let k = 0; k < 8; k++) await w.answerNext();
-  assert.deepEqual(w.received, [10, 500, 501, 499, 13, 12, 11, 9]);
-  assert.deepEqual(await Promise.all(replies), [10, 11, 9, 12, 13, 500, 501, 499]);
+  assert.deepEqual(w.received, [10, 40, 41, 39, 13, 12, 11, 9]);
+  assert.deepEqual(await Promise.all(replies), [10, 11, 9, 12, 13, 40, 41, 39]);
+  assert.equal(q.queued, 0);
+});
+
+test('a jump far away: the prefetches still waiting for the old place are dropped unsent', async () => {
+  let cursor = 10;
+  const q = new StepQueue(1, () => cursor);
+  const w = fakeWorker();
+  const replies: Promise<number | undefined>[] = [];
+  for (const i of [10, 11, 9, 12, 13]) replies.push(q.add(i, w.send(i)));
+  cursor = 10 + STALE_DISTANCE + 2; // 11 is STALE_DISTANCE + 1 away, 12 and 13 within it
+  for (const i of [cursor, cursor - 10]) replies.push(q.add(i, w.send(i)));
+  for (let k = 0; k < 8; k++) await w.answerNext();
+  assert.deepEqual(w.received, [10, cursor, cursor - 10, 13, 12]);
+  assert.deepEqual(await Promise.all(replies), [10, undefined, undefined, 12, 13, cursor, cursor - 10]);
   assert.equal(q.queued, 0);
 });
 

@@ -4,8 +4,18 @@
  * a host that needs a while per stop). Repeated jumps of one stride (PageUp/PageDown on the
  * timeline, a scrubber moved by 10 again and again) get the next jumps' steps instead of the
  * near neighbours, so that the next jump is painted from the cache too.
+ *
+ * Prefetch is bounded by bytes on their way, not by stops: every reply crosses the host → webview
+ * channel (code-server's websocket) one after the other, so a reply the user waits for queues
+ * behind every prefetch already sent. A big LSTM's backward stop is ~6 MB (gate gradients and
+ * running sums): nine of them per ±10 jump once made each jump wait 3–5 s. So, as the debugger
+ * does: the cursor's step always (first), then as many stops ahead as PREFETCH_BYTES hold, at most
+ * PREFETCH_STOPS on their way; and requests left far behind by a jump are forgotten (the host
+ * drops them unsent, session/stepQueue.ts).
  */
 
+import type { Phase } from '../../protocol/messages';
+import { STALE_DISTANCE } from '../../session/stepQueue';
 import type { DataClient } from '../client';
 import { cursorAt, indexOf, reachableMax, type State } from '../store';
 
@@ -15,8 +25,44 @@ export interface Prefetch {
   request(s: State): void;
 }
 
-/** How many jumps of a repeated stride are fetched ahead. */
+/** How many jumps of a repeated stride are fetched ahead (when the byte bound lets them). */
 const JUMPS_AHEAD = 3;
+/** Bytes of step payloads on their way at once (the cursor's own included). */
+export const PREFETCH_BYTES = 16 << 20;
+/** Step requests on their way at once besides the cursor's (the single-step plan's 8 neighbours fit). */
+export const PREFETCH_STOPS = 8;
+/** What a step of a phase never seen yet is assumed to weigh. */
+const UNKNOWN_STEP_BYTES = 4 << 20;
+
+/** A stop the plan may ask for: its offset from the cursor, and whether it is cached / on its way. */
+export interface Candidate {
+  offset: number;
+  bytes: number;
+  have: boolean;
+  inFlight: boolean;
+}
+
+/**
+ * Which of `candidates` (nearest need first, the cursor's step first) to ask for now, given the
+ * bytes and the count of prefetches already on their way. The cursor's step is always asked for
+ * (it is what the user waits for); a prefetch only while it fits both bounds, and the plan stops
+ * at the first that does not (a farther, smaller stop must not overtake a nearer one).
+ */
+export function planPrefetch(candidates: readonly Candidate[], bytesInFlight: number, stopsInFlight: number): number[] {
+  const out: number[] = [];
+  let bytes = bytesInFlight;
+  let stops = stopsInFlight;
+  for (const c of candidates) {
+    if (c.have || c.inFlight) continue;
+    if (c.offset !== 0) {
+      if (stops >= PREFETCH_STOPS || bytes + c.bytes > PREFETCH_BYTES) break;
+      stops++;
+    }
+    bytes += c.bytes;
+    out.push(c.offset);
+  }
+  return out;
+}
 
 /**
  * The timeline offsets to fetch, nearest need first: `last` is the latest move's (signed) size,
@@ -51,10 +97,29 @@ export function create(data: DataClient): Prefetch {
       if (!run) return;
       const max = reachableMax(run, s.progress);
       const here = indexOf(run, s.cursor);
+      const weight = (phase: Phase) => data.stepBytes(phase, UNKNOWN_STEP_BYTES);
+      // What is on its way: requests left far behind are forgotten (the host drops them unsent);
+      // the rest count against the bounds, the cursor's own included in the bytes.
+      let bytes = 0;
+      let stops = 0;
+      for (const c of data.stepsInFlight()) {
+        const i = indexOf(run, c);
+        if (Math.abs(i - here) > STALE_DISTANCE) {
+          data.forgetStep(c.phase, c.t);
+          continue;
+        }
+        bytes += weight(c.phase);
+        if (i !== here) stops++;
+      }
+      const candidates: Candidate[] = [];
       for (const d of prefetchOffsets(last, before)) {
         const i = here + d;
         if (i < 0 || i > max) continue;
         const c = cursorAt(run, i);
+        candidates.push({ offset: d, bytes: weight(c.phase), have: data.hasStep(c.phase, c.t), inFlight: data.isStepInFlight(c.phase, c.t) });
+      }
+      for (const d of planPrefetch(candidates, bytes, stops)) {
+        const c = cursorAt(run, here + d);
         data.ensureStep(c.phase, c.t);
       }
     },
