@@ -42,7 +42,7 @@ type ParamsMsg = Extract<ToWebview, { type: 'params' }>;
 
 export class DataClient {
   private runId = -1;
-  /** Step payloads: at most 32 stops and 128 MB (a big LSTM's backward stop is ~2.7 MB). */
+  /** Step payloads: at most 32 stops and 128 MB (a big LSTM's backward stop is ~6 MB with its running sums). */
   readonly steps = new Lru<string, StepData>(32, (s) => s.tensors.reduce((n, t) => n + t.data.byteLength, 0), 128 << 20);
   /** Window chunks: 64 steps × units of one tensor and batch column each (≤ 128 KB for n_a = 256). */
   readonly chunks = new Lru<string, WindowChunk>(160);
