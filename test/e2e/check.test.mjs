@@ -37,6 +37,10 @@ describe('Check My Implementation: the panel jumps to the first divergence', { t
       await vs.openFile('rnn.py');
       // The CodeLens says the extension knows the editor; the palette command then checks this file.
       await vs.page.locator('.monaco-editor .codelens-decoration', { hasText: 'Check My Implementation' }).first().waitFor({ state: 'attached', timeout: 60_000 });
+      // The palette command checks the active editor's file: wait until the workbench says rnn.py is
+      // the active editor (its window title), not only that its CodeLens was drawn (a fresh-clone CI
+      // run under load once found no .py active here and asked for a file instead).
+      await vs.page.waitForFunction(() => /\brnn\.py\b/.test(document.title), undefined, { timeout: 30_000 });
       await vs.runCommand('RNN: Check My Implementation…');
       // rnn.py opened over the panel: bring the panel back to the front.
       await vs.page.locator(`.tabs-container .tab[aria-label*="RNN: ${FIXTURE}"]`).first().click();
