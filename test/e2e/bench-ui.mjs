@@ -159,6 +159,18 @@ async function main() {
     console.log(`Step RNN → whole run (forward + backward) finished: ${Date.now() - start} ms`);
 
     await web.locator('#position').click(); // keyboard focus into the panel
+    /** Whether a paint is recorded after the first `count` (within 10 s): one press or jump's step drawn. */
+    const paintedAfter = (count) =>
+      web.locator('body').evaluate((_body, c) => new Promise((res) => {
+        const t0 = performance.now();
+        const poll = () => (window.__rnnPerf.length > c ? res(true) : performance.now() - t0 > 10_000 ? res(false) : setTimeout(poll, 2));
+        poll();
+      }), count);
+    /** The webview's measurements so far: key → paint, to next frame, host request → reply. */
+    const measured = async () => {
+      await page.waitForTimeout(200);
+      return web.locator('body').evaluate(() => ({ paint: [...window.__rnnPerf], frame: [...window.__rnnPerfFrame], net: [...window.__rnnNet] }));
+    };
     const series = async (key, n) => {
       await web.locator('body').evaluate(() => {
         window.__rnnPerf.length = 0;
@@ -171,18 +183,10 @@ async function main() {
         await page.keyboard.press(key);
         // Wait for this press's step to be painted (its measurement recorded) before the next
         // press, so a slow step is measured, not overwritten by the next key.
-        const ok = await web
-          .locator('body')
-          .evaluate((_body, c) => new Promise((res) => {
-            const t0 = performance.now();
-            const poll = () => (window.__rnnPerf.length > c ? res(true) : performance.now() - t0 > 10_000 ? res(false) : setTimeout(poll, 2));
-            poll();
-          }), count);
-        if (!ok) lost++;
+        if (!(await paintedAfter(count))) lost++;
       }
       if (lost) console.log(`  (${lost} presses produced no paint within 10 s)`);
-      await page.waitForTimeout(200);
-      return web.locator('body').evaluate(() => ({ paint: [...window.__rnnPerf], frame: [...window.__rnnPerfFrame], net: [...window.__rnnNet] }));
+      return measured();
     };
     const hwmSoFar = () => {
       sample();
@@ -216,18 +220,10 @@ async function main() {
         at += i < n ? 10 : -10;
         const count = await web.locator('body').evaluate(() => window.__rnnPerf.length);
         await scrubTo(at);
-        const ok = await web
-          .locator('body')
-          .evaluate((_body, c) => new Promise((res) => {
-            const t0 = performance.now();
-            const poll = () => (window.__rnnPerf.length > c ? res(true) : performance.now() - t0 > 10_000 ? res(false) : setTimeout(poll, 2));
-            poll();
-          }), count);
-        if (!ok) lost++;
+        if (!(await paintedAfter(count))) lost++;
       }
       if (lost) console.log(`  (${lost} jumps produced no paint within 10 s)`);
-      await page.waitForTimeout(200);
-      return web.locator('body').evaluate(() => ({ paint: [...window.__rnnPerf], frame: [...window.__rnnPerfFrame], net: [...window.__rnnNet] }));
+      return measured();
     };
     const third = Math.floor(dims.T / 3);
     report(`jump ±10 → step painted, forward (from t=${third})`, await jumps(third, JUMPS));
