@@ -244,17 +244,7 @@ test('step in from the forward pass goes to the backward pass, step out back to 
 });
 
 test('stopOnEntry false runs to the end (no breakpoints): the totals, with the reference gradients', async () => {
-  const dc = new DebugClient(process.execPath, join(ROOT, 'test', 'unit', 'dap', 'rnn-stepper-dap.cjs'), 'rnn');
-  dc.defaultTimeout = 15000;
-  clients.push(dc);
-  await dc.start();
-  const initialized = dc.waitForEvent('initialized');
-  await dc.initializeRequest({ adapterID: 'rnn', pathFormat: 'path' });
-  await initialized;
-  await dc.configurationDoneRequest();
-  const first = dc.waitForEvent('stopped');
-  await dc.launchRequest({ fixture: FIXTURE, stopOnEntry: false } as DebugProtocol.LaunchRequestArguments);
-  await first;
+  const dc = await start({ stopOnEntry: false });
   assert.equal((await frame(dc)).name, 'lstm_backward totals');
   close(await values(dc, await variable(dc, /^Gradients/, 'da0')), expected.da0, 'da0 at the totals');
 });
@@ -323,18 +313,7 @@ test('NaN filter stops at the first step that produced a NaN, naming the tensor'
   const fx = JSON.parse(readFileSync(FIXTURE, 'utf8'));
   fx.x[0][0][2] = '__NAN__';
   writeFileSync(file, JSON.stringify(fx).replace('"__NAN__"', 'NaN'));
-  const dc = new DebugClient(process.execPath, join(ROOT, 'test', 'unit', 'dap', 'rnn-stepper-dap.cjs'), 'rnn');
-  dc.defaultTimeout = 15000;
-  clients.push(dc);
-  await dc.start();
-  const initialized = dc.waitForEvent('initialized');
-  await dc.initializeRequest({ adapterID: 'rnn', pathFormat: 'path' });
-  await initialized;
-  await dc.setExceptionBreakpointsRequest({ filters: ['nonfinite'] });
-  await dc.configurationDoneRequest();
-  const first = dc.waitForEvent('stopped');
-  await dc.launchRequest({ fixture: file } as DebugProtocol.LaunchRequestArguments);
-  await first;
+  const dc = await start({ fixture: file }, (c) => c.setExceptionBreakpointsRequest({ filters: ['nonfinite'] }));
   const s = await stopped(dc, () => dc.continueRequest({ threadId: 1 }));
   assert.equal(s.body.reason, 'exception');
   assert.match(s.body.description ?? '', /NaN or Infinity produced in ft at forward t=3/);
