@@ -143,6 +143,8 @@ export class RnnDebugSession extends DebugSession {
     // the next stops' in the direction of the last move (F10 again finds them here).
     const tl = this.timeline;
     if (this.run && tl) {
+      // (first: the stops asked for next then count as what the run must stay ahead of)
+      this.run.hold(e.cursor);
       const ahead: Cursor[] = [];
       for (let i = 1, depth = this.run.aheadDepth(e.cursor.phase); i <= depth; i++) {
         const next = e.index + i * this.direction;
@@ -323,6 +325,7 @@ export class RnnDebugSession extends DebugSession {
   }
 
   protected override async variablesRequest(response: DebugProtocol.VariablesResponse, args: DebugProtocol.VariablesArguments): Promise<void> {
+    if (this.run && this.timeline) this.run.hold(this.timeline.cursor);
     const vars = await this.vars.children(args.variablesReference, args.start ?? 0, args.count ?? 0);
     if (!vars) return this.sendErrorResponse(response, 3005, 'These variables belong to an earlier stop.');
     response.body = { variables: vars };
@@ -333,6 +336,7 @@ export class RnnDebugSession extends DebugSession {
     const run = this.run;
     const tl = this.timeline;
     if (!run || !tl) return this.sendErrorResponse(response, 3003, 'No fixture is loaded.');
+    run.hold(tl.cursor);
     try {
       const scope = await stopScope(run, this.runSerial, tl.cursor);
       const v = await this.sandbox.evaluate(args.expression, scope.lookup, scope.key);

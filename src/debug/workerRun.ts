@@ -11,7 +11,7 @@ import { DEFAULT_MAX_MEMORY_MB } from '../engine/memory';
 import { DEFAULT_MAX_FIXTURE_BYTES } from '../fixture/readFile';
 import type { Progress, RunInfo, TensorPayload } from '../protocol/messages';
 import type { RunReach, Timeline } from '../session/timeline';
-import type { Cursor } from '../session/timelineIndex';
+import { indexOf, type Cursor } from '../session/timelineIndex';
 import { RunWorker } from '../worker/client';
 import type { WorkerDiag } from '../worker/protocol';
 import { KeyLines } from './keyLines';
@@ -178,6 +178,15 @@ export class WorkerRun {
     this.capacity = 1 + ahead.length + KEPT_BEHIND;
     void this.tensorsAt(current);
     for (const c of ahead) void this.tensorsAt(c);
+  }
+
+  /**
+   * The user looks at the stop `c` (stopped there, Variables, Watch): the run's background work
+   * gives the adapter the cores for a short while, computing only what the next steps need
+   * (src/worker/giveWay.ts). Not sent by a move still waiting for the run, nor by a continue.
+   */
+  hold(c: Cursor): void {
+    this.worker.hold(indexOf({ T_x: this.dims.T_x, T_b: this.T_b }, c));
   }
 
   /** The fixture's parameters, as `(rows, cols)` tensors in the fixture's names. */

@@ -162,6 +162,14 @@ export class RunWorker {
     this.send({ type: 'painted' });
   }
 
+  /**
+   * The user looks at the stop at timeline index `index`: for a short while the run computes only
+   * what may be asked for next and reads nothing ahead (src/worker/giveWay.ts).
+   */
+  hold(index: number): void {
+    this.send({ type: 'hold', index });
+  }
+
   /** Like `request`, with the id (to `cancel` it). */
   requestWithId(req: WorkerRequest): { id: number; reply: Promise<WorkerReply> } {
     if (this.exited || this.progress.error) {

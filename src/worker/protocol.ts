@@ -57,6 +57,11 @@ export type ToWorker =
   | { type: 'start' }
   /** The panel painted the first step (a staged load's da reader may start). */
   | { type: 'painted' }
+  /**
+   * A client shows the stop at timeline index `index` (a debugger stopped there, a Watch is
+   * evaluated): the run's background work gives it the cores for a short while (giveWay.ts).
+   */
+  | { type: 'hold'; index: number }
   | { type: 'step'; id: number; phase: Phase; t: number }
   | { type: 'window'; id: number; tensor: string; batch: number; t0: number; t1: number }
   | { type: 'norms'; id: number }

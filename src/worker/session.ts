@@ -14,6 +14,8 @@ import { fileProblem } from './loadErrors';
 import { MemoryMeter } from './memory';
 import type { FromWorker, ToWorker } from './protocol';
 import { StagedInputs } from './stagedInputs';
+import { GiveWay } from './giveWay';
+import { indexOf, reachableMax } from '../session/timelineIndex';
 import type { DaResult, LoadResult } from './stagedLoad';
 
 /** Where a session gets its fixture from (the thread-side one is threads.ts's `threadLoader`). */
@@ -38,18 +40,21 @@ export interface RunSessionOptions {
   /** How long the run holds after its first step when no `painted` comes. */
   paintWaitMs?: number;
   memory?: MemoryMeter;
+  /** The clock of the quiet after a `hold` (giveWay.ts); tests give their own. */
+  now?: () => number;
 }
 
 /** Progress is posted at most this often (plus at phase changes and the end). */
 const PROGRESS_MS = 60;
-/** The running sums' build waits while steps come this often (ms). */
+/** Steps asked for this often (ms) make the run's slices short. */
 const STEPPING_MS = 100;
 /** Background reading of x per slice (ms). */
 const X_FILL_MS = 6;
 /**
- * Slices (and x's reading) while steps are being asked for (one in the last STEPPING_MS): a
- * request waits for the slice under way, so a debugger or panel stepping through a run that is
- * still computing gets its step after about one cell step instead of sliceMs + X_FILL_MS.
+ * Slices (and x's reading) while steps are being asked for (one in the last STEPPING_MS) or a
+ * client holds a stop (giveWay.ts): a request waits for the slice under way, so a debugger or
+ * panel stepping through a run that is still computing gets its step after about one cell step
+ * instead of sliceMs + X_FILL_MS.
  */
 const STEPPING_SLICE_MS = 3;
 
@@ -86,6 +91,15 @@ export class RunSession {
   private readonly paintWaitMs: number;
   private readonly memory: MemoryMeter;
   private disposed = false;
+  /** A client looking at a stop: the run computes only what it may ask for next (giveWay.ts). */
+  private readonly giveWay: GiveWay;
+  /** The pump stopped for a quiet: resumed by this timer when it ends (or by a step asked past the lead). */
+  private quietTimer: ReturnType<typeof setTimeout> | undefined;
+  /**
+   * What the run did, counted (for tests: a quiet must show no background slice nor read of x).
+   * `slices`: compute slices; `xReads`: reads of x ahead of the run (not those the run waits for).
+   */
+  readonly work = { slices: 0, xReads: 0 };
 
   constructor(
     private readonly post: Post,
@@ -95,6 +109,7 @@ export class RunSession {
     this.sliceMs = opts.sliceMs ?? 12;
     this.paintWaitMs = opts.paintWaitMs ?? 1500;
     this.memory = opts.memory ?? new MemoryMeter();
+    this.giveWay = new GiveWay(opts.now);
     this.firstStep = new Promise<void>((res) => {
       this.resolveFirstStep = res;
     });
@@ -115,6 +130,7 @@ export class RunSession {
   dispose(): void {
     this.disposed = true;
     if (this.firstStepTimer) clearTimeout(this.firstStepTimer);
+    if (this.quietTimer) clearTimeout(this.quietTimer);
     this.failWaiting('the run was stopped');
   }
 
@@ -126,6 +142,10 @@ export class RunSession {
         return this.start();
       case 'painted':
         return this.firstStepDone();
+      case 'hold':
+        this.giveWay.hold(msg.index);
+        this.wakeIfNeeded();
+        return;
       case 'cancel':
         this.cancelledExports.add(msg.target);
         this.waitingExports.get(msg.target)?.('export cancelled');
@@ -206,7 +226,37 @@ export class RunSession {
   }
 
   private schedulePump(): void {
-    setImmediate(() => this.pump());
+    if (this.pumpQueued) return;
+    this.pumpQueued = true;
+    setImmediate(() => {
+      this.pumpQueued = false;
+      this.pump();
+    });
+  }
+  private pumpQueued = false;
+
+  /** The timeline index of the run's last computed stop (-1: none yet). */
+  private frontier(r: SessionRun): number {
+    const span = { T_x: r.problem.dims.T_x, T_b: r.problem.da.shape[2] ?? 1 };
+    return reachableMax(span, { forwardDone: r.forwardDone, backwardDone: r.backwardDone, finished: r.finished });
+  }
+
+  /** The pump gave way to a quiet: it goes on when the quiet ends. */
+  private resumeAfterQuiet(): void {
+    if (this.quietTimer) return;
+    this.quietTimer = setTimeout(() => {
+      this.quietTimer = undefined;
+      this.pump();
+    }, this.giveWay.remaining() + 1);
+  }
+
+  /** A stop asked for or held past the lead: the pump, stopped for the quiet, computes up to it now. */
+  private wakeIfNeeded(): void {
+    const r = this.run;
+    if (!this.quietTimer || !r || !this.giveWay.mayCompute(this.frontier(r))) return;
+    clearTimeout(this.quietTimer);
+    this.quietTimer = undefined;
+    this.schedulePump();
   }
 
   private firstStepDone(): void {
@@ -225,7 +275,12 @@ export class RunSession {
     const forwardLeft = T_x - r.forwardDone;
     const room = inputs.room(r.forwardDone, T_x, r.problem.dims.m);
     if (room <= 0) return; // waiting for da (resumed when it comes), or x is being read, or invalid
-    const sliceMs = Date.now() - this.lastStepAt < STEPPING_MS ? Math.min(this.sliceMs, STEPPING_SLICE_MS) : this.sliceMs;
+    const frontier = this.frontier(r);
+    // A client looks at a stop and the run is far enough past it: the cores are the client's.
+    if (!this.giveWay.mayCompute(frontier)) return this.resumeAfterQuiet();
+    const quiet = this.giveWay.quiet;
+    const stepping = quiet || Date.now() - this.lastStepAt < STEPPING_MS;
+    const sliceMs = stepping ? Math.min(this.sliceMs, STEPPING_SLICE_MS) : this.sliceMs;
     if (room < r.stepsWanted()) {
       // (a checkpointed run computes whole windows: x is read on until one fits, a slice at a time)
       inputs.fillX(sliceMs);
@@ -234,6 +289,7 @@ export class RunSession {
     }
     try {
       r.slice(sliceMs, room);
+      this.work.slices++;
     } catch (e) {
       const reason = `The engine failed: ${e instanceof Error ? e.message : String(e)}`;
       this.postProgress(reason);
@@ -241,7 +297,11 @@ export class RunSession {
       this.run = undefined;
       return;
     }
-    if (this.firstStepSettled) inputs.fillX(Math.min(sliceMs, X_FILL_MS));
+    // (x read ahead: not in a quiet, where the run reads only what its next slice needs, above)
+    if (this.firstStepSettled && !quiet) {
+      inputs.fillX(Math.min(sliceMs, X_FILL_MS));
+      this.work.xReads++;
+    }
     // No panel says it painted (none open, or hidden): the run goes on a little later anyway.
     if (r.forwardDone > 0 && !this.firstStepTimer) this.firstStepTimer = setTimeout(() => this.firstStepDone(), this.paintWaitMs);
     const now = Date.now();
@@ -249,7 +309,9 @@ export class RunSession {
     const phaseChanged = forwardPhase !== this.lastPhaseForward;
     this.lastPhaseForward = forwardPhase;
     const forwardEnded = r.forwardDone === T_x && forwardLeft > 0;
-    if (r.finished || phaseChanged || forwardEnded || r.forwardDone === 1 || now - this.lastProgress >= PROGRESS_MS) {
+    // In a quiet the run computes for a client that may be waiting for the stop: said at once.
+    const reachedWanted = quiet && this.frontier(r) !== frontier;
+    if (r.finished || phaseChanged || forwardEnded || r.forwardDone === 1 || reachedWanted || now - this.lastProgress >= PROGRESS_MS) {
       this.lastProgress = now;
       this.postProgress();
       if (!forwardPhase) this.postNorms();
@@ -292,6 +354,7 @@ export class RunSession {
   private buildSums(): void {
     const r = this.run;
     if (this.disposed || !r || !r.finished) return;
+    if (this.giveWay.quiet) return void setTimeout(() => this.buildSums(), this.giveWay.remaining() + 1);
     if (Date.now() - this.lastStepAt < STEPPING_MS) return void setTimeout(() => this.buildSums(), STEPPING_MS);
     if (!r.buildSums(this.sliceMs)) return void setImmediate(() => this.buildSums());
     this.sumsComplete = true;
@@ -338,6 +401,8 @@ export class RunSession {
     switch (msg.type) {
       case 'step': {
         this.lastStepAt = Date.now();
+        this.giveWay.asked(indexOf({ T_x: r.problem.dims.T_x, T_b: r.problem.da.shape[2] ?? 1 }, { phase: msg.phase, t: msg.t }));
+        this.wakeIfNeeded();
         const p = r.step(msg.phase, msg.t);
         if (typeof p === 'string') return this.post({ type: 'reply', id, error: p });
         this.post({ type: 'reply', id, kind: 'step', phase: msg.phase, t: msg.t, tensors: p }, p.map((x) => x.data));
