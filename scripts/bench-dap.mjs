@@ -6,8 +6,11 @@
 //   variables → the rows of a_next), forward and backward steps,
 //   evaluate `norm(da_next)` at a backward step (Watch).
 // Prints the issue's three rows (with their goals), then the details: medians, the adapter's CPU
-// time (the `rnn-stepper dap` process and its threads: the run worker, the expression thread) and
-// the machine's load. BENCH_T=200 for a shorter run.
+// time (the `rnn-stepper dap` process and its threads: the run worker, the expression thread), how
+// far the run was computed before and after each part (custom request `rnnRunState`: was the run
+// still computing while the steps were taken?), the same steps once the run has finished (the
+// adapter's own cost, without the run competing for the cores), and the machine's load at the
+// start and the end. BENCH_T=200 for a shorter run.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
@@ -67,6 +70,15 @@ function adapterCpuMs() {
   return ticks * 10; // USER_HZ = 100 on Linux
 }
 const cpuSince = (c0) => `${(adapterCpuMs() - c0).toFixed(0)} ms CPU`;
+const load1 = () => loadavg()[0].toFixed(2);
+
+/** How far the run is computed, as one short text (`forward 75/1000`, `backward 100/1000`, `finished`). */
+async function runState(dc) {
+  const s = (await dc.customRequest('rnnRunState')).body;
+  if (!s.finished) return s.forwardDone < s.T_x ? `forward ${s.forwardDone}/${s.T_x}` : `backward ${s.backwardDone}/${s.T_b}`;
+  return s.sumsComplete ? 'finished' : 'finished (running sums still being built)';
+}
+const computing = (before, after) => `run ${before} → ${after}${before.startsWith('finished (') || !before.startsWith('finished') ? ' (computing meanwhile)' : ' (idle)'}`;
 
 /** One session: `extra` goes into the launch arguments (the cache budget). */
 async function measure(label, extra) {
@@ -75,6 +87,7 @@ async function measure(label, extra) {
   await dc.start();
   try {
     console.log(`\n${label}`);
+    const loadStart = load1();
     const initialized = dc.waitForEvent('initialized');
     await dc.initializeRequest({ adapterID: 'rnn', pathFormat: 'path', linesStartAt1: true, columnsStartAt1: true, supportsVariablePaging: true });
     await initialized;
@@ -112,25 +125,49 @@ async function measure(label, extra) {
     await dc.setFunctionBreakpointsRequest({ breakpoints: [] });
     const forward = [];
     let c0 = adapterCpuMs();
+    let before = await runState(dc);
     for (let i = 0; i < STEPS; i++) forward.push(await stepWithVariables(() => dc.nextRequest({ threadId: 1 })));
     const forwardCpu = cpuSince(c0);
+    const forwardRun = computing(before, await runState(dc));
     t0 = performance.now();
     await stepWithVariables(() => dc.customRequest('rnnGoTo', { phase: 'backward', t: T - 1 }));
     const toBackwardMs = performance.now() - t0;
     const backward = [];
     c0 = adapterCpuMs();
+    before = await runState(dc);
     for (let i = 0; i < STEPS; i++) backward.push(await stepWithVariables(() => dc.nextRequest({ threadId: 1 })));
     const backwardCpu = cpuSince(c0);
-    const evals = [];
-    c0 = adapterCpuMs();
-    const st = await dc.stackTraceRequest({ threadId: 1 });
-    for (let i = 0; i < 40; i++) {
-      const t = performance.now();
-      await dc.evaluateRequest({ expression: 'norm(da_next)', frameId: st.body.stackFrames[0].id, context: 'watch' });
-      evals.push(performance.now() - t);
+    const backwardRun = computing(before, await runState(dc));
+    /** `norm(da_next)` in the Watch view, 40 times at the current stop. */
+    async function evaluations() {
+      const out = [];
+      const st = await dc.stackTraceRequest({ threadId: 1 });
+      for (let i = 0; i < 40; i++) {
+        const t = performance.now();
+        await dc.evaluateRequest({ expression: 'norm(da_next)', frameId: st.body.stackFrames[0].id, context: 'watch' });
+        out.push(performance.now() - t);
+      }
+      return out;
     }
+    c0 = adapterCpuMs();
+    before = await runState(dc);
+    const evals = await evaluations();
     const evalCpu = cpuSince(c0);
+    const evalRun = computing(before, await runState(dc));
     const [l1, l5] = loadavg();
+    const partsDuring = { ...parts };
+
+    // The same, once the run (and its running sums) is complete: the adapter's own cost.
+    const idleFrom = performance.now();
+    while ((await runState(dc)) !== 'finished') await new Promise((r) => setTimeout(r, 100));
+    const waitedMs = performance.now() - idleFrom;
+    const idle = { forward: [], backward: [] };
+    for (const k of Object.keys(parts)) parts[k] = [];
+    await stepWithVariables(() => dc.customRequest('rnnGoTo', { phase: 'forward', t: Math.floor(T / 2) }));
+    for (let i = 0; i < STEPS / 2; i++) idle.forward.push(await stepWithVariables(() => dc.nextRequest({ threadId: 1 })));
+    await stepWithVariables(() => dc.customRequest('rnnGoTo', { phase: 'backward', t: Math.floor(T / 2) }));
+    for (let i = 0; i < STEPS / 2; i++) idle.backward.push(await stepWithVariables(() => dc.nextRequest({ threadId: 1 })));
+    const idleEvals = await evaluations();
     const steps = [...forward, ...backward];
     const p95 = (xs) => q(xs, 0.95).toFixed(1);
     console.log(`launch to first stop: ${launchMs.toFixed(0)} ms (goal < 1500 ms)`);
@@ -138,13 +175,15 @@ async function measure(label, extra) {
     console.log(`evaluate norm(da_next): p95 ${p95(evals)} ms (goal < 20 ms)`);
     console.log('details:');
     console.log(`  launch: ${launchCpu} in the adapter`);
-    console.log(`  steps forward: ${fmt(forward)}, ${forwardCpu}`);
+    console.log(`  steps forward: ${fmt(forward)}, ${forwardCpu}; ${forwardRun}`);
     console.log(`  go to the first backward step (waits for the forward pass and one backward step): ${toBackwardMs.toFixed(0)} ms`);
-    console.log(`  steps backward: ${fmt(backward)}, ${backwardCpu}`);
-    console.log(`  evaluate: ${fmt(evals)}, ${evalCpu}`);
+    console.log(`  steps backward: ${fmt(backward)}, ${backwardCpu}; ${backwardRun}`);
+    console.log(`  evaluate: ${fmt(evals)}, ${evalCpu}; ${evalRun}`);
     // (the Variables requests wait for the run worker when a stop's tensors were not fetched ahead)
-    console.log(`  a step's parts: move → stopped ${fmt(parts.stop)}; stackTrace + scopes ${fmt(parts.frame)}; Variables ${fmt(parts.variables)}`);
-    console.log(`  load average: ${l1.toFixed(2)} (1 min), ${l5.toFixed(2)} (5 min) on ${availableParallelism()} cores`);
+    console.log(`  a step's parts: move → stopped ${fmt(partsDuring.stop)}; stackTrace + scopes ${fmt(partsDuring.frame)}; Variables ${fmt(partsDuring.variables)}`);
+    console.log(`  once the run had finished (${(waitedMs / 1000).toFixed(1)} s later): steps forward ${fmt(idle.forward)}; backward ${fmt(idle.backward)}; evaluate ${fmt(idleEvals)}`);
+    console.log(`    a step's parts: move → stopped ${fmt(parts.stop)}; stackTrace + scopes ${fmt(parts.frame)}; Variables ${fmt(parts.variables)}`);
+    console.log(`  load average (1 min): ${loadStart} at the start, ${l1.toFixed(2)} after the evaluations (5 min: ${l5.toFixed(2)}), ${load1()} at the end; ${availableParallelism()} cores`);
   } finally {
     await dc.stop();
 }

@@ -30,9 +30,9 @@ import { stopScope, truthy } from './scope';
 import { frameName, goToIndex, lineTarget, stopLine, stopScopes } from './stopViews';
 import { VariableStore } from './variables';
 import { WorkerRun, type RunLimits } from './workerRun';
-import { CAPABILITIES, NONFINITE_FILTER, STOPPED_AT_EVENT, GO_TO_REQUEST, type AdapterDeps, type LaunchArgs } from './adapterContract';
+import { CAPABILITIES, NONFINITE_FILTER, STOPPED_AT_EVENT, GO_TO_REQUEST, RUN_STATE_REQUEST, type AdapterDeps, type LaunchArgs } from './adapterContract';
 
-export { GO_TO_REQUEST, NONFINITE_FILTER, STOPPED_AT_EVENT, type AdapterDeps, type LaunchArgs } from './adapterContract';
+export { GO_TO_REQUEST, NONFINITE_FILTER, RUN_STATE_REQUEST, STOPPED_AT_EVENT, type AdapterDeps, type LaunchArgs } from './adapterContract';
 
 const THREAD = 1;
 /** Every tensor name some stop of some run has (conditions may name another phase's tensors). */
@@ -268,6 +268,7 @@ export class RnnDebugSession extends DebugSession {
 
   /** `rnnGoTo` {index} or {phase, t} (0-based): the extension's "Go to Step…" and the panel. */
   protected override customRequest(command: string, response: DebugProtocol.Response, args: unknown): void {
+    if (command === RUN_STATE_REQUEST) return this.runState(response);
     if (command !== GO_TO_REQUEST || typeof args !== 'object' || args === null)
       return this.sendErrorResponse(response, 1014, `unknown request ${command}`);
     const tl = this.timeline;
@@ -278,6 +279,22 @@ export class RnnDebugSession extends DebugSession {
       return this.move(response, (t) => t.seek(index));
     }
     this.sendErrorResponse(response, 3004, 'rnnGoTo needs {index} or {phase, t}');
+  }
+
+  /** `rnnRunState`: how far the run is computed (for bench:dap). */
+  private runState(response: DebugProtocol.Response): void {
+    const run = this.run;
+    if (!run) return this.sendErrorResponse(response, 3003, 'No fixture is loaded.');
+    const p = run.progress;
+    response.body = {
+      T_x: run.dims.T_x,
+      T_b: run.T_b,
+      forwardDone: p?.forwardDone ?? 0,
+      backwardDone: p?.backwardDone ?? 0,
+      finished: p?.finished ?? false,
+      sumsComplete: p?.sumsComplete ?? false,
+    };
+    this.sendResponse(response);
   }
 
   protected override async restartRequest(response: DebugProtocol.RestartResponse): Promise<void> {

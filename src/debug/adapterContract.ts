@@ -12,6 +12,12 @@ export const NONFINITE_FILTER = 'nonfinite';
 export const STOPPED_AT_EVENT = 'rnnStoppedAt';
 /** Custom request moving the cursor: `{ index }` or `{ phase, t }` (t 0-based). */
 export const GO_TO_REQUEST = 'rnnGoTo';
+/**
+ * Custom request: how far the run's worker has computed, `{ T_x, T_b, forwardDone, backwardDone,
+ * finished, sumsComplete }` (npm run bench:dap says whether the run was still computing while it
+ * stepped).
+ */
+export const RUN_STATE_REQUEST = 'rnnRunState';
 
 export interface LaunchArgs extends DebugProtocol.LaunchRequestArguments {
   /** Path of the fixture file. */

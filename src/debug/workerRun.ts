@@ -126,6 +126,11 @@ export class WorkerRun {
     this.worker.painted();
   }
 
+  /** How far the run is computed (its last progress). */
+  get progress(): Progress | undefined {
+    return this.lastProgress;
+  }
+
   /** The run failed (engine error, or da found invalid late). */
   get failure(): string | undefined {
     return this.lastProgress?.error;
