@@ -341,3 +341,21 @@ test('a fixture edited invalid: restart stops with the error and keeps the sessi
   assert.equal(again.body.reason, 'entry');
   assert.equal((await frame(dc)).name, 'lstm_forward t=1');
 });
+
+test('rnnRunState says how far the run is computed (the fixture\'s lengths, then finished with the running sums)', async () => {
+  const dc = await start({ stopOnEntry: true });
+  const T_x = expected.dims.T_x as number;
+  const state = async () => (await dc.customRequest('rnnRunState')).body;
+  const first = await state();
+  assert.equal(first.T_x, T_x);
+  assert.equal(first.T_b, T_x, 'da covers every step');
+  assert.ok(first.forwardDone >= 1 && first.forwardDone <= T_x, JSON.stringify(first));
+  const end = Date.now() + 10_000;
+  let s = first;
+  while (!(s.finished && s.sumsComplete) && Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 20));
+    s = await state();
+  }
+  assert.deepEqual(s, { T_x, T_b: T_x, forwardDone: T_x, backwardDone: T_x, finished: true, sumsComplete: true });
+  await dc.stop();
+});
