@@ -119,8 +119,8 @@ class Instance {
     }
   }
   softmaxColumns(Z: Float64Array, n: number, m: number): void {
-    // the wasm version keeps 2m doubles in the packing scratch (BASE − 64 bytes)
-    if (Z.buffer === this.buf && (2 * m + 2) * 8 <= BASE - 64) this.ex.softmaxColumns(Z.byteOffset, n, m);
+    // the wasm version keeps 3m doubles (maxima, sums, NaN flags) in the packing scratch (BASE − 64 bytes)
+    if (Z.buffer === this.buf && (3 * m + 6) * 8 <= BASE - 64) this.ex.softmaxColumns(Z.byteOffset, n, m);
     else softmaxColumns(Z, 0, n, m);
   }
   addVec(dst: Float64Array, a: Float64Array, aOff: number, b: Float64Array, n: number): void {
