@@ -211,6 +211,11 @@ export class ForwardPass {
     return this.done >= this.model.dims.T_x;
   }
 
+  /** The pass is done: its workspace memory goes back to the kernels now (no step may follow). */
+  release(): void {
+    this.ws.release?.();
+  }
+
   /** Batched input projection P = Wx·[x⟨t0⟩ … x⟨t0+len-1⟩]. */
   private project(t0: number): void {
     const { n_x, m, T_x } = this.model.dims;

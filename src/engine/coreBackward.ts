@@ -208,6 +208,11 @@ export class BackwardPass {
     return this.finalized;
   }
 
+  /** The pass is done: its workspace memory goes back to the kernels now (no step may follow). */
+  release(): void {
+    this.ws.release?.();
+  }
+
   /** Back-propagate one more step (the forward must have reached it). */
   step(): void {
     if (this.computed >= this.T_b) return;

@@ -90,6 +90,9 @@ class StreamingRunner implements Runner {
       if (timed && now() - t0 >= budgetMs) break;
     }
     bp.flush();
+    // (a finished pass's workspace is not needed any more: the next run reuses its pages)
+    if (fp.finished) fp.release();
+    if (bp.finished) bp.release();
     return bp.finished;
   }
 }
@@ -112,6 +115,7 @@ export function forward(problem: Problem, opts?: ReuseOptions<ForwardCaches>): F
   const model = modelOf(problem);
   const fp = new ForwardPass(model, problem, kernelsFor(model), opts?.into);
   while (!fp.finished) fp.step();
+  fp.release();
   return fp.fwd;
 }
 
@@ -123,6 +127,7 @@ export function backward(problem: Problem, fwd: ForwardCaches, opts?: BackwardOp
     bp.step();
     if (bp.stepsComputed >= bp.bwd.T_b) bp.flush();
   }
+  bp.release();
   return bp.bwd;
 }
 

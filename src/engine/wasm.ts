@@ -156,8 +156,16 @@ class Instance {
 /** A region [base, end) of an instance's memory, handed out by a bump pointer. */
 class RegionWorkspace implements Workspace {
   private top: number;
+  /** Set when the region is the shared arena's: `release` hands it back. */
+  onRelease: (() => void) | undefined;
   constructor(private readonly inst: Instance, base: number, private readonly end: number) {
     this.top = base;
+  }
+  release(): void {
+    const f = this.onRelease;
+    this.onRelease = undefined;
+    this.top = this.end; // (nothing more is handed out of a released region)
+    f?.();
   }
   alloc(n: number): Float64Array {
     const size = n * 8;
@@ -237,7 +245,11 @@ class Arena {
     return null;
   }
   track(owner: object, region: [number, number]): void {
-    this.registry?.register(owner, region);
+    this.registry?.register(owner, region, owner);
+  }
+  /** Return the region of `owner` now (it will not be used again), not when it is collected. */
+  untrack(owner: object, region: [number, number]): void {
+    if (this.registry?.unregister(owner)) this.release(region[0], region[1]);
   }
   private release(b: number, e: number): void {
     this.free.push([b, e]);
@@ -294,6 +306,7 @@ export function loadWasmKernels(name: WasmKernelName = 'wasm-simd'): Kernels | n
     if (region) {
       const ws = new RegionWorkspace(shared, region[0], region[1]);
       arena.track(ws, region);
+      ws.onRelease = () => arena.untrack(ws, region);
       return ws;
     }
     // shared memory full (or no FinalizationRegistry): a private instance of the right size

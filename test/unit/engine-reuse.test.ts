@@ -1,10 +1,12 @@
 // forward/backward `into`: a run written into the caches of an earlier run (what `benchmark()`
 // does between repetitions, as NumPy's allocator hands its arrays' memory back) must equal a
 // run into fresh caches bit for bit, whatever the reused arrays held (here NaN everywhere), on
-// every kernel; caches of another shape are refused with one clear error.
+// every kernel; caches of another shape are refused with one clear error. A finished pass hands its
+// wasm workspace back at once (the next run's gets pages already touched).
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { backward, benchmark, forward, randomProblem, setBackend } from '../../src/engine/index';
+import { backward, benchmark, forward, randomProblem, setBackend, wasmAvailable } from '../../src/engine/index';
+import { loadWasmKernels } from '../../src/engine/wasm';
 import type { BackwardCaches, ForwardCaches } from '../../src/engine/index';
 import { testedBackends } from './kernel-helpers';
 
@@ -76,4 +78,23 @@ test('benchmark: repetitions reuse the caches by default, allocate them with fre
   const p = randomProblem({ kind: 'rnn', n_x: 3, n_a: 5, n_y: 2, m: 10, T: 4 });
   assert.equal(benchmark(p, { repeat: 2, warmup: 1 }).caches, 'reused');
   assert.equal(benchmark(p, { repeat: 2, warmup: 1, freshCaches: true }).caches, 'fresh');
+});
+
+test('a released wasm workspace hands its memory to the next one at once (no fresh pages per run)', { skip: !wasmAvailable() }, () => {
+  const k = loadWasmKernels('wasm-simd');
+  assert.ok(k);
+  const first = k.workspace(4096, 1);
+  const a = first.alloc(4096);
+  a.fill(7);
+  const kept = k.workspace(4096, 1).alloc(4096);
+  assert.notEqual(kept.byteOffset, a.byteOffset, 'a workspace still held keeps its region');
+  assert.ok(first.release, 'the wasm workspace can be released');
+  first.release();
+  const next = k.workspace(4096, 1).alloc(4096);
+  assert.equal(next.byteOffset, a.byteOffset, 'the released region is the next workspace\'s');
+  assert.ok(next.every((v) => v === 0), 'and its arrays come zeroed');
+  first.release(); // twice is harmless: the region is not handed back again
+  const other = k.workspace(4096, 1).alloc(4096);
+  assert.notEqual(other.byteOffset, next.byteOffset, 'a second release of the same workspace frees nothing in use');
+  assert.deepEqual(first.alloc(2).buffer === a.buffer, false, 'a released workspace hands out no more of its region');
 });
