@@ -338,7 +338,7 @@ export class RunSession {
     switch (msg.type) {
       case 'step': {
         this.lastStepAt = Date.now();
-        const p = r.step(msg.phase, msg.t);
+        const p = r.step(msg.phase, msg.t, msg.parts);
         if (typeof p === 'string') return this.post({ type: 'reply', id, error: p });
         this.post({ type: 'reply', id, kind: 'step', phase: msg.phase, t: msg.t, tensors: p }, p.map((x) => x.data));
         this.scheduleIdle();
