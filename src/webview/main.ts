@@ -353,8 +353,9 @@ function onMessage(m: ToWebview): void {
       // (the host's words are about its stop: not shown over a later move's predicted step)
       act({ type: 'cursor', runId: m.runId, cursor: shown, description: sameCursor(shown, stop) ? m.description : undefined });
       // Nothing to repaint (the step on screen stays, e.g. an end of the timeline): the key that
-      // asked gets no measurement. (A predicted step still on its way keeps its clock running.)
-      if (store.state.cursor === s.cursor && data.hasStep(shown.phase, shown.t)) timer.cancel();
+      // asked gets no measurement. (A predicted step still on its way keeps its clock running, and
+      // so does one whose cards on screen wait for their part of it.)
+      if (store.state.cursor === s.cursor && data.hasStep(shown.phase, shown.t, cardsView.wantedParts())) timer.cancel();
       return;
     }
     case 'breakpoints':
