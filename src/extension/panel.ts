@@ -274,9 +274,10 @@ export class StepperPanel implements vscode.Disposable {
     if (this.pushedKey === key) return;
     this.pushedKey = key;
     this.startup.mark('step computed');
-    const r = await w.request({ type: 'step', phase, t });
+    // Its core only: the webview asks for the other parts of a backward stop it paints.
+    const r = await w.request({ type: 'step', phase, t, parts: ['core'] });
     if ('error' in r || r.kind !== 'step' || w !== this.run || !this.ready) return;
-    this.post({ type: 'step', inReplyTo: 0, runId: w.runId, phase: r.phase, t: r.t, tensors: r.tensors });
+    this.post({ type: 'step', inReplyTo: 0, runId: w.runId, phase: r.phase, t: r.t, parts: ['core'], tensors: r.tensors });
     this.startup.stepPosted(this.fixture, w);
   }
 

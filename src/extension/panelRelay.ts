@@ -64,10 +64,13 @@ export class PanelRelay {
     if (!w || msg.runId !== w.runId) return this.ignore(msg, `run ${msg.runId} is not the current run`);
     switch (msg.type) {
       case 'requestStep': {
-        const r = await this.ask(w, { type: 'step', phase: msg.phase, t: msg.t });
+        // Only the parts the panel paints (a big LSTM's backward stop is ~5.5 MB whole, ~0.5 MB of it
+        // the core); the reply says which parts it answers.
+        const { phase, t, parts } = msg;
+        const r = await this.ask(w, { type: 'step', phase, t, parts });
         if ('error' in r) return this.ignore(msg, r.error);
         if (r.kind !== 'step' || w !== this.hooks.current()) return undefined;
-        return { type: 'step', inReplyTo: msg.messageId, runId: w.runId, phase: r.phase, t: r.t, tensors: r.tensors };
+        return { type: 'step', inReplyTo: msg.messageId, runId: w.runId, phase: r.phase, t: r.t, parts, tensors: r.tensors };
       }
       case 'requestWindow': {
         const r = await this.ask(w, { type: 'window', tensor: msg.tensor, batch: msg.batch, t0: msg.t0, t1: msg.t1 });

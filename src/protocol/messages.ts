@@ -74,6 +74,16 @@ export interface TensorPayload {
   data: ArrayBuffer;
 }
 
+/**
+ * The parts of a stop a request may ask for, so the panel fetches only what it paints. A
+ * backward stop has three: `core` (the incoming, gate, and outgoing gradients: what the cell
+ * diagram, the explainer and the top cards read; ~0.5 MB for an LSTM with n_a=256, m=32),
+ * `grads` (this step's weight-gradient contributions dW…/db…, ~2.6 MB there) and `sums` (their
+ * running sums `sum_*`, as much again). A forward or totals stop is one part, `core`.
+ */
+export const STEP_PARTS = ['core', 'grads', 'sums'] as const;
+export type StepPart = (typeof STEP_PARTS)[number];
+
 export interface Diag {
   file: string;
   line: number;
@@ -97,6 +107,12 @@ export type ToWebview =
       phase: Phase;
       /** 0-based step index. */
       t: number;
+      /**
+       * The parts this reply answers (absent: the whole stop). A backward reply that answers
+       * `sums` without any `sum_*` tensor was sent before the host could compute them (see
+       * `Progress.sumsComplete`).
+       */
+      parts?: StepPart[];
       tensors: TensorPayload[];
     }
   | {
@@ -182,7 +198,8 @@ export type Move = (typeof MOVES)[number];
 
 export type FromWebview =
   | { type: 'ready' }
-  | { type: 'requestStep'; messageId: number; runId: number; phase: Phase; t: number }
+  /** A stop, or only the `parts` of it the panel paints (absent: the whole stop). */
+  | { type: 'requestStep'; messageId: number; runId: number; phase: Phase; t: number; parts?: StepPart[] }
   | {
       type: 'requestWindow';
       messageId: number;

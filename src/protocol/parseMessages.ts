@@ -9,10 +9,12 @@ import { parseGradcheckFromWebview, parseGradcheckPanelData } from './gradcheck'
 import {
   MAX_WINDOW_STEPS,
   MOVES,
+  STEP_PARTS,
   STOP_REASONS,
   type FromWebview,
   type Phase,
   type RunInfo,
+  type StepPart,
   type TensorPayload,
   type ToWebview,
 } from './messages';
@@ -68,6 +70,13 @@ function stepAt(o: Record<string, unknown>, range: StepRange | undefined): true 
   return true;
 }
 
+/** A non-empty list of distinct step parts (messages.ts STEP_PARTS). */
+const isParts = (v: unknown): v is StepPart[] =>
+  Array.isArray(v) &&
+  v.length > 0 &&
+  v.length <= STEP_PARTS.length &&
+  v.every((p, i) => (STEP_PARTS as readonly unknown[]).includes(p) && v.indexOf(p) === i);
+
 /** Only these keys may appear, so a message cannot smuggle extra payload. */
 function hasOnly(o: Record<string, unknown>, keys: readonly string[]): boolean {
   for (const k of Object.keys(o)) if (!keys.includes(k)) return false;
@@ -89,9 +98,10 @@ export function parseFromWebview(raw: unknown, range?: StepRange): FromWebview |
       case 'export':
         return hasOnly(raw, ['type']) ? (raw as FromWebview) : `unexpected keys in ${raw.type}`;
       case 'requestStep':
-        if (!hasOnly(raw, ['type', 'messageId', 'runId', 'phase', 't'])) return 'unexpected keys in requestStep';
+        if (!hasOnly(raw, ['type', 'messageId', 'runId', 'phase', 't', 'parts'])) return 'unexpected keys in requestStep';
         if (!isInt(raw.messageId) || !isInt(raw.runId) || !isPhase(raw.phase) || !isInt(raw.t))
           return 'bad requestStep fields';
+        if (raw.parts !== undefined && !isParts(raw.parts)) return 'bad requestStep parts';
         return raw as FromWebview;
       case 'requestWindow':
         if (!hasOnly(raw, ['type', 'messageId', 'runId', 'tensor', 'batch', 't0', 't1']))
@@ -182,7 +192,7 @@ export function parseToWebview(raw: unknown): ToWebview | string {
           : 'bad progress';
       case 'step':
         return isInt(raw.inReplyTo) && isPhase(raw.phase) && isInt(raw.t) && Array.isArray(raw.tensors) &&
-          raw.tensors.every(isTensor)
+          raw.tensors.every(isTensor) && (raw.parts === undefined || isParts(raw.parts))
           ? (raw as ToWebview)
           : 'bad step';
       case 'window':

@@ -26,8 +26,9 @@ import {
   sumName,
 } from '../engine/names';
 import { runningSumsFor, type RunningSums } from './runningSums';
+import { partOf } from './stepParts';
 import type { BackwardCaches, ForwardCaches, Problem } from '../engine/types';
-import type { Phase, TensorPayload } from '../protocol/messages';
+import type { Phase, StepPart, TensorPayload } from '../protocol/messages';
 
 /** A run as the session sees it: the engine's `Runner` fits, and so does a finished `RunResult`. */
 export interface RunView {
@@ -115,15 +116,23 @@ export function forwardStep(run: RunView, t: number): TensorPayload[] {
  * sums are left out when computing them now would take more than `maxWorkPerRequest` cell
  * backwards (a deep jump in a big run before the background build reached it).
  * `sumsT`: the step the sums are asked at when `run` is a window of a bigger run (t is local to
- * the window, the sums are the whole run's).
+ * the window, the sums are the whole run's). `parts`: only the tensors of these parts of the stop
+ * (stepParts.ts; absent: all); the sums are not even looked up when `sums` is not among them.
  */
-export function backwardStep(run: RunView, t: number, sums: RunningSums = runningSumsFor(run), sumsT = t): TensorPayload[] {
+export function backwardStep(
+  run: RunView,
+  t: number,
+  sums: RunningSums = runningSumsFor(run),
+  sumsT = t,
+  parts?: readonly StepPart[],
+): TensorPayload[] {
   const { problem, forward: f, backward: b } = run;
   const { n_x, n_a, m } = problem.dims;
   const cell = cellBackwardAt(problem, f, b, t);
-  const names = problem.cell === 'rnn' ? BACKWARD_RNN : BACKWARD_LSTM;
+  const wanted = (name: string) => !parts || parts.includes(partOf('backward', name));
+  const names = (problem.cell === 'rnn' ? BACKWARD_RNN : BACKWARD_LSTM).filter(wanted);
   // Omitted (not blocking) when the sums for t are far from any checkpoint yet; see RunningSums.at.
-  const R = sums.at(sumsT, cell, sums.maxWorkPerRequest);
+  const R = !parts || parts.includes('sums') ? sums.at(sumsT, cell, sums.maxWorkPerRequest) : undefined;
   const running = R
     ? sums.names.map((g) => {
         const [r, c] = paramGradShape(g, problem.dims);
@@ -163,13 +172,17 @@ export function totals(run: RunView): TensorPayload[] {
   });
 }
 
-/** The payload of one stop, or the reason it cannot be given (never throws for bad input). */
-export function stepPayload(run: RunView, phase: Phase, t: number, sums?: RunningSums): TensorPayload[] | string {
+/**
+ * The payload of one stop (only the tensors of `parts` when given: stepParts.ts), or the reason
+ * it cannot be given (never throws for bad input).
+ */
+export function stepPayload(run: RunView, phase: Phase, t: number, sums?: RunningSums, parts?: readonly StepPart[]): TensorPayload[] | string {
   const why = unavailable(run, phase, t);
   if (why) return why;
-  if (phase === 'forward') return forwardStep(run, t);
-  if (phase === 'backward') return backwardStep(run, t, sums);
-  return totals(run);
+  if (phase === 'backward') return backwardStep(run, t, sums, t, parts);
+  // (a forward or totals stop is one part, `core`)
+  if (parts && !parts.includes('core')) return [];
+  return phase === 'forward' ? forwardStep(run, t) : totals(run);
 }
 
 export interface WindowData {

@@ -4,8 +4,9 @@
  * unit-tested with a fake `post`.
  */
 
-import type { FromWebview, Phase, ToWebview } from '../protocol/messages';
+import { STEP_PARTS, type FromWebview, type Phase, type StepPart, type ToWebview } from '../protocol/messages';
 import { RequestTracker } from '../protocol/requests';
+import { partOf, partsOf } from '../session/stepParts';
 import { Lru } from './lru';
 
 export interface Tensor {
@@ -19,7 +20,15 @@ export interface StepData {
   runId: number;
   phase: Phase;
   t: number;
+  /** The tensors of the parts here, in payload order (core, then grads, then sums). */
   tensors: Tensor[];
+  /** The parts of the stop held (stepParts.ts); a stop is shown once its `core` is here. */
+  parts: ReadonlySet<StepPart>;
+  /**
+   * Its `sums` part was answered before the host could compute the running sums (no `sum_*`
+   * tensors): they come once the host says `sumsComplete` and the part is asked for again.
+   */
+  sumsLater?: boolean;
 }
 
 export interface WindowChunk {
@@ -42,25 +51,26 @@ type ParamsMsg = Extract<ToWebview, { type: 'params' }>;
 
 export class DataClient {
   private runId = -1;
-  /** Step payloads: at most 32 stops and 128 MB (a big LSTM's backward stop is ~6 MB with its running sums). */
-  readonly steps = new Lru<string, StepData>(32, (s) => s.tensors.reduce((n, t) => n + t.data.byteLength, 0), 128 << 20);
+  /**
+   * Stops, each with the parts of it that came (stepParts.ts): at most 96 stops and 128 MB. A big
+   * LSTM's backward core is ~0.5 MB; its weight gradients and their running sums, ~2.6 MB each,
+   * are fetched only while the panel shows them.
+   */
+  readonly steps = new Lru<string, StepData>(96, (s) => s.tensors.reduce((n, t) => n + t.data.byteLength, 0), 128 << 20);
   /** Window chunks: 64 steps × units of one tensor and batch column each (≤ 128 KB for n_a = 256). */
   readonly chunks = new Lru<string, WindowChunk>(160);
-  /** Requests on their way, by id (what each asked for: its cache key). */
-  private readonly requests: RequestTracker<string>;
-  /** The id of the latest request for each key still on its way. */
+  /** Requests on their way, by id: the keys they asked for (a step request: one key per part). */
+  private readonly requests: RequestTracker<string[]>;
+  /** The id of the latest request for each key (`s:phase:t:part`, `w:…`, `p:`) still on its way. */
   private readonly inflight = new Map<string, number>();
   /**
    * Set (to the first request id sent after it) once the host said every backward step's running
-   * sums can be served: a backward reply to an older request that lacks them is asked for again.
+   * sums can be served: a reply to an older request whose `sums` part came empty is not kept.
    */
   private sumsEpoch = 0;
 
   /** The run's parameters by name (asked once per run, see `ensureParams`). */
   private paramsOf: ReadonlyMap<string, Tensor> | undefined;
-
-  /** The byte size of the latest step payload of each phase (what a request for one will bring). */
-  private readonly stepSize = new Map<Phase, number>();
 
   /** Called with request → reply milliseconds of every step reply (diagnostics, benchmark). */
   onStepLatency?: (ms: number) => void;
@@ -69,7 +79,7 @@ export class DataClient {
     private readonly post: (m: FromWebview) => void,
     private readonly now: () => number = () => Date.now(),
   ) {
-    this.requests = new RequestTracker<string>(now);
+    this.requests = new RequestTracker<string[]>(now);
   }
 
   /** Forget everything cached for a previous run. */
@@ -82,50 +92,64 @@ export class DataClient {
     this.requests.takeAll();
     this.sumsEpoch = 0;
     this.paramsOf = undefined;
-    this.stepSize.clear();
   }
 
-  /**
-   * The bytes a step of `phase` will bring: the size of the latest one that came (a big LSTM's
-   * backward stop, gate gradients and running sums, is ~6 MB; its forward stop well under 1 MB).
-   * Before any came: the largest size seen of another phase, else `unknown`.
-   */
-  stepBytes(phase: Phase, unknown: number): number {
-    return this.stepSize.get(phase) ?? Math.max(unknown, ...this.stepSize.values());
+  private static partKey(phase: Phase, t: number, part: StepPart): string {
+    return `s:${phase}:${t}:${part}`;
   }
 
-  /** The step requests still on their way (younger than the retry delay), by (phase, t). */
-  stepsInFlight(): { phase: Phase; t: number }[] {
-    const out: { phase: Phase; t: number }[] = [];
+  /** The step requests still on their way (younger than the retry delay): each stop with the parts asked. */
+  stepsInFlight(): { phase: Phase; t: number; parts: StepPart[] }[] {
+    const out = new Map<string, { phase: Phase; t: number; parts: StepPart[] }>();
     for (const [key, id] of this.inflight) {
       if (!key.startsWith('s:') || this.requests.age(id) >= RETRY_MS) continue;
-      const [phase, t] = key.slice(2).split(':');
-      if (phase === 'forward' || phase === 'backward' || phase === 'totals') out.push({ phase, t: Number(t) });
+      const [, phase, t, part] = key.split(':');
+      if (!(phase === 'forward' || phase === 'backward' || phase === 'totals')) continue;
+      const p = STEP_PARTS.find((x) => x === part);
+      if (!p) continue;
+      const stop = `${phase}:${t}`;
+      const have = out.get(stop);
+      if (have) have.parts.push(p);
+      else out.set(stop, { phase, t: Number(t), parts: [p] });
     }
-    return out;
+    return [...out.values()];
   }
 
-  /** The step is cached (without touching its place in the LRU). */
-  hasStep(phase: Phase, t: number): boolean {
-    return this.steps.has(DataClient.stepKey(phase, t));
+  /** The parts of `wanted` the stop has (only those a stop of its phase has: stepParts.ts `partsOf`). */
+  private static partsFor(phase: Phase, wanted: readonly StepPart[]): StepPart[] {
+    return partsOf(phase).filter((p) => wanted.includes(p));
   }
 
-  /** A request for the step is on its way (and not yet due for a retry). */
-  isStepInFlight(phase: Phase, t: number): boolean {
-    return this.isInflight('s:' + DataClient.stepKey(phase, t));
+  /** Every wanted part of the stop is cached (without touching its place in the LRU). */
+  hasStep(phase: Phase, t: number, wanted: readonly StepPart[] = ['core']): boolean {
+    const s = this.steps.peek(DataClient.stepKey(phase, t));
+    return !!s && DataClient.partsFor(phase, wanted).every((p) => s.parts.has(p));
+  }
+
+  /** The wanted parts of the stop that are neither cached nor on their way (what `ensureStep` would ask for). */
+  missingParts(phase: Phase, t: number, wanted: readonly StepPart[] = ['core']): StepPart[] {
+    const s = this.steps.peek(DataClient.stepKey(phase, t));
+    return DataClient.partsFor(phase, wanted).filter((p) => !s?.parts.has(p) && !this.isInflight(DataClient.partKey(phase, t, p)));
+  }
+
+  /** A request for some part of the stop is on its way (and not yet due for a retry). */
+  isStepInFlight(phase: Phase, t: number, wanted: readonly StepPart[] = ['core']): boolean {
+    return DataClient.partsFor(phase, wanted).some((p) => this.isInflight(DataClient.partKey(phase, t, p)));
   }
 
   /**
-   * Stop counting a step request as on its way (the host drops a request that waits too far
-   * from its cursor, session/stepQueue.ts): a later `ensureStep` asks again; a late reply is still
-   * cached.
+   * Stop counting the stop's requests as on their way (the host drops a request that waits too
+   * far from its cursor, session/stepQueue.ts): a later `ensureStep` asks again; a late reply is
+   * still cached.
    */
   forgetStep(phase: Phase, t: number): void {
-    const key = 's:' + DataClient.stepKey(phase, t);
-    const id = this.inflight.get(key);
-    if (id === undefined) return;
-    this.requests.drop(id);
-    this.inflight.delete(key);
+    for (const p of partsOf(phase)) {
+      const key = DataClient.partKey(phase, t, p);
+      const id = this.inflight.get(key);
+      if (id === undefined) continue;
+      this.requests.drop(id);
+      this.inflight.delete(key);
+    }
   }
 
   /** The run's parameters, once they arrived. */
@@ -136,14 +160,13 @@ export class DataClient {
   /** Ask for the run's parameters unless they are here or on their way. True when a request was sent. */
   ensureParams(): boolean {
     if (this.paramsOf || this.runId < 0 || this.isInflight('p:')) return false;
-    this.send('p:', (id) => ({ type: 'requestParams', messageId: id, runId: this.runId }));
+    this.send(['p:'], (id) => ({ type: 'requestParams', messageId: id, runId: this.runId }));
     return true;
   }
 
   /** Store the parameters reply; false when it belongs to another run. */
   onParams(m: ParamsMsg): boolean {
-    const asked = this.requests.take(m.inReplyTo);
-    if (asked) this.inflight.delete(asked.meta);
+    this.settle(m.inReplyTo);
     if (m.runId !== this.runId) return false;
     const map = new Map<string, Tensor>();
     for (const p of m.tensors) map.set(p.name, { name: p.name, rows: p.rows, cols: p.cols, data: new Float64Array(p.data) });
@@ -151,35 +174,32 @@ export class DataClient {
     return true;
   }
 
-  /** A backward step without its running sums (`sum_*`): sent before the host could compute them. */
-  static lacksSums(step: Pick<StepData, 'phase' | 'tensors'>): boolean {
-    return step.phase === 'backward' && !step.tensors.some((t) => t.name.startsWith('sum_'));
+  /** A backward stop whose running sums were asked for but could not be served yet. */
+  static lacksSums(step: Pick<StepData, 'phase' | 'sumsLater'>): boolean {
+    return step.phase === 'backward' && step.sumsLater === true;
   }
 
   /**
-   * The host can now serve every backward step's running sums (`progress.sumsComplete`): forget
-   * the cached backward steps that lack them, so the next `ensureStep` asks again. Acts once per
-   * run; returns the keys dropped (empty on repeats).
+   * The host can now serve every backward step's running sums (`progress.sumsComplete`): the
+   * cached stops whose `sums` part came empty lose it (their other parts stay), so the next
+   * `ensureStep` that wants it asks again. Acts once per run; returns the stops changed (empty on
+   * repeats).
    */
   onSumsComplete(): string[] {
     if (this.sumsEpoch) return [];
     this.sumsEpoch = this.requests.nextId;
-    const dropped: string[] = [];
+    const changed: string[] = [];
     for (const key of this.steps.keys()) {
       const s = this.steps.peek(key);
-      if (s && DataClient.lacksSums(s)) {
-        this.steps.delete(key);
-        dropped.push(key);
-      }
+      if (!s || !DataClient.lacksSums(s)) continue;
+      const parts = new Set(s.parts);
+      parts.delete('sums');
+      this.steps.set(key, { ...s, parts, sumsLater: false });
+      changed.push(key);
     }
-    // Replies still on their way were asked for before: let the next ensureStep ask again.
-    for (const [key, id] of this.inflight) {
-      if (key.startsWith('s:backward:')) {
-        this.inflight.delete(key);
-        this.requests.drop(id);
-      }
-    }
-    return dropped;
+    // Sums requests still on their way were sent before: let the next ensureStep ask again.
+    for (const key of [...this.inflight.keys()]) if (key.startsWith('s:backward:') && key.endsWith(':sums')) this.inflight.delete(key);
+    return changed;
   }
 
   static stepKey(phase: Phase, t: number): string {
@@ -190,8 +210,10 @@ export class DataClient {
     return `${tensor}:${batch}:${chunk}`;
   }
 
+  /** The stop, once its core is here (with whatever other parts came). */
   getStep(phase: Phase, t: number): StepData | undefined {
-    return this.steps.get(DataClient.stepKey(phase, t));
+    const s = this.steps.get(DataClient.stepKey(phase, t));
+    return s?.parts.has('core') ? s : undefined;
   }
 
   private isInflight(key: string): boolean {
@@ -199,59 +221,96 @@ export class DataClient {
     return id !== undefined && this.requests.age(id) < RETRY_MS;
   }
 
-  private send(key: string, build: (id: number) => FromWebview): void {
-    const old = this.inflight.get(key);
-    if (old !== undefined) this.requests.drop(old); // (a late reply to it is no longer wanted)
-    const id = this.requests.begin(key);
-    this.inflight.set(key, id);
+  private send(keys: string[], build: (id: number) => FromWebview): void {
+    for (const key of keys) {
+      const old = this.inflight.get(key);
+      // (a late reply to it is no longer wanted for this key: its other keys, if any, are re-asked too)
+      if (old !== undefined) this.requests.drop(old);
+    }
+    const id = this.requests.begin(keys);
+    for (const key of keys) this.inflight.set(key, id);
     this.post(build(id));
   }
 
-  /** Ask for a step unless it is cached or already asked for. Returns true when a request was sent. */
-  ensureStep(phase: Phase, t: number): boolean {
-    const key = DataClient.stepKey(phase, t);
-    if (this.steps.has(key) || this.isInflight('s:' + key)) return false;
-    this.send('s:' + key, (id) => ({ type: 'requestStep', messageId: id, runId: this.runId, phase, t }));
+  /** The reply to request `id` came: its keys are no longer on their way. */
+  private settle(id: number): { sentAt: number } | undefined {
+    const asked = this.requests.take(id);
+    if (asked) for (const key of asked.meta) if (this.inflight.get(key) === id) this.inflight.delete(key);
+    return asked;
+  }
+
+  /**
+   * Ask for the `wanted` parts of a stop (a forward or totals stop has only `core`) that are
+   * neither cached nor on their way, in one request. Returns true when a request was sent.
+   */
+  ensureStep(phase: Phase, t: number, wanted: readonly StepPart[] = ['core']): boolean {
+    const parts = this.missingParts(phase, t, wanted);
+    if (parts.length === 0) return false;
+    this.send(
+      parts.map((p) => DataClient.partKey(phase, t, p)),
+      (id) => ({ type: 'requestStep', messageId: id, runId: this.runId, phase, t, parts }),
+    );
     return true;
   }
 
   /**
-   * The host sends this step unasked (the cursor `init` named): count it as on its way, so that
-   * `ensureStep` does not ask for it too (it would be computed and sent twice). Should the push
-   * not come, the step is asked for after the usual retry delay.
+   * The host sends this stop's core unasked (the cursor `init` named): count it as on its way, so
+   * that `ensureStep` does not ask for it too (it would be computed and sent twice). Should the
+   * push not come, it is asked for after the usual retry delay.
    */
   expectStep(phase: Phase, t: number): void {
-    const key = 's:' + DataClient.stepKey(phase, t);
-    if (this.steps.has(DataClient.stepKey(phase, t)) || this.isInflight(key)) return;
-    this.inflight.set(key, this.requests.begin(key));
+    const key = DataClient.partKey(phase, t, 'core');
+    if (this.hasStep(phase, t) || this.isInflight(key)) return;
+    this.inflight.set(key, this.requests.begin([key]));
   }
 
-  /** Store a step reply. Returns it, or undefined when it belongs to another run / is malformed. */
+  /**
+   * Store a step reply (added to the parts of the stop already here). Returns the stop as it is
+   * now, or undefined when the reply belongs to another run / is malformed.
+   */
   onStep(m: StepMsg): StepData | undefined {
-    const asked = this.requests.take(m.inReplyTo);
-    if (asked) {
-      this.onStepLatency?.(this.now() - asked.sentAt);
-      this.inflight.delete(asked.meta);
-    } else if (m.inReplyTo === 0 && m.runId === this.runId) {
-      // Sent unasked (the step `init` named): what `expectStep` noted as on its way is here.
-      const key = 's:' + DataClient.stepKey(m.phase, m.t);
-      const id = this.inflight.get(key);
-      if (id !== undefined) this.requests.drop(id);
-      this.inflight.delete(key);
+    const asked = this.settle(m.inReplyTo);
+    if (asked) this.onStepLatency?.(this.now() - asked.sentAt);
+    else if (m.inReplyTo === 0 && m.runId === this.runId) {
+      // Sent unasked (the stop `init` named): what `expectStep` noted as on its way is here.
+      for (const p of m.parts ?? partsOf(m.phase)) {
+        const key = DataClient.partKey(m.phase, m.t, p);
+        const id = this.inflight.get(key);
+        if (id !== undefined) this.requests.drop(id);
+        this.inflight.delete(key);
+      }
     }
     if (m.runId !== this.runId) return undefined;
+    const answered = new Set(DataClient.partsFor(m.phase, m.parts ?? STEP_PARTS));
     const tensors: Tensor[] = [];
     for (const p of m.tensors) {
       if (!p || typeof p.name !== 'string' || !(p.data instanceof ArrayBuffer)) return undefined;
       if (!Number.isInteger(p.rows) || !Number.isInteger(p.cols) || p.data.byteLength !== p.rows * p.cols * 8)
         return undefined;
+      if (!answered.has(partOf(m.phase, p.name))) return undefined; // (a tensor of a part it does not answer)
       tensors.push({ name: p.name, rows: p.rows, cols: p.cols, data: new Float64Array(p.data) });
     }
-    const step: StepData = { runId: m.runId, phase: m.phase, t: m.t, tensors };
-    this.stepSize.set(m.phase, tensors.reduce((n, x) => n + x.data.byteLength, 0));
-    // Asked for before the sums could be served (the fresh request is on its way): not worth keeping.
-    if (this.sumsEpoch && m.inReplyTo < this.sumsEpoch && DataClient.lacksSums(step)) return undefined;
-    this.steps.set(DataClient.stepKey(m.phase, m.t), step);
+    let sumsLater = answered.has('sums') && !tensors.some((x) => x.name.startsWith('sum_'));
+    // Sums asked for before they could be served (a fresh request is on its way): not worth keeping.
+    if (sumsLater && this.sumsEpoch && m.inReplyTo < this.sumsEpoch) {
+      answered.delete('sums');
+      sumsLater = false;
+    }
+    if (answered.size === 0) return undefined;
+    const key = DataClient.stepKey(m.phase, m.t);
+    const had = this.steps.peek(key);
+    const kept = had ? had.tensors.filter((x) => !answered.has(partOf(m.phase, x.name))) : [];
+    const order = (x: Tensor) => STEP_PARTS.indexOf(partOf(m.phase, x.name));
+    const step: StepData = {
+      runId: m.runId,
+      phase: m.phase,
+      t: m.t,
+      // (a stable sort: each part keeps the host's order)
+      tensors: [...kept, ...tensors].sort((a, b) => order(a) - order(b)),
+      parts: new Set([...(had?.parts ?? []), ...answered]),
+      sumsLater: answered.has('sums') ? sumsLater : had?.sumsLater,
+    };
+    this.steps.set(key, step);
     return step;
   }
 
@@ -273,7 +332,7 @@ export class DataClient {
       const have = this.chunks.peek(key);
       if (have && have.t0 <= r0 && have.t1 >= r1) continue;
       if (this.isInflight('w:' + key)) continue;
-      this.send('w:' + key, (id) => ({
+      this.send(['w:' + key], (id) => ({
         type: 'requestWindow',
         messageId: id,
         runId: this.runId,
@@ -288,8 +347,7 @@ export class DataClient {
   }
 
   onWindow(m: WindowMsg): { tensor: string; batch: number } | undefined {
-    const asked = this.requests.take(m.inReplyTo);
-    if (asked) this.inflight.delete(asked.meta);
+    this.settle(m.inReplyTo);
     if (m.runId !== this.runId) return undefined;
     const n = m.t1 - m.t0;
     if (!(n > 0) || m.data.byteLength !== m.rows * n * 8) return undefined;

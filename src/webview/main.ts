@@ -101,7 +101,8 @@ const checkView = check.create(app, document.getElementById('timeline') ?? scrub
 const diagramView = cellDiagram.create(app, deps);
 const stepEl = h('section', { id: 'step', 'aria-label': 'Tensors of the current step' });
 app.append(stepEl);
-const cardsView = stepCards.create(stepEl, deps);
+// (the weight gradients' or running sums' cards came on screen: fetch their part of the steps)
+const cardsView = stepCards.create(stepEl, deps, () => requestAround(store.state));
 const normsView = normPlot.create(app, deps);
 // The gradient check: a worst entry's button moves the cursor and selects the element on its card.
 const gradcheckPanel = gradcheckView.create(app, deps, (p) => {
@@ -112,7 +113,7 @@ const timeView = acrossTime.create(app, deps);
 app.append(tooltip.readout);
 body.append(tooltip.tip);
 const helpView = help.create(body);
-const ahead = prefetch.create(data);
+const ahead = prefetch.create(data, () => cardsView.wantedParts());
 
 /** The run whose step the cards painted, and the run whose first paint the host was told of. */
 let paintedRun = -1;
@@ -150,7 +151,8 @@ function updateBodyState(s: State): void {
 /** Paint the cursor's step (when its payload is here) and time the input that asked for it. */
 function renderStep(s: State): void {
   if (!cardsView.render(s)) return;
-  timer.painted();
+  // (the input's clock runs on while a card on screen waits for its part of the step)
+  if (!cardsView.waiting) timer.painted();
   diagramView.render(s);
   if (s.run && paintedRun !== s.run.runId) {
     paintedRun = s.run.runId;
@@ -351,8 +353,9 @@ function onMessage(m: ToWebview): void {
       // (the host's words are about its stop: not shown over a later move's predicted step)
       act({ type: 'cursor', runId: m.runId, cursor: shown, description: sameCursor(shown, stop) ? m.description : undefined });
       // Nothing to repaint (the step on screen stays, e.g. an end of the timeline): the key that
-      // asked gets no measurement. (A predicted step still on its way keeps its clock running.)
-      if (store.state.cursor === s.cursor && data.steps.has(DataClient.stepKey(shown.phase, shown.t))) timer.cancel();
+      // asked gets no measurement. (A predicted step still on its way keeps its clock running, and
+      // so does one whose cards on screen wait for their part of it.)
+      if (store.state.cursor === s.cursor && data.hasStep(shown.phase, shown.t, cardsView.wantedParts())) timer.cancel();
       return;
     }
     case 'breakpoints':

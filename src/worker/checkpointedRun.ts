@@ -12,7 +12,7 @@
 import { CheckpointedRun, type BackwardWindow, type ForwardWindow } from '../engine/checkpoint';
 import { paramGradsAt } from '../engine/run';
 import type { BackwardCaches, ForwardCaches, Problem } from '../engine/types';
-import type { Phase, TensorPayload } from '../protocol/messages';
+import type { Phase, StepPart, TensorPayload } from '../protocol/messages';
 import { NonFiniteScanner, type NonFiniteHit } from '../session/nonFinite';
 import { RunningSums } from '../session/runningSums';
 import {
@@ -158,9 +158,11 @@ export class CheckpointedSessionRun implements SessionRun {
     return paramGradsAt(w.problem, w.forward, w.caches, s - w.start);
   }
 
-  step(phase: Phase, t: number): TensorPayload[] | string {
+  step(phase: Phase, t: number, parts?: readonly StepPart[]): TensorPayload[] | string {
     const why = unavailable(this.status(), phase, t);
     if (why) return why;
+    // (a forward or totals stop is one part, `core`)
+    if (phase !== 'backward' && parts && !parts.includes('core')) return [];
     if (phase === 'totals') {
       const ck = this.ck;
       return totals(this.status({ ...noBackward(this.problem, ck.T_b), da0: ck.da0, dc0: ck.dc0, grads: ck.grads }));
@@ -171,7 +173,7 @@ export class CheckpointedSessionRun implements SessionRun {
       return forwardStep(this.forwardView(w), t - w.start);
     }
     const w = this.ck.backwardWindow(t);
-    return backwardStep(this.backwardView(w), t - w.start, this.sums, t);
+    return backwardStep(this.backwardView(w), t - w.start, this.sums, t, parts);
   }
 
   window(tensor: string, batch: number, t0: number, t1: number): WindowData | string {

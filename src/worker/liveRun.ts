@@ -8,7 +8,7 @@
  */
 import { createRunner, type Runner } from '../engine';
 import type { Problem } from '../engine/types';
-import type { Phase, TensorPayload } from '../protocol/messages';
+import type { Phase, StepPart, TensorPayload } from '../protocol/messages';
 import { NonFiniteScanner, type NonFiniteHit } from '../session/nonFinite';
 import { RunningSums } from '../session/runningSums';
 import { nextSlice } from '../session/slicing';
@@ -25,8 +25,8 @@ export interface SessionRun {
   stepsWanted(): number;
   /** Compute one slice of about `sliceMs`, at most `room` more forward steps (x still being read). */
   slice(sliceMs: number, room: number): void;
-  /** The payload of a stop, or why it cannot be given. */
-  step(phase: Phase, t: number): TensorPayload[] | string;
+  /** The payload of a stop (only the tensors of `parts` when given), or why it cannot be given. */
+  step(phase: Phase, t: number, parts?: readonly StepPart[]): TensorPayload[] | string;
   window(tensor: string, batch: number, t0: number, t1: number): WindowData | string;
   norms(): Norms;
   /** The first NaN/±Infinity among the steps computed so far (sticky). */
@@ -98,9 +98,9 @@ export class LiveRun implements SessionRun, RunView {
     const s = nextSlice(this, sliceMs);
     this.runner.advance(s.budgetMs, Math.min(s.cap, room));
   }
-  step(phase: Phase, t: number): TensorPayload[] | string {
+  step(phase: Phase, t: number, parts?: readonly StepPart[]): TensorPayload[] | string {
     this.lastBackward = phase === 'backward';
-    return stepPayload(this, phase, t, this.sums);
+    return stepPayload(this, phase, t, this.sums, parts);
   }
   window(tensor: string, batch: number, t0: number, t1: number): WindowData | string {
     return windowOf(this, tensor, batch, t0, t1);

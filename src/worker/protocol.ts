@@ -4,7 +4,7 @@
  * and answers step/window requests between slices, so the host's thread stays free. Tensor data
  * crosses as transferred `ArrayBuffer`s. No `vscode` import here: the worker cannot load it.
  */
-import type { Phase, Progress, RunInfo, TensorPayload } from '../protocol/messages';
+import type { Phase, Progress, RunInfo, StepPart, TensorPayload } from '../protocol/messages';
 
 /**
  * Default of the setting rnnStepper.cacheMemoryMB (see runChoice.ts). One GiB keeps every step's
@@ -62,7 +62,8 @@ export type ToWorker =
    * evaluated): the run's background work gives it the cores for a short while (giveWay.ts).
    */
   | { type: 'hold'; index: number }
-  | { type: 'step'; id: number; phase: Phase; t: number }
+  /** A stop, or only these parts of it (the panel's; absent: the whole stop, e.g. the debugger's). */
+  | { type: 'step'; id: number; phase: Phase; t: number; parts?: StepPart[] }
   | { type: 'window'; id: number; tensor: string; batch: number; t0: number; t1: number }
   | { type: 'norms'; id: number }
   /** The run's parameters (once per run, for the panel's cards and expansions). */

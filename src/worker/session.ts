@@ -403,7 +403,7 @@ export class RunSession {
         this.lastStepAt = Date.now();
         this.giveWay.asked(indexOf({ T_x: r.problem.dims.T_x, T_b: r.problem.da.shape[2] ?? 1 }, { phase: msg.phase, t: msg.t }));
         this.wakeIfNeeded();
-        const p = r.step(msg.phase, msg.t);
+        const p = r.step(msg.phase, msg.t, msg.parts);
         if (typeof p === 'string') return this.post({ type: 'reply', id, error: p });
         this.post({ type: 'reply', id, kind: 'step', phase: msg.phase, t: msg.t, tensors: p }, p.map((x) => x.data));
         this.scheduleIdle();

@@ -12,6 +12,8 @@
 //   - jumps of ±10 steps → repainted step, in the forward and in the backward: the timeline
 //     scrubber moved by 10 (as a drag does: its input event starts the panel's key → paint
 //     clock), 30 times +10 from a third of the way, then 30 times −10 (BENCH_JUMPS=n for n each)
+//     and the backward jumps again with the weight-gradient cards scrolled on screen (their ~2.6 MB
+//     part of every stop is fetched then; only the stop's core otherwise)
 //   - after each row, the extension host's VmHWM so far (worker threads included)
 //   - the extension host's peak resident memory (VmHWM of its process; worker threads included)
 //   - the webview's JS heap before/after stepping (performance.memory, Chromium only)
@@ -228,6 +230,14 @@ async function main() {
     const third = Math.floor(dims.T / 3);
     report(`jump ±10 → step painted, forward (from t=${third})`, await jumps(third, JUMPS));
     report(`jump ±10 → step painted, backward (from t=${dims.T - 1 - third})`, await jumps(dims.T + third, JUMPS));
+    // The same with this step's weight-gradient cards on screen: their part of each stop (~2.6 MB)
+    // is fetched too, and a jump counts as painted once those cards are.
+    await web.locator('section.tensor[data-tensor="dWf"]').scrollIntoViewIfNeeded();
+    await web.locator('section.tensor[data-tensor="dWf"]:not([data-pending])').waitFor({ timeout: 30_000, state: 'attached' });
+    report(
+      `jump ±10 → step painted, backward, weight-gradient cards on screen (from t=${dims.T - 1 - third})`,
+      await jumps(dims.T + third, JUMPS),
+    );
     const heapAfter = await web.locator('body').evaluate(() => performance.memory?.usedJSHeapSize ?? NaN);
     console.log(`webview JS heap: ${fmt(heapBefore / 1048576)} MB after the first step, ${fmt(heapAfter / 1048576)} MB after ${2 * PRESSES} steps`);
     sample();

@@ -32,7 +32,7 @@ describe('webview data client: steps', () => {
     assert.equal(c.ensureStep('forward', 2), false, 'already in flight');
     assert.equal(sent.length, 1);
     const req = sent[0] as Req<'requestStep'>;
-    assert.deepEqual({ ...req, messageId: 0 }, { type: 'requestStep', messageId: 0, runId: 3, phase: 'forward', t: 2 });
+    assert.deepEqual({ ...req, messageId: 0 }, { type: 'requestStep', messageId: 0, runId: 3, phase: 'forward', t: 2, parts: ['core'] });
     tick(5000);
     assert.equal(c.ensureStep('forward', 2), true, 'retried after the timeout');
     const req2 = sent[1] as Req<'requestStep'>;
@@ -145,65 +145,115 @@ describe('webview helpers', () => {
 
 describe('webview data client: running sums once the host can serve them', () => {
   type Step = Parameters<DataClient['onStep']>[0];
-  const stepReply = (req: Req<'requestStep'> | undefined, phase: Step['phase'], t: number, withSums: boolean): Step => ({
-    type: 'step',
-    inReplyTo: req ? req.messageId : 0,
-    runId: 3,
-    phase,
-    t,
-    tensors: [
-      { name: 'da_next', rows: 1, cols: 1, data: f64(0.25) },
-      ...(withSums ? [{ name: 'sum_dWf', rows: 1, cols: 1, data: f64(1.5) }] : []),
-    ],
-  });
+  /** The reply to `req`: its parts, the sums part without sum_* tensors unless `withSums`. */
+  const stepReply = (req: Req<'requestStep'> | undefined, phase: Step['phase'], t: number, withSums: boolean): Step => {
+    const parts = req?.parts ?? ['core', 'grads', 'sums'];
+    return {
+      type: 'step',
+      inReplyTo: req ? req.messageId : 0,
+      runId: 3,
+      phase,
+      t,
+      parts,
+      tensors: [
+        ...(parts.includes('core') ? [{ name: 'da_next', rows: 1, cols: 1, data: f64(0.25) }] : []),
+        ...(parts.includes('sums') && withSums ? [{ name: 'sum_dWf', rows: 1, cols: 1, data: f64(1.5) }] : []),
+      ],
+    };
+  };
   const lastReq = (sent: FromWebview[]) => sent[sent.length - 1] as Req<'requestStep'>;
+  const ALL = ['core', 'grads', 'sums'] as const;
 
-  it('drops cached backward steps without sum_* tensors and asks again for them; keeps the rest', () => {
+  it('a sums part that came without sum_* tensors is asked for again after sumsComplete; the rest of the stop stays', () => {
     const { c, sent } = client();
-    c.ensureStep('backward', 5);
+    c.ensureStep('backward', 5, ['core', 'sums']);
     c.onStep(stepReply(lastReq(sent), 'backward', 5, false)); // deep jump before the sums were built
-    c.ensureStep('backward', 6);
+    c.ensureStep('backward', 6, ['core', 'sums']);
     c.onStep(stepReply(lastReq(sent), 'backward', 6, true));
     c.ensureStep('forward', 2);
     c.onStep({ type: 'step', inReplyTo: lastReq(sent).messageId, runId: 3, phase: 'forward', t: 2, tensors: [] });
-    assert.equal(c.ensureStep('backward', 5), false, 'cached, even without its sums');
+    assert.equal(c.ensureStep('backward', 5, ['core', 'sums']), false, 'cached, even without its sums');
+    assert.equal(c.getStep('backward', 5)?.sumsLater, true);
 
     assert.deepEqual(c.onSumsComplete(), ['backward:5']);
-    assert.equal(c.getStep('backward', 5), undefined, 'the step without sums is gone');
-    assert.ok(c.getStep('backward', 6), 'a step with its sums stays');
+    assert.deepEqual(c.getStep('backward', 5)?.tensors.map((t) => t.name), ['da_next'], 'its core stays');
+    assert.ok(c.getStep('backward', 6)?.parts.has('sums'), 'a step with its sums keeps them');
     assert.ok(c.getStep('forward', 2), 'forward steps have no sums and stay');
     const n = sent.length;
-    assert.equal(c.ensureStep('backward', 5), true, 'asked for again');
-    assert.deepEqual({ ...lastReq(sent), messageId: 0 }, { type: 'requestStep', messageId: 0, runId: 3, phase: 'backward', t: 5 });
+    assert.equal(c.ensureStep('backward', 5, ['core', 'sums']), true, 'asked for again');
+    assert.deepEqual({ ...lastReq(sent), messageId: 0 }, { type: 'requestStep', messageId: 0, runId: 3, phase: 'backward', t: 5, parts: ['sums'] });
     assert.equal(sent.length, n + 1);
     const again = c.onStep(stepReply(lastReq(sent), 'backward', 5, true));
     assert.deepEqual(again?.tensors.map((t) => t.name), ['da_next', 'sum_dWf']);
     assert.deepEqual(c.onSumsComplete(), [], 'acts once per run');
   });
 
-  it('a reply to a request sent before sumsComplete, still without sums, is not kept; the new request is answered', () => {
+  it('a reply to a request sent before sumsComplete, still without sums, keeps its core only; the new request is answered', () => {
     const { c, sent } = client();
-    c.ensureStep('backward', 9);
+    c.ensureStep('backward', 9, ALL);
     const old = lastReq(sent);
     c.onSumsComplete();
-    assert.equal(c.ensureStep('backward', 9), true, 'in-flight request forgotten: asked again right away');
+    assert.equal(c.ensureStep('backward', 9, ALL), true, 'the sums request forgotten: asked again right away');
     const fresh = lastReq(sent);
     assert.notEqual(fresh.messageId, old.messageId);
-    assert.equal(c.onStep(stepReply(old, 'backward', 9, false)), undefined, 'stale reply without sums dropped');
-    assert.equal(c.getStep('backward', 9), undefined);
-    assert.equal(c.ensureStep('backward', 9), false, 'the fresh request is still in flight');
+    assert.deepEqual(fresh.parts, ['sums'], 'only the sums: the other parts are still on their way');
+    const kept = c.onStep(stepReply(old, 'backward', 9, false));
+    assert.deepEqual([...(kept?.parts ?? [])].sort(), ['core', 'grads'], 'stale empty sums not kept');
+    assert.equal(c.ensureStep('backward', 9, ALL), false, 'the fresh request is still in flight');
     assert.ok(c.onStep(stepReply(fresh, 'backward', 9, true)));
-    assert.ok(c.getStep('backward', 9));
+    assert.deepEqual(c.getStep('backward', 9)?.tensors.map((t) => t.name), ['da_next', 'sum_dWf']);
   });
 
   it('a new run starts without the flag', () => {
     const { c, sent } = client();
     c.onSumsComplete();
     c.reset(4);
-    c.ensureStep('backward', 1);
+    c.ensureStep('backward', 1, ALL);
     const req = lastReq(sent);
     c.onStep({ ...stepReply(req, 'backward', 1, false), runId: 4 });
     assert.deepEqual(c.onSumsComplete(), ['backward:1']);
+  });
+});
+
+describe('webview data client: parts of a backward stop', () => {
+  const t1 = (name: string, v: number) => ({ name, rows: 1, cols: 1, data: f64(v) });
+  it('asks only for the parts wanted and not here; merges the parts in payload order (core, grads, sums)', () => {
+    const { c, sent } = client();
+    assert.equal(c.ensureStep('backward', 4), true);
+    const core = sent.at(-1) as Req<'requestStep'>;
+    assert.deepEqual(core.parts, ['core'], 'by default: the core only');
+    assert.equal(c.ensureStep('backward', 4, ['core', 'grads']), true);
+    const grads = sent.at(-1) as Req<'requestStep'>;
+    assert.deepEqual(grads.parts, ['grads'], 'the core is on its way: not asked twice');
+    assert.deepEqual(c.missingParts('backward', 4, ['core', 'grads', 'sums']), ['sums']);
+    // The grads come first: no core yet, so nothing to show.
+    c.onStep({ type: 'step', inReplyTo: grads.messageId, runId: 3, phase: 'backward', t: 4, parts: ['grads'], tensors: [t1('dWf', 2), t1('dbf', 3)] });
+    assert.equal(c.getStep('backward', 4), undefined);
+    const s = c.onStep({ type: 'step', inReplyTo: core.messageId, runId: 3, phase: 'backward', t: 4, parts: ['core'], tensors: [t1('da_next', 1), t1('dft', 4)] });
+    assert.deepEqual(s?.tensors.map((t) => t.name), ['da_next', 'dft', 'dWf', 'dbf']);
+    assert.equal(c.hasStep('backward', 4, ['core', 'grads']), true);
+    assert.equal(c.hasStep('backward', 4, ['core', 'grads', 'sums']), false);
+    assert.equal(c.ensureStep('backward', 4, ['core', 'grads']), false, 'cached');
+    // A forward stop has only a core: wanting the backward parts asks for the core.
+    c.ensureStep('forward', 4, ['core', 'grads', 'sums']);
+    assert.deepEqual((sent.at(-1) as Req<'requestStep'>).parts, ['core']);
+  });
+
+  it('refuses a reply carrying a tensor of a part it does not answer', () => {
+    const { c } = client();
+    const bad = c.onStep({ type: 'step', inReplyTo: 7, runId: 3, phase: 'backward', t: 1, parts: ['core'], tensors: [t1('da_next', 1), t1('sum_dWf', 2)] });
+    assert.equal(bad, undefined);
+    assert.equal(c.getStep('backward', 1), undefined);
+  });
+
+  it('stepsInFlight lists each stop once with the parts on their way; forgetStep forgets them all', () => {
+    const { c } = client();
+    c.ensureStep('backward', 2);
+    c.ensureStep('backward', 2, ['core', 'grads', 'sums']);
+    assert.deepEqual(c.stepsInFlight(), [{ phase: 'backward', t: 2, parts: ['core', 'grads', 'sums'] }]);
+    c.forgetStep('backward', 2);
+    assert.deepEqual(c.stepsInFlight(), []);
+    assert.equal(c.ensureStep('backward', 2), true, 'asked again');
   });
 });
 

@@ -7,14 +7,16 @@
  *
  * Prefetch is bounded by bytes on their way, not by stops: every reply crosses the host → webview
  * channel (code-server's websocket) one after the other, so a reply the user waits for queues
- * behind every prefetch already sent. A big LSTM's backward stop is ~6 MB (gate gradients and
- * running sums): nine of them per ±10 jump once made each jump wait 3–5 s. So, as the debugger
- * does: the cursor's step always (first), then as many stops ahead as PREFETCH_BYTES hold, at most
- * PREFETCH_STOPS on their way; and requests left far behind by a jump are forgotten (the host
- * drops them unsent, session/stepQueue.ts).
+ * behind every prefetch already sent. A big LSTM's whole backward stop is ~5.5 MB (its weight
+ * gradients and their running sums): nine of them per ±10 jump once made each jump wait 3–5 s.
+ * So only the parts the panel paints are asked for (a backward core is ~0.5 MB), and, as the
+ * debugger does: the cursor's step always (first), then as many stops ahead as PREFETCH_BYTES
+ * hold, at most PREFETCH_STOPS on their way; and requests left far behind by a jump are forgotten
+ * (the host drops them unsent, session/stepQueue.ts).
  */
 
-import type { Phase } from '../../protocol/messages';
+import type { Phase, StepPart } from '../../protocol/messages';
+import { partBytes } from '../../session/stepParts';
 import { STALE_DISTANCE } from '../../session/stepQueue';
 import type { DataClient } from '../client';
 import { cursorAt, indexOf, reachableMax, type State } from '../store';
@@ -31,8 +33,6 @@ const JUMPS_AHEAD = 3;
 export const PREFETCH_BYTES = 16 << 20;
 /** Step requests on their way at once besides the cursor's (the single-step plan's 8 neighbours fit). */
 export const PREFETCH_STOPS = 8;
-/** What a step of a phase never seen yet is assumed to weigh. */
-const UNKNOWN_STEP_BYTES = 4 << 20;
 
 /** A stop the plan may ask for: its offset from the cursor, and whether it is cached / on its way. */
 export interface Candidate {
@@ -80,7 +80,11 @@ export function prefetchOffsets(last: number, before: number): number[] {
   return [0, k, -k, 2 * k, 3 * k, -2 * k, 4 * k, 5 * k, 6 * k];
 }
 
-export function create(data: DataClient): Prefetch {
+/**
+ * @param wanted the parts of a backward stop the panel paints now (stepCards.ts: `core`, and the
+ * weight gradients and running sums while their cards are on screen); prefetches ask for those.
+ */
+export function create(data: DataClient, wanted: () => readonly StepPart[] = () => ['core']): Prefetch {
   /** The latest move's size (+1 while stepping forward, -1 while stepping back) and the one before. */
   let last = 1;
   let before = 1;
@@ -97,10 +101,12 @@ export function create(data: DataClient): Prefetch {
       if (!run) return;
       const max = reachableMax(run, s.progress);
       const here = indexOf(run, s.cursor);
-      const weight = (phase: Phase) => data.stepBytes(phase, UNKNOWN_STEP_BYTES);
+      const parts = wanted();
+      // Exact: the shapes of every part are known from the run's dimensions.
+      const bytes = (phase: Phase, of: readonly StepPart[]) => of.reduce((n, p) => n + partBytes(run.cell, run.dims, phase, p), 0);
       // What is on its way: requests left far behind are forgotten (the host drops them unsent);
       // the rest count against the bounds, the cursor's own included in the bytes.
-      let bytes = 0;
+      let onTheirWay = 0;
       let stops = 0;
       for (const c of data.stepsInFlight()) {
         const i = indexOf(run, c);
@@ -108,7 +114,7 @@ export function create(data: DataClient): Prefetch {
           data.forgetStep(c.phase, c.t);
           continue;
         }
-        bytes += weight(c.phase);
+        onTheirWay += bytes(c.phase, c.parts);
         if (i !== here) stops++;
       }
       const candidates: Candidate[] = [];
@@ -116,11 +122,17 @@ export function create(data: DataClient): Prefetch {
         const i = here + d;
         if (i < 0 || i > max) continue;
         const c = cursorAt(run, i);
-        candidates.push({ offset: d, bytes: weight(c.phase), have: data.hasStep(c.phase, c.t), inFlight: data.isStepInFlight(c.phase, c.t) });
+        const missing = data.missingParts(c.phase, c.t, parts);
+        candidates.push({
+          offset: d,
+          bytes: bytes(c.phase, missing),
+          have: data.hasStep(c.phase, c.t, parts),
+          inFlight: missing.length === 0,
+        });
       }
-      for (const d of planPrefetch(candidates, bytes, stops)) {
+      for (const d of planPrefetch(candidates, onTheirWay, stops)) {
         const c = cursorAt(run, here + d);
-        data.ensureStep(c.phase, c.t);
+        data.ensureStep(c.phase, c.t, parts);
       }
     },
   };

@@ -1,19 +1,25 @@
 /**
  * The tensors of the current step as cards grouped under headings (inputs, gates, outputs, …):
  * a heatmap (or the table view), its equation, its colour legend and its non-finite count.
+ * A backward stop's weight gradients and running sums are fetched only while their group is on
+ * screen (partVisibility.ts): their cards are always there, marked as loading until their part
+ * of the stop arrives, never showing another step's values.
  */
 
 import type { StepData, Tensor } from '../client';
 import { clear, h, setText, show } from '../dom';
 import { isParameter, tensorDoc } from '../equations';
-import { full, shapeText, short } from '../format';
-import { cellSize, ctx2d, paintGrid, setCssSize, stats, type Stats } from '../heatmap';
-import type { RunInfo } from '../../protocol/messages';
+import { full, shapeText } from '../format';
+import { cellSize, ctx2d, paintGrid, setCssSize, stats } from '../heatmap';
+import type { RunInfo, StepPart } from '../../protocol/messages';
+import { partOf } from '../../session/stepParts';
 import type { State } from '../store';
 import type { ViewDeps } from './deps';
+import { renderLegend } from './cardLegend';
 import { attachGridKeys, place, placeFocus } from './gridKeys';
 import { explainLines, showLines } from './explainLine';
-import { COLLAPSIBLE, extraTensors } from './extraTensors';
+import { COLLAPSIBLE, extraTensors, stopTensors } from './extraTensors';
+import { PartVisibility } from './partVisibility';
 import { attachTableKeys, renderTable, type TableCard } from './tablePager';
 
 interface Card extends TableCard {
@@ -27,6 +33,8 @@ interface Card extends TableCard {
   canvas: HTMLCanvasElement;
   legend: HTMLElement;
   nonFinite: HTMLElement;
+  /** Why the card shows no values (its part of the stop is on its way), when it does not. */
+  pendingNote: HTMLElement;
   /** CSS pixels per cell (hover maths) and canvas pixels per cell (1 when CSS scales it up). */
   cellW: number;
   cellH: number;
@@ -36,8 +44,12 @@ interface Card extends TableCard {
 }
 
 export interface StepCardsView {
-  /** Paint the cursor's step if its payload is here (true), otherwise keep the old one (false). */
+  /** Paint the cursor's step if its core is here (true), otherwise keep the old one (false). */
   render(s: State): boolean;
+  /** A card on screen still waits for its part of the step shown (the paint is not complete). */
+  readonly waiting: boolean;
+  /** The parts of a backward stop to fetch: the core, and those with cards on screen. */
+  wantedParts(): StepPart[];
   /** Rebuild the cards at the next paint (width or theme changed). */
   invalidate(): void;
   /** The step on screen. */
@@ -54,7 +66,13 @@ function cardInnerWidth(W: number): number {
   return Math.floor((W - 12 * (cols - 1)) / cols) - 20;
 }
 
-export function create(stepEl: HTMLElement, deps: ViewDeps): StepCardsView {
+/**
+ * @param partsShown called when the weight gradients' or running sums' cards come on screen (or
+ * leave it): the parts to fetch changed.
+ */
+export function create(stepEl: HTMLElement, deps: ViewDeps, partsShown: () => void = () => undefined): StepCardsView {
+  const visibility = new PartVisibility(partsShown);
+  let waiting = false;
   const { store, tooltip } = deps;
   let cards = new Map<string, Card>();
   let cardsKey = '';
@@ -99,18 +117,24 @@ export function create(stepEl: HTMLElement, deps: ViewDeps): StepCardsView {
     cards = new Map();
     groupOf = new Map();
     const groups = new Map<string, HTMLElement>();
+    /** The groups of the parts fetched only while on screen. */
+    const watched = new Map<HTMLElement, StepPart>();
     for (const t of tensors) {
       const doc = docFor(run, step, t.name);
       groupOf.set(t.name, doc.group);
       let g = groups.get(doc.group);
       if (!g) {
         g = h('div', { class: 'cards' });
-        stepEl.append(groupEl(doc.group, g));
+        const group = groupEl(doc.group, g);
+        stepEl.append(group);
         groups.set(doc.group, g);
+        const part = partOf(step.phase, t.name);
+        if (part !== 'core') watched.set(group, part);
       }
       const canvas = h('canvas', { class: 'hm', tabindex: 0, 'aria-label': `${t.name} heatmap ${t.rows} by ${t.cols}. Arrow keys read values.` });
       const legend = h('div', { class: 'legend' });
       const nonFinite = h('div', { class: 'nonfinite' });
+      const pendingNote = h('div', { class: 'pending-note muted', hidden: true });
       const tableWrap = h('div', { class: 'table-wrap' });
       const colMark = h('div', { class: 'mark-col', hidden: true });
       const focusMark = h('div', { class: 'mark-focus', hidden: true });
@@ -124,6 +148,7 @@ export function create(stepEl: HTMLElement, deps: ViewDeps): StepCardsView {
         eq,
         h('div', { class: 'hm-wrap' }, canvas, colMark, focusMark),
         explain,
+        pendingNote,
         legend,
         nonFinite,
         tableWrap,
@@ -139,6 +164,7 @@ export function create(stepEl: HTMLElement, deps: ViewDeps): StepCardsView {
         canvas,
         legend,
         nonFinite,
+        pendingNote,
         tableWrap,
         cellW: 1,
         cellH: 1,
@@ -151,6 +177,7 @@ export function create(stepEl: HTMLElement, deps: ViewDeps): StepCardsView {
       attachCanvasEvents(card);
       cards.set(t.name, card);
     }
+    visibility.watch(watched);
   }
 
   function attachCanvasEvents(card: Card): void {
@@ -213,7 +240,7 @@ export function create(stepEl: HTMLElement, deps: ViewDeps): StepCardsView {
   /** The selected element's expanded equation, for the step on screen. */
   function explainCell(card: Card): void {
     const run = store.state.run;
-    const lines = run && shown && card.selected ? explainLines(run, shown, deps.data, card.name, card.focus.i, card.focus.j) : undefined;
+    const lines = run && shown && card.selected && card.tensor ? explainLines(run, shown, deps.data, card.name, card.focus.i, card.focus.j) : undefined;
     showLines(card.explain, lines);
   }
 
@@ -230,13 +257,44 @@ export function create(stepEl: HTMLElement, deps: ViewDeps): StepCardsView {
     if (focused) placeFocus(card.focusMark, card.focus.j * card.cellW, card.focus.i * card.cellH, card.cellW, card.cellH, 1);
   }
 
-  function paint(card: Card, t: Tensor, s: State): void {
-    card.tensor = t;
-    const st = stats(t.data);
+  /** Heatmap cell size of a card (CSS pixels) in the panel's width now. */
+  function cellsOf(rows: number, cols: number): { w: number; h: number } {
     const W = deps.layout.content;
     // A wide panel (over ~1000 px) gets bigger cells and taller maps, not just more empty card.
     const grow = Math.min(2, Math.max(1, W / 1000));
-    const { w, h: hh } = cellSize(t.rows, t.cols, cardInnerWidth(W), (t.rows > 64 ? 300 : 220) * grow, Math.round(26 * grow));
+    return cellSize(rows, cols, cardInnerWidth(W), (rows > 64 ? 300 : 220) * grow, Math.round(26 * grow));
+  }
+
+  /**
+   * A card whose part of the step is not here: no values (not the previous step's), its size kept
+   * (the page does not jump when they come), and why.
+   */
+  function markPending(card: Card, t: { rows: number; cols: number }, why: string): void {
+    card.tensor = undefined;
+    card.el.setAttribute('aria-busy', 'true');
+    card.el.dataset.pending = 'true';
+    const { w, h: hh } = cellsOf(t.rows, t.cols);
+    ctx2d(card.canvas)?.clearRect(0, 0, card.canvas.width, card.canvas.height);
+    setCssSize(card.canvas, t.cols * w, t.rows * hh);
+    show(card.colMark, false);
+    show(card.focusMark, false);
+    setText(card.pendingNote, why);
+    show(card.pendingNote, true);
+    setText(card.nonFinite, '');
+    show(card.nonFinite, false);
+    show(card.legend, false);
+    if (card.tableWrap.firstChild) clear(card.tableWrap);
+  }
+
+  function paint(card: Card, t: Tensor, s: State): void {
+    card.tensor = t;
+    if (card.el.dataset.pending) {
+      card.el.removeAttribute('aria-busy');
+      delete card.el.dataset.pending;
+      show(card.pendingNote, false);
+    }
+    const st = stats(t.data);
+    const { w, h: hh } = cellsOf(t.rows, t.cols);
     card.cellW = w;
     card.cellH = hh;
     // Hatching for NaN/±∞ needs ≥ 3×3 pixels per cell; below that paint 1 pixel per cell and let
@@ -245,7 +303,8 @@ export function create(stepEl: HTMLElement, deps: ViewDeps): StepCardsView {
     paintGrid(card.canvas, t.data, t.rows, t.cols, hatchable ? w : 1, hatchable ? hh : 1, st.maxAbs, deps.theme.palette);
     setCssSize(card.canvas, t.cols * w, t.rows * hh);
     drawOverlay(card);
-    renderLegend(card.legend, st);
+    show(card.legend, true);
+    renderLegend(card.legend, st, deps.theme);
     const nf: string[] = [];
     if (st.nan) nf.push(`${st.nan} NaN`);
     if (st.posInf) nf.push(`${st.posInf} +∞`);
@@ -254,33 +313,6 @@ export function create(stepEl: HTMLElement, deps: ViewDeps): StepCardsView {
     show(card.nonFinite, nf.length > 0);
     if (s.table) renderTable(card, t, s);
     else if (card.tableWrap.firstChild) clear(card.tableWrap);
-  }
-
-  const legendParts = new WeakMap<HTMLElement, { lo: HTMLElement; hi: HTMLElement; range: HTMLElement; bar: HTMLCanvasElement; pv: number }>();
-
-  /** Legend: −max … +max colour bar and the finite range. Built once per card, then only its text changes. */
-  function renderLegend(el: HTMLElement, st: Stats): void {
-    let p = legendParts.get(el);
-    if (!p) {
-      const bar = h('canvas', { class: 'legend-bar', width: 96, height: 8, 'aria-hidden': 'true' });
-      p = { lo: h('span', { class: 'lg-num' }), hi: h('span', { class: 'lg-num' }), range: h('span', { class: 'muted lg-range' }), bar, pv: -1 };
-      el.append(p.lo, bar, p.hi, p.range);
-      legendParts.set(el, p);
-    }
-    if (p.pv !== deps.theme.version) {
-      const ctx = ctx2d(p.bar);
-      if (ctx) {
-        const img = ctx.createImageData(96, 8);
-        const px = new Uint32Array(img.data.buffer);
-        const lut = deps.theme.palette.lut;
-        for (let x = 0; x < 96; x++) for (let y = 0; y < 8; y++) px[y * 96 + x] = lut[Math.round((x / 95) * 255)];
-        ctx.putImageData(img, 0, 0);
-      }
-      p.pv = deps.theme.version;
-    }
-    setText(p.lo, short(-st.maxAbs));
-    setText(p.hi, short(st.maxAbs));
-    setText(p.range, Number.isFinite(st.min) ? `min ${short(st.min)} · max ${short(st.max)}` : 'no finite values');
   }
 
   function render(s: State): boolean {
@@ -292,27 +324,46 @@ export function create(stepEl: HTMLElement, deps: ViewDeps): StepCardsView {
       return false;
     }
     stepEl.removeAttribute('aria-busy');
-    const tensors = [...step.tensors, ...extraTensors(run, step, deps.data, openGroups)];
+    const tensors = [...stopTensors(run, step), ...extraTensors(run, step, deps.data, openGroups)];
     const key = `${run.runId}|${step.phase}|${tensors.map((t) => `${t.name}:${t.rows}x${t.cols}`).join(',')}`;
     if (key !== cardsKey) {
       build(tensors, step, run);
       cardsKey = key;
     }
+    waiting = false;
     for (const t of tensors) {
       const c = cards.get(t.name);
       const group = groupOf.get(t.name) ?? '';
-      if (!c || (COLLAPSIBLE.has(group) && !openGroups.has(group)) || t.data.length !== t.rows * t.cols) continue;
+      if (!c || (COLLAPSIBLE.has(group) && !openGroups.has(group))) continue;
       const doc = docFor(run, step, t.name);
       setText(c.title, doc.label);
       setText(c.eq, doc.eq);
-      paint(c, t, s);
+      if (t.data.length === t.rows * t.cols) {
+        paint(c, t, s);
+        continue;
+      }
+      const part = partOf(step.phase, t.name);
+      if (part === 'core') continue; // (a pre-activation not computed: its group is closed)
+      const later = part === 'sums' && step.sumsLater === true;
+      if (!later && visibility.isShown(part)) waiting = true;
+      markPending(
+        c,
+        t,
+        later
+          ? 'The running sums of this step are still being built in the background; they appear when ready.'
+          : `Loading ${part === 'sums' ? 'the running sums' : 'the weight gradients'} of this step…`,
+      );
     }
     shown = step;
     for (const c of cards.values()) if (c.selected) explainCell(c);
     const want = pendingSelect;
-    if (want && want.phase === step.phase && want.t === step.t) {
+    const wantCard = want && cards.get(want.tensor);
+    if (want && want.phase === step.phase && want.t === step.t && wantCard && !wantCard.tensor && wantCard.el.dataset.pending) {
+      // Its part is not here: bring the card on screen (that fetches it) and select it when it comes.
+      wantCard.el.scrollIntoView({ block: 'nearest' });
+    } else if (want && want.phase === step.phase && want.t === step.t) {
       pendingSelect = undefined;
-      const c = cards.get(want.tensor);
+      const c = wantCard;
       if (c?.tensor && want.i < c.tensor.rows && want.j < c.tensor.cols) {
         c.focus = { i: want.i, j: want.j };
         c.el.scrollIntoView({ block: 'nearest' });
@@ -326,6 +377,10 @@ export function create(stepEl: HTMLElement, deps: ViewDeps): StepCardsView {
 
   return {
     render,
+    get waiting() {
+      return waiting;
+    },
+    wantedParts: () => visibility.wanted(),
     invalidate: () => {
       cardsKey = '';
     },
