@@ -161,10 +161,11 @@ export class ForwardPass {
   private readonly Gx: number;
   private xStart = -1;
 
-  constructor(readonly model: Model, readonly problem: Problem, kernels: Kernels) {
+  /** `caches`: arrays of `allocForward(model.cell, model.dims)`'s shapes to fill (a checkpointed run reuses its windows'). */
+  constructor(readonly model: Model, readonly problem: Problem, kernels: Kernels, caches?: ForwardCaches) {
     const { n_x, n_a, n_y, m, T_x } = model.dims;
     const H = model.H;
-    this.fwd = allocForward(model.cell, model.dims);
+    this.fwd = caches ?? allocForward(model.cell, model.dims);
     this.x = problem.x.data;
     this.c0 = problem.c0?.data ?? new Float64Array(n_a * m);
     this.Tc = chunkSteps(m, T_x);

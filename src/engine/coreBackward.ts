@@ -126,13 +126,15 @@ export class BackwardPass {
   constructor(
     readonly model: Model, readonly problem: Problem, readonly fwd: ForwardCaches, kernels: Kernels,
     readonly keepGateGrads: boolean, resume?: BackwardResume,
+    /** Arrays of `allocBackward(…)`'s shapes to fill, zeroed (a checkpointed run reuses its windows'). */
+    caches?: BackwardCaches,
   ) {
     const { n_x, n_a, m, T_x } = model.dims;
     const H = model.H, nz = n_a + n_x;
     const T_b = problem.da.shape[2] ?? 1;
     if (T_b > T_x) throw new Error(`da has ${T_b} steps but the forward pass has only ${T_x}`);
     this.T_b = T_b;
-    this.bwd = allocBackward(model.cell, model.dims, T_b, keepGateGrads);
+    this.bwd = caches ?? allocBackward(model.cell, model.dims, T_b, keepGateGrads);
     this.x = problem.x.data;
     this.daUp = problem.da.data;
     this.Tc = chunkSteps(m, T_b);
