@@ -20,7 +20,7 @@ export interface LaunchArgs extends DebugProtocol.LaunchRequestArguments {
   stopOnEntry?: boolean;
   /** Where to start: the first step of this phase (default forward). */
   phase?: Phase;
-  /** The run's cache budget in MB (default: the setting rnnStepper.cacheMemoryMB, 1024): above it, checkpoints. */
+  /** The run's cache budget in MB (default: the setting rnnStepper.cacheMemoryMB, 384): above it, checkpoints. */
   cacheMemoryMB?: number;
 }
 

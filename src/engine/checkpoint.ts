@@ -47,14 +47,18 @@ export function fullCacheBytes(problem: Problem): number {
 /**
  * Bytes a checkpointed run with this spacing holds at most: the checkpoints (2 state vectors per
  * spacing steps, each way) and `keep` windows each way: a forward window (spacing steps) and a
- * backward window (spacing steps, plus the forward it recomputed: ≤ 2·spacing + one chunk steps).
+ * backward window (spacing steps, plus the forward it recomputed: ≤ 2·spacing + one chunk steps,
+ * spacing steps when T_b is a multiple of it). Not counted: the arrays of two or three windows
+ * that are gone, kept for the next ones (windowCache.ts `CachePool`).
  */
 export function checkpointedBytes(problem: Problem, spacing: number, keep = 1): number {
   const { n_a, m, T_x } = problem.dims;
   const T_b = problem.da.shape[2];
   const state = 8 * n_a * m * (problem.cell === 'lstm' ? 2 : 1);
   const checkpoints = (Math.ceil(T_x / spacing) + Math.ceil(T_b / spacing)) * state;
-  const fwdSteps = Math.min(T_x, spacing) + Math.min(T_x, 2 * spacing + chunkBase(m));
+  // (a backward window starting on a checkpoint recomputes its own steps only: T_b a multiple of k)
+  const cover = T_b % spacing === 0 ? spacing : 2 * spacing + chunkBase(m);
+  const fwdSteps = Math.min(T_x, spacing) + Math.min(T_x, cover);
   return checkpoints + keep * (fwdSteps * forwardStepBytes(problem.cell, problem.dims) +
     Math.min(T_b, spacing) * backwardStepBytes(problem.cell, problem.dims));
 }
@@ -207,8 +211,9 @@ export class CheckpointedRun {
     this.kernels = new WorkspacePool(kernelsFor(this.model));
     this.fwdWindows = new WindowCache(keep, (w) => this.release(w));
     this.bwdWindows = new WindowCache(keep, (w) => this.release(w));
-    this.fwdPool = new CachePool(2 * keep + 2, zeroForward);
-    this.bwdPool = new CachePool(keep + 1, zeroBackward);
+    // (a window dropped gives its arrays to the next one: a few sets each are enough)
+    this.fwdPool = new CachePool(3, zeroForward);
+    this.bwdPool = new CachePool(2, zeroBackward);
     this.onForwardWindow = opts.onForwardWindow;
     this.onBackwardWindow = opts.onBackwardWindow;
     this.daOnes = opts.daOnes === true || daIsLazyOnes(problem);

@@ -7,13 +7,13 @@
 import type { Phase, Progress, RunInfo, TensorPayload } from '../protocol/messages';
 
 /**
- * Default of the setting rnnStepper.cacheMemoryMB (see runChoice.ts). One GiB keeps every step's
- * caches of the panel issue's 1000-step LSTM (n_a=256, m=32: ~800 MB), so stepping it stays at the
- * full-cache speed (checkpointed at 200 MB it peaks at ~510 MB instead of ~815 MB, but ±10 jumps
- * cost p95 ~45 ms instead of ~1 ms and its export ~30% more CPU: scripts/bench-host.mjs); a user
- * who wants memory bounded lower sets less.
+ * Default of the setting rnnStepper.cacheMemoryMB (see runChoice.ts), inputs included. At 384 MB
+ * the panel issue's 1000-step LSTM (n_a=256, m=32: ~800 MB of every-step caches, 85 MB of inputs)
+ * is checkpointed every 4 steps (one batch: a window is ~5 ms of forward) and its running sums get
+ * 160 MiB, the least that lets them be prefetched around the step shown at T = 1000
+ * (scripts/bench-memory.mjs --host, bench:ui). Runs whose caches fit stay fully cached.
  */
-export const DEFAULT_CACHE_MEMORY_MB = 1024;
+export const DEFAULT_CACHE_MEMORY_MB = 384;
 
 /** A reader diagnostic with its end position computed in the worker (which has the text). */
 export interface WorkerDiag {
