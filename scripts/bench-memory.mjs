@@ -175,7 +175,7 @@ const head = ['case', 'run CPU ms', 'peak RSS MB', 'caches held MB', 'full cache
 const width = [36, 10, 11, 14, 14, 7, 15, 15, 20];
 const line = (cells) => '| ' + cells.map((c, i) => String(c).padEnd(width[i])).join(' | ') + ' |';
 const f = (v, d = 0) => (v == null ? '—' : Number(v).toFixed(d));
-if (!asJson) {
+if (!asJson && !argv.includes('--read-only')) {
   console.log(`\nMemory against T: LSTM n_x=64 n_a=256 n_y=10 m=32, node ${process.version}, one process per row (VmHWM = its peak RSS).`);
   console.log(line(head));
   console.log('|' + width.map((n) => '-'.repeat(n + 2)).join('|') + '|');
