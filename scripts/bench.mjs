@@ -5,7 +5,10 @@
 //
 // Options: --sizes S1,S2 --kinds rnn,lstm --repeat N (engine and NumPy) --backend js|wasm-simd|wasm-fma|auto
 //          --no-numpy --python PATH --json --node PATH (run the whole bench under that Node)
-//          --no-host-node --no-memory
+//          --no-host-node --no-memory --fresh-caches
+// Repetitions write into the caches of the one before (as the NumPy side's arrays reuse the memory its
+// allocator got back from the repetition before); --fresh-caches allocates them every time instead
+// (the first-touch page faults of a first run: ~6000, 14 ms of system time, per S3 RNN run).
 // After this Node's table (the CLI's runtime, Node 20 here), the same table under the test host's
 // Node 24 (the extension host's runtime, which runs the relaxed-SIMD FMA kernel), then the memory
 // rows (scripts/bench-memory.mjs: full caches vs checkpointed at T=1000 and T=10,000), unless
@@ -27,7 +30,7 @@ const opt = (name, dflt) => {
   return i >= 0 && i + 1 < argv.length ? argv[i + 1] : dflt;
 };
 if (argv.includes('--help') || argv.includes('-h')) {
-  console.log('usage: npm run bench -- [--sizes S1,S2,S3,S4] [--kinds rnn,lstm] [--repeat N] [--backend js|wasm-simd|wasm-fma|auto] [--no-numpy] [--python PATH] [--json] [--node PATH] [--no-host-node] [--no-memory]');
+  console.log('usage: npm run bench -- [--sizes S1,S2,S3,S4] [--kinds rnn,lstm] [--repeat N] [--backend js|wasm-simd|wasm-fma|auto] [--no-numpy] [--python PATH] [--json] [--node PATH] [--no-host-node] [--no-memory] [--fresh-caches]');
   process.exit(0);
 }
 const self = fileURLToPath(import.meta.url);
@@ -103,7 +106,7 @@ for (const size of sizes) {
     const [n_x, n_a, n_y, m, T] = SIZES[size];
     const np = numpyRun(size, kind);
     const p = engine.randomProblem({ kind, n_x, n_a, n_y, m, T, seed: 1 });
-    const b = engine.benchmark(p, { repeat: repeatFor(size), warmup: warmupFor(size) });
+    const b = engine.benchmark(p, { repeat: repeatFor(size), warmup: warmupFor(size), freshCaches: argv.includes('--fresh-caches') });
     const row = { size, kind, dims: { n_x, n_a, n_y, m, T_x: T }, engine: b, numpy_ms: np ? np.total_ms : null,
       numpy_forward_ms: np?.forward_ms ?? null, numpy_backward_ms: np?.backward_ms ?? null,
       ratio: np ? b.total_ms / np.total_ms : null,
@@ -120,7 +123,10 @@ if (asJson) {
   const f = (v, d = 2) => (v == null ? '—' : v >= 100 ? v.toFixed(0) : v.toFixed(d));
   console.log(`engine: node ${process.version}; NumPy: ${python ? `${python.cmd} numpy ${python.numpy}, BLAS ${python.blas}, OPENBLAS_NUM_THREADS=1` : 'not available (engine figures only)'}`);
   console.log('Medians of forward+backward. ratio = engine / NumPy (lower is better), from wall time and from process CPU');
-  console.log('time (CPU time is steadier when other processes compete for the cores; wall time includes waiting).\n');
+  console.log('time (CPU time is steadier when other processes compete for the cores; wall time includes waiting).');
+  console.log(argv.includes('--fresh-caches')
+    ? 'Every repetition allocates its caches (--fresh-caches: their first-touch page faults are counted).\n'
+    : 'Each repetition writes into the caches of the one before, as NumPy reuses the memory of the arrays freed by the one before (--fresh-caches: allocate every time).\n');
   const rat = (v, t) => (v == null ? '—' : `${v.toFixed(2)}×${v <= t ? '' : ' (over)'}`);
   const head = ['size', 'kind', 'fwd ms', 'bwd ms', 'engine ms', 'numpy ms', 'ratio', 'engine CPU ms', 'numpy CPU ms', 'CPU ratio',
     'target', 'GFLOP/s (CPU)', 'peak RSS MB', 'backend'];

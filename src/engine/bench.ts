@@ -1,7 +1,7 @@
 /** In-process timing of forward and backward (medians after warm-up). */
 
 import { backward, forward, kernelsFor, modelOf } from './run';
-import type { BenchResult, Problem } from './types';
+import type { BackwardCaches, BenchResult, ForwardCaches, Problem } from './types';
 import { now } from './hostGlobals';
 
 
@@ -41,18 +41,27 @@ export interface BenchOptions {
   repeat?: number;
   warmup?: number;
   keepGateGrads?: boolean;
+  /**
+   * Allocate new caches every repetition (default false: each one writes into the caches of the
+   * one before, as NumPy's arrays of the reference bench reuse the memory its allocator got back
+   * from the repetition before; fresh caches cost their first-touch page faults every time:
+   * ~6000 (14 ms of system time) per S3 RNN run).
+   */
+  freshCaches?: boolean;
 }
 
 export function benchmark(problem: Problem, o?: BenchOptions): BenchResult {
   const repeat = Math.max(1, o?.repeat ?? 5), warmup = Math.max(0, o?.warmup ?? 1);
   const keepGateGrads = o?.keepGateGrads ?? true;
   const f: number[] = [], b: number[] = [], tot: number[] = [], cpu: number[] = [];
+  let fw: ForwardCaches | undefined, bw: BackwardCaches | undefined;
   for (let r = 0; r < warmup + repeat; r++) {
+    if (o?.freshCaches) fw = bw = undefined;
     const c0 = cpuNow();
     const t0 = now();
-    const fw = forward(problem);
+    fw = forward(problem, { into: fw });
     const t1 = now();
-    backward(problem, fw, { keepGateGrads });
+    bw = backward(problem, fw, { keepGateGrads, into: bw });
     const t2 = now();
     const c1 = cpuNow();
     if (r >= warmup) {
@@ -65,5 +74,6 @@ export function benchmark(problem: Problem, o?: BenchOptions): BenchResult {
   return {
     forward_ms: median(f), backward_ms: median(b), total_ms, gflop, gflops: gflop / (total_ms / 1000),
     cpu_total_ms: cpu.length ? median(cpu) : null, peak_rss_mb: peakRssMb(), repeat, backend: kernelsFor(modelOf(problem)).name,
+    caches: o?.freshCaches ? 'fresh' : 'reused',
   };
 }

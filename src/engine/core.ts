@@ -130,6 +130,21 @@ export function allocForward(cell: CellType, dims: Dims): ForwardCaches {
   return f;
 }
 
+/**
+ * `into` made ready for another forward of this shape (`forward(…, { into })`): its arrays are
+ * reused as they are (every entry is written again before it is read), so a repeated run touches
+ * no fresh memory. Throws when they do not fit.
+ */
+export function reuseForward(cell: CellType, dims: Dims, into: ForwardCaches): ForwardCaches {
+  const { n_a, n_y, m, T_x } = dims;
+  const S = T_x * n_a * m;
+  const fits = into.cell === cell && into.a.length === S && into.y.length === T_x * n_y * m &&
+    (cell === 'rnn' || [into.c, into.ft, into.it, into.cct, into.ot].every((b) => b?.length === S));
+  if (!fits) throw new Error(`the forward caches given to reuse are not those of a ${cell} with n_a=${n_a} n_y=${n_y} m=${m} T_x=${T_x}`);
+  into.dims = dims;
+  return into;
+}
+
 /** Computes forward steps one at a time into preallocated caches. */
 export class ForwardPass {
   readonly fwd: ForwardCaches;
@@ -161,11 +176,11 @@ export class ForwardPass {
   private readonly Gx: number;
   private xStart = -1;
 
-  /** `caches`: arrays of `allocForward(model.cell, model.dims)`'s shapes to fill (a checkpointed run reuses its windows'). */
-  constructor(readonly model: Model, readonly problem: Problem, kernels: Kernels, caches?: ForwardCaches) {
+  /** `into`: caches of an earlier run of the same shape to write into (see `reuseForward`). */
+  constructor(readonly model: Model, readonly problem: Problem, kernels: Kernels, into?: ForwardCaches) {
     const { n_x, n_a, n_y, m, T_x } = model.dims;
     const H = model.H;
-    this.fwd = caches ?? allocForward(model.cell, model.dims);
+    this.fwd = into ? reuseForward(model.cell, model.dims, into) : allocForward(model.cell, model.dims);
     this.x = problem.x.data;
     this.c0 = problem.c0?.data ?? new Float64Array(n_a * m);
     this.Tc = chunkSteps(m, T_x);
@@ -194,6 +209,11 @@ export class ForwardPass {
 
   get finished(): boolean {
     return this.done >= this.model.dims.T_x;
+  }
+
+  /** The pass is done: its workspace memory goes back to the kernels now (no step may follow). */
+  release(): void {
+    this.ws.release?.();
   }
 
   /** Batched input projection P = Wx·[x⟨t0⟩ … x⟨t0+len-1⟩]. */

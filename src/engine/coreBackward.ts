@@ -39,6 +39,30 @@ export function allocBackward(cell: CellType, dims: Dims, T_b: number, keepGateG
 }
 
 /**
+ * `into` made ready for another backward of this shape (`backward(…, { into })`): its arrays are
+ * reused as they are (the pass writes every entry: each step's da, dc, dx and gate gradients, and
+ * da0, dc0 and the parameter gradients at the end). Throws when they do not fit.
+ */
+export function reuseBackward(cell: CellType, dims: Dims, T_b: number, keepGateGrads: boolean, into: BackwardCaches): BackwardCaches {
+  const { n_x, n_a, m } = dims;
+  const S = T_b * n_a * m, nz = n_a + n_x, g = into.grads;
+  const want: [Float64Array | undefined, number][] = [[into.da, S], [into.dx, T_b * n_x * m], [into.da0, n_a * m]];
+  if (cell === 'rnn') want.push([g.dWax, n_a * n_x], [g.dWaa, n_a * n_a], [g.dba, n_a]);
+  else {
+    want.push([into.dc, S], [into.dc0, n_a * m]);
+    if (keepGateGrads) want.push([into.dft, S], [into.dit, S], [into.dcct, S], [into.dot, S]);
+    for (const k of GATE_BLOCKS) want.push([g[`dW${k}`], n_a * nz], [g[`db${k}`], n_a]);
+  }
+  const fits = into.cell === cell && into.T_b === T_b && want.every(([b, n]) => b?.length === n) &&
+    (keepGateGrads || into.dft === undefined);
+  if (!fits) {
+    throw new Error(`the backward caches given to reuse are not those of a ${cell} with n_x=${n_x} n_a=${n_a} m=${m} T_b=${T_b}` +
+      `${cell === 'lstm' ? (keepGateGrads ? ' keeping' : ' without') + ' the gate gradients' : ''}`);
+  }
+  return into;
+}
+
+/**
  * dst[u·rows + q] = src[q·T + t − u] for u < n, q < rows (steps t, t−1, … of an (rows, T) array),
  * 64 rows at a time: their source lines stay in L1 and each dst row gets 512-byte runs (8 rows at a
  * time wrote one line per dst row, all n lines rows·8 bytes apart: one L1 set when that is 32/64 KB).
@@ -125,16 +149,14 @@ export class BackwardPass {
 
   constructor(
     readonly model: Model, readonly problem: Problem, readonly fwd: ForwardCaches, kernels: Kernels,
-    readonly keepGateGrads: boolean, resume?: BackwardResume,
-    /** Arrays of `allocBackward(…)`'s shapes to fill, zeroed (a checkpointed run reuses its windows'). */
-    caches?: BackwardCaches,
+    readonly keepGateGrads: boolean, resume?: BackwardResume, into?: BackwardCaches,
   ) {
     const { n_x, n_a, m, T_x } = model.dims;
     const H = model.H, nz = n_a + n_x;
     const T_b = problem.da.shape[2] ?? 1;
     if (T_b > T_x) throw new Error(`da has ${T_b} steps but the forward pass has only ${T_x}`);
     this.T_b = T_b;
-    this.bwd = caches ?? allocBackward(model.cell, model.dims, T_b, keepGateGrads);
+    this.bwd = into ? reuseBackward(model.cell, model.dims, T_b, keepGateGrads, into) : allocBackward(model.cell, model.dims, T_b, keepGateGrads);
     this.x = problem.x.data;
     this.daUp = problem.da.data;
     this.Tc = chunkSteps(m, T_b);
@@ -184,6 +206,11 @@ export class BackwardPass {
 
   get finished(): boolean {
     return this.finalized;
+  }
+
+  /** The pass is done: its workspace memory goes back to the kernels now (no step may follow). */
+  release(): void {
+    this.ws.release?.();
   }
 
   /** Back-propagate one more step (the forward must have reached it). */

@@ -3,7 +3,7 @@
  * random problems and benchmark. Pure TypeScript: runs in Node, a worker thread and a browser.
  */
 export * from './types';
-export { forward, backward, run, createRunner, cellBackwardAt, type Runner, type BackwardOptions } from './run';
+export { forward, backward, run, createRunner, cellBackwardAt, type Runner, type BackwardOptions, type ReuseOptions } from './run';
 export { stepMajorToNd, ndToStepMajor, lazyOnesDa, daIsLazyOnes, daValues } from './layout';
 export {
   rnn_cell_forward, rnn_forward, rnn_cell_backward, rnn_backward,

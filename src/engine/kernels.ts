@@ -20,6 +20,13 @@ export type GemmNN = (
 export interface Workspace {
   /** A zeroed array of n doubles (16-byte aligned in the wasm backend). */
   alloc(n: number): Float64Array;
+  /**
+   * Optional (wasm backend): hand the workspace's memory back now, not when the workspace is
+   * garbage-collected; its arrays must not be used any more. A pass calls it when it is done, so
+   * the next run's workspace gets pages already touched (fresh ones cost a page fault each) and
+   * the shared memory does not fill up between collections.
+   */
+  release?(): void;
   gemmNN: GemmNN;
   /** Optional (wasm backend): C (+)= A·Btᵀ with the second operand given transposed, Bt (N×K) row-major. */
   gemmNT?: GemmNN;

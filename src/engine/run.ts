@@ -90,6 +90,9 @@ class StreamingRunner implements Runner {
       if (timed && now() - t0 >= budgetMs) break;
     }
     bp.flush();
+    // (a finished pass's workspace is not needed any more: the next run reuses its pages)
+    if (fp.finished) fp.release();
+    if (bp.finished) bp.release();
     return bp.finished;
   }
 }
@@ -98,21 +101,33 @@ export function createRunner(problem: Problem, opts?: BackwardOptions): Runner {
   return new StreamingRunner(problem, opts?.keepGateGrads ?? true);
 }
 
-export function forward(problem: Problem): ForwardCaches {
+/** Where a `forward` / `backward` writes: the caches of an earlier run of the same shape, no longer needed. */
+export interface ReuseOptions<C> {
+  /**
+   * Reuse these arrays instead of allocating (their contents are overwritten): a repeated run
+   * touches no fresh memory, like NumPy's arrays reusing what its allocator got back from the run
+   * before. Throws when they are not of this problem's shape.
+   */
+  into?: C;
+}
+
+export function forward(problem: Problem, opts?: ReuseOptions<ForwardCaches>): ForwardCaches {
   const model = modelOf(problem);
-  const fp = new ForwardPass(model, problem, kernelsFor(model));
+  const fp = new ForwardPass(model, problem, kernelsFor(model), opts?.into);
   while (!fp.finished) fp.step();
+  fp.release();
   return fp.fwd;
 }
 
-export function backward(problem: Problem, fwd: ForwardCaches, opts?: BackwardOptions): BackwardCaches {
+export function backward(problem: Problem, fwd: ForwardCaches, opts?: BackwardOptions & ReuseOptions<BackwardCaches>): BackwardCaches {
   checkProblem(problem);
   const model = modelOf(problem);
-  const bp = new BackwardPass(model, problem, fwd, kernelsFor(model), opts?.keepGateGrads ?? true);
+  const bp = new BackwardPass(model, problem, fwd, kernelsFor(model), opts?.keepGateGrads ?? true, undefined, opts?.into);
   while (!bp.finished) {
     bp.step();
     if (bp.stepsComputed >= bp.bwd.T_b) bp.flush();
   }
+  bp.release();
   return bp.bwd;
 }
 

@@ -178,4 +178,6 @@ export interface BenchResult {
   repeat: number;
   /** The kernels that ran (`wasm-fma`: relaxed-SIMD fused multiply-add, `wasm-simd`: without). */
   backend: 'wasm-fma' | 'wasm-simd' | 'js';
+  /** `reused`: each repetition wrote into the caches of the one before; `fresh`: allocated its own. */
+  caches: 'reused' | 'fresh';
 }

@@ -119,8 +119,8 @@ class Instance {
     }
   }
   softmaxColumns(Z: Float64Array, n: number, m: number): void {
-    // the wasm version keeps 2m doubles in the packing scratch (BASE − 64 bytes)
-    if (Z.buffer === this.buf && (2 * m + 2) * 8 <= BASE - 64) this.ex.softmaxColumns(Z.byteOffset, n, m);
+    // the wasm version keeps 3m doubles (maxima, sums, NaN flags) in the packing scratch (BASE − 64 bytes)
+    if (Z.buffer === this.buf && (3 * m + 6) * 8 <= BASE - 64) this.ex.softmaxColumns(Z.byteOffset, n, m);
     else softmaxColumns(Z, 0, n, m);
   }
   addVec(dst: Float64Array, a: Float64Array, aOff: number, b: Float64Array, n: number): void {
@@ -156,8 +156,16 @@ class Instance {
 /** A region [base, end) of an instance's memory, handed out by a bump pointer. */
 class RegionWorkspace implements Workspace {
   private top: number;
+  /** Set when the region is the shared arena's: `release` hands it back. */
+  onRelease: (() => void) | undefined;
   constructor(private readonly inst: Instance, base: number, private readonly end: number) {
     this.top = base;
+  }
+  release(): void {
+    const f = this.onRelease;
+    this.onRelease = undefined;
+    this.top = this.end; // (nothing more is handed out of a released region)
+    f?.();
   }
   alloc(n: number): Float64Array {
     const size = n * 8;
@@ -237,7 +245,11 @@ class Arena {
     return null;
   }
   track(owner: object, region: [number, number]): void {
-    this.registry?.register(owner, region);
+    this.registry?.register(owner, region, owner);
+  }
+  /** Return the region of `owner` now (it will not be used again), not when it is collected. */
+  untrack(owner: object, region: [number, number]): void {
+    if (this.registry?.unregister(owner)) this.release(region[0], region[1]);
   }
   private release(b: number, e: number): void {
     this.free.push([b, e]);
@@ -294,6 +306,7 @@ export function loadWasmKernels(name: WasmKernelName = 'wasm-simd'): Kernels | n
     if (region) {
       const ws = new RegionWorkspace(shared, region[0], region[1]);
       arena.track(ws, region);
+      ws.onRelease = () => arena.untrack(ws, region);
       return ws;
     }
     // shared memory full (or no FinalizationRegistry): a private instance of the right size

@@ -142,7 +142,7 @@ test('under the test host\'s Node 24 the FMA kernel loads and passes the kernel,
   skip: underHostNode ? 'already the Node 24 run' : !existsSync(NODE24) ? `no test host Node at ${NODE24} (npm run setup:host)` : false,
   timeout: 300_000,
 }, () => {
-  const files = ['engine-kernels.test.ts', 'engine-fixtures.test.ts', 'engine-generated.test.ts', 'engine-checkpoint.test.ts'].map((f) => join('test', 'unit', f));
+  const files = ['engine-kernels.test.ts', 'engine-fixtures.test.ts', 'engine-generated.test.ts', 'engine-checkpoint.test.ts', 'engine-reuse.test.ts'].map((f) => join('test', 'unit', f));
   // a node:test child that inherits NODE_TEST_CONTEXT reports to this runner and skips its files
   const env: NodeJS.ProcessEnv = { ...process.env, RNN_STEPPER_REQUIRE_FMA: '1', NODE_OPTIONS: '' };
   delete env.NODE_TEST_CONTEXT;

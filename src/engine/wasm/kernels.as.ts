@@ -726,40 +726,64 @@ export function expInPlace(p: usize, n: i32): void {
  * core.ts, with the column maxima and sums kept in the packing scratch (free outside gemmNN).
  */
 export function softmaxColumns(p: usize, n: i32, m: i32): void {
+  // Column pairs as f64x2 lanes, rows in order: every column's max, shift, sum and quotient are the
+  // scalar loop's operations in its order (pmax(v, z) is `z > v ? z : v`, NaN never replacing v).
   const sm: usize = <usize>m << 3;
-  const mx: usize = SCRATCH, sum: usize = SCRATCH + sm + 16;
+  const mx: usize = SCRATCH, sum: usize = SCRATCH + sm + 16, nan: usize = SCRATCH + 2 * (sm + 16);
+  const m2 = m & ~1;
   for (let j = 0; j < m; j++) {
-    let v = -Infinity;
-    let nan = false;
-    for (let i = 0; i < n; i++) {
-      const z = load<f64>(p + <usize>i * sm + (<usize>j << 3));
-      if (z > v) v = z;
-      else if (z != z) nan = true;
-    }
-    store<f64>(mx + (<usize>j << 3), nan ? NaN : v);
+    store<f64>(mx + (<usize>j << 3), -Infinity);
     store<f64>(sum + (<usize>j << 3), 0.0);
+    store<i64>(nan + (<usize>j << 3), 0);
   }
   for (let i = 0; i < n; i++) {
     const r: usize = p + <usize>i * sm;
-    for (let j = 0; j < m; j++) {
+    let j = 0;
+    for (; j < m2; j += 2) {
       const o: usize = <usize>j << 3;
-      store<f64>(r + o, load<f64>(r + o) - load<f64>(mx + o));
+      const z = v128.load(r + o);
+      v128.store(mx + o, f64x2.pmax(v128.load(mx + o), z));
+      v128.store(nan + o, v128.or(v128.load(nan + o), f64x2.ne(z, z)));
     }
+    if (j < m) {
+      const o: usize = <usize>j << 3;
+      const z = load<f64>(r + o);
+      if (z > load<f64>(mx + o)) store<f64>(mx + o, z);
+      else if (z != z) store<i64>(nan + o, -1);
+    }
+  }
+  // NaN anywhere in a column makes its max NaN (as np.max), so the whole column comes out NaN
+  for (let j = 0; j < m; j++) {
+    const o: usize = <usize>j << 3;
+    if (load<i64>(nan + o) != 0) store<f64>(mx + o, NaN);
+  }
+  for (let i = 0; i < n; i++) {
+    const r: usize = p + <usize>i * sm;
+    let j = 0;
+    for (; j < m2; j += 2) {
+      const o: usize = <usize>j << 3;
+      v128.store(r + o, f64x2.sub(v128.load(r + o), v128.load(mx + o)));
+    }
+    if (j < m) store<f64>(r + (<usize>j << 3), load<f64>(r + (<usize>j << 3)) - load<f64>(mx + (<usize>j << 3)));
   }
   expInPlace(p, n * m);
   for (let i = 0; i < n; i++) {
     const r: usize = p + <usize>i * sm;
-    for (let j = 0; j < m; j++) {
+    let j = 0;
+    for (; j < m2; j += 2) {
       const o: usize = <usize>j << 3;
-      store<f64>(sum + o, load<f64>(sum + o) + load<f64>(r + o));
+      v128.store(sum + o, f64x2.add(v128.load(sum + o), v128.load(r + o)));
     }
+    if (j < m) store<f64>(sum + (<usize>j << 3), load<f64>(sum + (<usize>j << 3)) + load<f64>(r + (<usize>j << 3)));
   }
   for (let i = 0; i < n; i++) {
     const r: usize = p + <usize>i * sm;
-    for (let j = 0; j < m; j++) {
+    let j = 0;
+    for (; j < m2; j += 2) {
       const o: usize = <usize>j << 3;
-      store<f64>(r + o, load<f64>(r + o) / load<f64>(sum + o));
+      v128.store(r + o, f64x2.div(v128.load(r + o), v128.load(sum + o)));
     }
+    if (j < m) store<f64>(r + (<usize>j << 3), load<f64>(r + (<usize>j << 3)) / load<f64>(sum + (<usize>j << 3)));
   }
 }
 
