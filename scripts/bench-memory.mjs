@@ -47,6 +47,13 @@ if (opt('--make-fixtures', null)) {
   const { createWriteStream } = await import('node:fs');
   const dir = opt('--dir'), T = Number(opt('--T'));
   const p = lib.randomProblem({ ...DIMS, T, seed: 1 });
+  if (argv.includes('--with-da')) {
+    // the panel issue's fixture: with da, as `rnn-stepper new` writes it (T=1000: ~208 MB)
+    const out = createWriteStream(join(dir, 'withda.rnn.json'));
+    for (const chunk of lib.fixtureChunks(p)) if (!out.write(chunk)) await new Promise((r) => out.once('drain', r));
+    await new Promise((r) => out.end(r));
+    process.exit(0);
+  }
   const json = createWriteStream(join(dir, 'noda.rnn.json'));
   // without da: as `rnn-stepper new` writes a problem whose da is defaulted (L = Σ a)
   for (const chunk of lib.fixtureChunks({ ...p, daDefaulted: true })) if (!json.write(chunk)) await new Promise((r) => json.once('drain', r));
@@ -168,7 +175,7 @@ const head = ['case', 'run CPU ms', 'peak RSS MB', 'caches held MB', 'full cache
 const width = [36, 10, 11, 14, 14, 7, 15, 15, 20];
 const line = (cells) => '| ' + cells.map((c, i) => String(c).padEnd(width[i])).join(' | ') + ' |';
 const f = (v, d = 0) => (v == null ? '—' : Number(v).toFixed(d));
-if (!asJson) {
+if (!asJson && !argv.includes('--read-only')) {
   console.log(`\nMemory against T: LSTM n_x=64 n_a=256 n_y=10 m=32, node ${process.version}, one process per row (VmHWM = its peak RSS).`);
   console.log(line(head));
   console.log('|' + width.map((n) => '-'.repeat(n + 2)).join('|') + '|');
@@ -200,6 +207,9 @@ const readRows = async () => {
     bundle: true, format: 'esm', platform: 'node', target: 'es2022', outfile: lib, logLevel: 'warning',
   });
   const made = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--make-fixtures', lib, '--dir', tmp, '--T', String(T)], { encoding: 'utf8' });
+  // and the T=1000 fixture with da (the issue's "host < 500 MB at T=1000" row)
+  const madeDa = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--make-fixtures', lib, '--dir', tmp, '--T', '1000', '--with-da'], { encoding: 'utf8' });
+  if (madeDa.status !== 0) console.log('read rows: the T=1000 fixture with da could not be written');
   if (made.status !== 0) {
     console.log(`read rows: the fixtures could not be written: ${(made.stderr || '').trim().split('\n').slice(-2).join(' ')}`);
     return;
@@ -208,11 +218,13 @@ const readRows = async () => {
   const budget = cacheMb ? `${cacheMb} MB` : 'default';
   if (!asJson) {
     console.log(`\nReading and running a big fixture in a host-like process (dist/worker.js, rnnStepper.cacheMemoryMB ${budget}): VmHWM is that process's peak.`);
+    console.log('The real extension host adds its own baseline (bench:ui prints it: "RSS before it") less this process\'s (~75 MB at load).');
     console.log('| case | file MB | read (loaded) ms | whole run ms | CPU s | peak VmHWM MB | under 1 GB |');
     console.log('|---|---|---|---|---|---|---|');
   }
-  for (const [label, file] of [[`T=${T.toLocaleString('en')} LSTM without da, JSON`, 'noda.rnn.json'], [`T=${T.toLocaleString('en')} LSTM without da, .npz`, 'noda.npz']]) {
+  for (const [label, file] of [['T=1000 LSTM with da, JSON (issue: host < 500 MB)', 'withda.rnn.json'], [`T=${T.toLocaleString('en')} LSTM without da, JSON`, 'noda.rnn.json'], [`T=${T.toLocaleString('en')} LSTM without da, .npz`, 'noda.npz']]) {
     const path = join(tmp, file);
+    if (!existsSync(path)) continue;
     const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--host', path, ...(cacheMb ? ['--cache-mb', cacheMb] : [])], { encoding: 'utf8', maxBuffer: 1 << 24 });
     const out = r.status === 0 ? JSON.parse(r.stdout.trim().split('\n').pop()) : { error: (r.stderr || `exit ${r.status}`).trim().split('\n').slice(-3).join(' ') };
     const row = { label, file_mb: statSync(path).size / 1048576, ...out };

@@ -18,7 +18,8 @@
 import { ForwardPass, chunkSteps, type Model } from './core';
 import { BackwardPass, type BackwardResume } from './coreBackward';
 import { kernelsFor, modelOf } from './run';
-import { WindowCache } from './windowCache';
+import { CachePool, WindowCache, zeroBackward, zeroForward } from './windowCache';
+import { WorkspacePool } from './workspacePool';
 import type { BackwardCaches, Dims, ForwardCaches, NdArray, Problem } from './types';
 import { daIsLazyOnes, lazyOnesDa } from './layout';
 
@@ -46,14 +47,18 @@ export function fullCacheBytes(problem: Problem): number {
 /**
  * Bytes a checkpointed run with this spacing holds at most: the checkpoints (2 state vectors per
  * spacing steps, each way) and `keep` windows each way: a forward window (spacing steps) and a
- * backward window (spacing steps, plus the forward it recomputed: ≤ 2·spacing + one chunk steps).
+ * backward window (spacing steps, plus the forward it recomputed: ≤ 2·spacing + one chunk steps,
+ * spacing steps when T_b is a multiple of it). Not counted: the arrays of two or three windows
+ * that are gone, kept for the next ones (windowCache.ts `CachePool`).
  */
 export function checkpointedBytes(problem: Problem, spacing: number, keep = 1): number {
   const { n_a, m, T_x } = problem.dims;
   const T_b = problem.da.shape[2];
   const state = 8 * n_a * m * (problem.cell === 'lstm' ? 2 : 1);
   const checkpoints = (Math.ceil(T_x / spacing) + Math.ceil(T_b / spacing)) * state;
-  const fwdSteps = Math.min(T_x, spacing) + Math.min(T_x, 2 * spacing + chunkBase(m));
+  // (a backward window starting on a checkpoint recomputes its own steps only: T_b a multiple of k)
+  const cover = T_b % spacing === 0 ? spacing : 2 * spacing + chunkBase(m);
+  const fwdSteps = Math.min(T_x, spacing) + Math.min(T_x, cover);
   return checkpoints + keep * (fwdSteps * forwardStepBytes(problem.cell, problem.dims) +
     Math.min(T_b, spacing) * backwardStepBytes(problem.cell, problem.dims));
 }
@@ -76,6 +81,26 @@ export function spacingForBudget(problem: Problem, budgetBytes: number, keep = 1
     if (bytes < leastBytes) [least, leastBytes] = [c * base, bytes];
   }
   return fits || least;
+}
+
+/**
+ * The smallest spacing (a multiple of the chunk length) whose checkpointed run, keeping `keep`
+ * windows each way, fits in `budgetBytes`; when none fits, the one that holds the least. Small
+ * windows make a step in a window not held cheap (one chunk of the issue-13 LSTM is 4 steps,
+ * ~5 ms forward), which is what stepping and jumping in a panel need; bigger ones only save
+ * recomputations that the prefetch of the neighbouring windows hides anyway.
+ */
+export function smallestSpacingFor(problem: Problem, budgetBytes: number, keep = 1): number {
+  const base = chunkBase(problem.dims.m);
+  const T = Math.max(problem.dims.T_x, problem.da.shape[2]);
+  const chunks = Math.ceil(T / base);
+  let least = base, leastBytes = Infinity;
+  for (let c = 1; c <= chunks; c++) {
+    const bytes = checkpointedBytes(problem, c * base, keep);
+    if (bytes <= budgetBytes) return c * base;
+    if (bytes < leastBytes) [least, leastBytes] = [c * base, bytes];
+  }
+  return least;
 }
 
 /** Steps [t0, t1) of an (n, m, T) NumPy-layout array, as an (n, m, t1 − t0) array. */
@@ -155,12 +180,19 @@ export class CheckpointedRun {
   private resume: BackwardResume;
   private dcDown: Float64Array | null;
   private readonly model: Model;
+  /** The passes' workspaces, handed out again window after window (workspacePool.ts). */
+  private readonly kernels: WorkspacePool;
   /** fwdCk[i]: state going into step i·spacing (i ≥ 1; step 0 starts from a0/c0). */
   private readonly fwdCk: StateCheckpoint[] = [];
   /** bwdCk[j]: carries going down into step hi − 1 for the window ending at hi = T_b − j·spacing. */
   private readonly bwdCk: { carryA: Float64Array; dc: Float64Array | null }[] = [];
   private readonly fwdWindows: WindowCache<ForwardWindow>;
   private readonly bwdWindows: WindowCache<BackwardWindow>;
+  /** Arrays of windows that are gone, for the next ones (windowCache.ts). */
+  private readonly fwdPool: CachePool<ForwardCaches>;
+  private readonly bwdPool: CachePool<BackwardCaches>;
+  /** The arrays each window made here owns (its forward is a view of the cover's caches). */
+  private readonly owned = new WeakMap<ForwardWindow | BackwardWindow, { fwd?: ForwardCaches; bwd?: BackwardCaches }>();
   private readonly onForwardWindow: CheckpointedRunOptions['onForwardWindow'];
   private readonly onBackwardWindow: CheckpointedRunOptions['onBackwardWindow'];
   private readonly daOnes: boolean;
@@ -176,8 +208,12 @@ export class CheckpointedRun {
       throw new Error(`da must have 1 <= T_b <= T_x = ${problem.dims.T_x} steps; got ${this.T_b}`);
     }
     this.model = modelOf(problem);
-    this.fwdWindows = new WindowCache(keep);
-    this.bwdWindows = new WindowCache(keep);
+    this.kernels = new WorkspacePool(kernelsFor(this.model));
+    this.fwdWindows = new WindowCache(keep, (w) => this.release(w));
+    this.bwdWindows = new WindowCache(keep, (w) => this.release(w));
+    // (a window dropped gives its arrays to the next one: a few sets each are enough)
+    this.fwdPool = new CachePool(3, zeroForward);
+    this.bwdPool = new CachePool(2, zeroBackward);
     this.onForwardWindow = opts.onForwardWindow;
     this.onBackwardWindow = opts.onBackwardWindow;
     this.daOnes = opts.daOnes === true || daIsLazyOnes(problem);
@@ -257,8 +293,9 @@ export class CheckpointedRun {
     };
     if (p.cell === 'lstm') sub.c0 = ck?.c ? { shape: [n_a, m], data: ck.c } : p.c0;
     const model: Model = { ...this.model, dims: sub.dims };
-    const fp = new ForwardPass(model, sub, kernelsFor(model));
+    const fp = new ForwardPass(model, sub, this.kernels, this.fwdPool.take(hi - lo));
     while (!fp.finished) fp.step();
+    this.kernels.recycle();
     return { caches: fp.fwd, problem: sub };
   }
 
@@ -272,7 +309,9 @@ export class CheckpointedRun {
     const e = (hi - lo - 1) * S;
     if (hi < T_x) this.fwdCk[hi / k] = { a: f.a.slice(e, e + S), c: f.c ? f.c.slice(e, e + S) : null };
     this.fwdDone = hi;
-    const w = this.fwdWindows.add({ start: lo, end: hi, caches: f, problem: r.problem });
+    const w: ForwardWindow = { start: lo, end: hi, caches: f, problem: r.problem };
+    this.owned.set(w, { fwd: f });
+    this.fwdWindows.add(w);
     this.onForwardWindow?.(w);
   }
 
@@ -282,10 +321,15 @@ export class CheckpointedRun {
    */
   private forwardCover(lo: number, hi: number): ForwardCaches {
     const { n_a, n_y, m, T_x } = this.problem.dims, S = n_a * m, k = this.spacing;
-    const from = Math.floor(Math.max(0, lo - 1) / k) * k;
+    // A window starting on a checkpoint needs no step below it: the state going into lo is the
+    // checkpoint itself (when T_b is a multiple of k every backward window is such a one, and
+    // the forward recomputed is k steps, not 2k + a chunk).
+    const aligned = lo > 0 && lo % k === 0 ? this.fwdCk[lo / k] : undefined;
+    const from = aligned ? lo : Math.floor(Math.max(0, lo - 1) / k) * k;
     const base = chunkBase(m);
     const to = Math.min(T_x, from + Math.ceil((hi - from) / base) * base);
     const f = this.forwardRange(from, to).caches;
+    this.coverCaches = f;
     const off = lo - from, n = hi - lo;
     const view = (arr: Float64Array | undefined, rows: number): Float64Array | undefined =>
       arr?.subarray(off * rows * m, (off + n) * rows * m);
@@ -293,7 +337,8 @@ export class CheckpointedRun {
     if (f.c) {
       out.c = view(f.c, n_a); out.ft = view(f.ft, n_a); out.it = view(f.it, n_a); out.cct = view(f.cct, n_a); out.ot = view(f.ot, n_a);
     }
-    if (lo > 0) {
+    if (aligned) this.coverState = aligned;
+    else if (lo > 0) {
       // state going into step lo, for the window problem's a0/c0
       const pa = (off - 1) * S;
       this.coverState = { a: f.a.slice(pa, pa + S), c: f.c ? f.c.slice(pa, pa + S) : null };
@@ -301,11 +346,14 @@ export class CheckpointedRun {
     return out;
   }
   private coverState: StateCheckpoint | null = null;
+  /** The caches `forwardCover` last recomputed (its result is a view of them). */
+  private coverCaches: ForwardCaches | null = null;
 
   /** The backward over [lo, hi) as a sub-run resuming `resume`, with dc coming down from hi. */
-  private backwardRange(lo: number, hi: number, dcTop: Float64Array | null, resume: BackwardResume): { bp: BackwardPass; problem: Problem; forward: ForwardCaches } {
+  private backwardRange(lo: number, hi: number, dcTop: Float64Array | null, resume: BackwardResume): { bp: BackwardPass; problem: Problem; forward: ForwardCaches; cover: ForwardCaches } {
     const p = this.problem, { n_a, m } = p.dims;
     const fwd = this.forwardCover(lo, hi);
+    const cover = this.coverCaches ?? fwd;
     const st = this.coverState;
     const sub: Problem = {
       ...p,
@@ -320,9 +368,10 @@ export class CheckpointedRun {
       sub.dcFinal = dcTop ? { shape: [n_a, m], data: dcTop } : undefined;
     }
     const model: Model = { ...this.model, dims: sub.dims };
-    const bp = new BackwardPass(model, sub, fwd, kernelsFor(this.model), true, resume);
+    const bp = new BackwardPass(model, sub, fwd, this.kernels, true, resume, this.bwdPool.take(hi - lo));
     while (!bp.finished) bp.step();
-    return { bp, problem: sub, forward: fwd };
+    this.kernels.recycle();
+    return { bp, problem: sub, forward: fwd, cover };
   }
 
   /** Second pass, one window from the top: its backward, keeping the carries at its top. */
@@ -334,8 +383,14 @@ export class CheckpointedRun {
     this.dcDown = bp.bwd.dc0 ? bp.bwd.dc0.slice() : null;
     this.bwdDone = this.T_b - lo;
     // the bottom window's finalize turned the resumed sums into the run's gradients
-    if (lo === 0) this.result = { grads: bp.bwd.grads, da0: bp.bwd.da0, dc0: bp.bwd.dc0 };
-    const w = this.bwdWindows.add({ start: lo, end: hi, caches: bp.bwd, problem: r.problem, forward: r.forward });
+    // (copies: the window's arrays go back to the pool when it is dropped)
+    if (lo === 0) {
+      const grads = Object.fromEntries(Object.entries(bp.bwd.grads).map(([k, v]) => [k, v.slice()]));
+      this.result = { grads, da0: bp.bwd.da0.slice(), dc0: bp.bwd.dc0?.slice() };
+    }
+    const w: BackwardWindow = { start: lo, end: hi, caches: bp.bwd, problem: r.problem, forward: r.forward };
+    this.owned.set(w, { bwd: bp.bwd, fwd: r.cover });
+    this.bwdWindows.add(w);
     this.onBackwardWindow?.(w);
   }
 
@@ -361,7 +416,8 @@ export class CheckpointedRun {
     if (w) return w;
     const start = Math.floor(t / k) * k, end = Math.min(T_x, start + k);
     const r = this.forwardRange(start, end);
-    const nw = { start, end, caches: r.caches, problem: r.problem };
+    const nw: ForwardWindow = { start, end, caches: r.caches, problem: r.problem };
+    this.owned.set(nw, { fwd: r.caches });
     return keep ? this.fwdWindows.add(nw) : nw;
   }
 
@@ -381,8 +437,24 @@ export class CheckpointedRun {
     const { n_x, n_a } = this.problem.dims, H = this.model.H;
     // gradients of a re-shown window are not needed: resume from zero sums, only the carries matter
     const r = this.backwardRange(lo, hi, ck.dc, { carryA: ck.carryA, dWz: new Float64Array(H * (n_a + n_x)), db: new Float64Array(H) });
-    const nw = { start: lo, end: hi, caches: r.bp.bwd, problem: r.problem, forward: r.forward };
+    const nw: BackwardWindow = { start: lo, end: hi, caches: r.bp.bwd, problem: r.problem, forward: r.forward };
+    this.owned.set(nw, { bwd: r.bp.bwd, fwd: r.cover });
     return this.withResults(keep ? this.bwdWindows.add(nw) : nw);
+  }
+
+  /**
+   * The window's arrays go back to the pool for the next windows: for a window asked for with
+   * `keep: false` once the caller is done with it (the export, a pass over every window); kept
+   * windows are released when they are dropped (a kept one given here stays). The window must not
+   * be read afterwards.
+   */
+  release(w: ForwardWindow | BackwardWindow): void {
+    const o = this.owned.get(w);
+    // (a window asked for with keep: false may be one of those kept: it stays)
+    if (!o || this.fwdWindows.includes(w) || this.bwdWindows.includes(w)) return;
+    this.owned.delete(w);
+    if (o.fwd) this.fwdPool.give(o.fwd.a.length / (this.problem.dims.n_a * this.problem.dims.m), o.fwd);
+    if (o.bwd) this.bwdPool.give(o.bwd.T_b, o.bwd);
   }
 
   /** A window whose caches carry the run's gradients, da0 and dc0 once they are known. */

@@ -15,6 +15,6 @@ export { gradcheck, gradcheckDefaults, gradcheckSteps, type GradcheckOptions, ty
 export { benchmark, flopCount, type BenchOptions } from './bench';
 export { setBackend, wasmAvailable, wasmFmaAvailable, BACKEND_CHOICES, type BackendName, type BackendChoice } from './backend';
 export {
-  CheckpointedRun, checkpointedBytes, fullCacheBytes, spacingForBudget,
+  CheckpointedRun, checkpointedBytes, fullCacheBytes, smallestSpacingFor, spacingForBudget,
   type CheckpointedRunOptions, type ForwardWindow, type BackwardWindow,
 } from './checkpoint';

@@ -79,6 +79,7 @@ export function checkpointedSections(ck: CheckpointedRun, groupBytes: number): S
       const buf: ForwardCaches[FwdName] = w.caches[name];
       if (!buf) throw new Error(`export: the run has no ${name}`);
       copy(w.start, w.end, buf);
+      ck.release(w); // (its arrays serve the next window)
     }
   };
   const eachBackward = (name: BwdName) => (copy: (s: number, e: number, steps: Float64Array) => void) => {
@@ -87,6 +88,7 @@ export function checkpointedSections(ck: CheckpointedRun, groupBytes: number): S
       const buf: BackwardCaches[BwdName] = w.caches[name];
       if (!buf) throw new Error(`export: the run has no ${name}`);
       copy(w.start, w.end, buf);
+      ck.release(w);
     }
   };
   const shared: GroupBuffer = { buf: new Float64Array(0), owner: undefined };

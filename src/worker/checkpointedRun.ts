@@ -145,6 +145,9 @@ export class CheckpointedSessionRun implements SessionRun {
       this.daNorms[t] = blockNorm(b.da, t - w.start, S);
       if (this.dcNorms && b.dc) this.dcNorms[t] = blockNorm(b.dc, t - w.start, S);
     }
+    // The running sums walk down through the window while it is at hand (their checkpoints then
+    // cost no second recomputation of every window after the run).
+    this.sums.build(Infinity);
     if (this.hit) return;
     const h = new NonFiniteScanner().update(this.backwardView(w, false));
     if (h) this.hit = { ...h, t: h.t + w.start };

@@ -7,11 +7,11 @@
 import type { Phase, Progress, RunInfo, StepPart, TensorPayload } from '../protocol/messages';
 
 /**
- * Default of the setting rnnStepper.cacheMemoryMB (see runChoice.ts). One GiB keeps every step's
- * caches of the panel issue's 1000-step LSTM (n_a=256, m=32: ~800 MB), so stepping it stays at the
- * full-cache speed (checkpointed at 200 MB it peaks at ~510 MB instead of ~815 MB, but ±10 jumps
- * cost p95 ~45 ms instead of ~1 ms and its export ~30% more CPU: scripts/bench-host.mjs); a user
- * who wants memory bounded lower sets less.
+ * Default of the setting rnnStepper.cacheMemoryMB (see runChoice.ts), inputs included. One GiB
+ * keeps every step's caches of the panel issue's 1000-step LSTM (n_a=256, m=32: ~800 MB), so
+ * stepping it never recomputes. At 384 MB the same run is checkpointed every 4 steps with 160 MiB
+ * of running sums and peaks ~270 MB lower in the host, but in session 6's bench:ui (load 7-9)
+ * backward ±10 jumps took p95 ~1.3 s: a user who wants memory bounded lower sets less.
  */
 export const DEFAULT_CACHE_MEMORY_MB = 1024;
 

@@ -1,10 +1,11 @@
 /**
  * Which run a session holds: every step's caches when they fit in the cache budget (setting
  * rnnStepper.cacheMemoryMB; nothing is recomputed), else a checkpointed run whose spacing is the
- * largest the budget allows (bigger windows: fewer recomputations when stepping). Also the
- * up-front refusal of a run that cannot fit in rnnStepper.maxMemoryMB at all.
+ * smallest the budget allows (small windows: a step in a window not held is recomputed in a few
+ * milliseconds, and the windows next to the one shown are prefetched). Also the up-front refusal
+ * of a run that cannot fit in rnnStepper.maxMemoryMB at all.
  */
-import { checkpointedBytes, fullCacheBytes, spacingForBudget } from '../engine/checkpoint';
+import { checkpointedBytes, fullCacheBytes, smallestSpacingFor } from '../engine/checkpoint';
 import { formatMemory, memoryRefusal, runMemory } from '../engine/memory';
 import { daIsLazyOnes } from '../engine/layout';
 import type { Problem } from '../engine/types';
@@ -12,8 +13,12 @@ import { CheckpointedSessionRun } from './checkpointedRun';
 import { LiveRun, type SessionRun } from './liveRun';
 
 export { DEFAULT_CACHE_MEMORY_MB } from './protocol';
-/** Windows a checkpointed run keeps each way: the one shown and the neighbour it is closer to (prefetched). */
-export const KEEP_WINDOWS = 2;
+/**
+ * Windows a checkpointed run keeps each way: the one shown, the neighbour it is closer to
+ * (prefetched), and the windows of the steps the panel prefetches around it (±1, ±10 steps: with
+ * windows of a few steps these are other windows).
+ */
+export const KEEP_WINDOWS = 4;
 /**
  * Share of the cache budget for the checkpoints and windows (the rest: the running sums, see
  * `sumsBudget`). Measured at T = 1000 (n_a = 256, m = 32): the sums need about 130–200 MB for
@@ -37,11 +42,13 @@ const SUMS_MAX_BYTES = 160 * 1048576;
 
 /**
  * The running sums' memory within the cache budget: what the caches leave of it (full caches),
- * else the share the windows leave; between SUMS_MIN_BYTES and SUMS_MAX_BYTES. With more, the sums around the step
+ * else what the checkpoints and windows leave; between SUMS_MIN_BYTES and SUMS_MAX_BYTES. With more, the sums around the step
  * shown are prefetched densely and stepping back through the backward costs no recomputation.
  */
 export function sumsBudget(problem: Problem, cacheBytes: number): number {
-  const left = holdsAllCaches(problem, cacheBytes) ? cacheBytes - fullCacheBytes(problem) : cacheBytes * (1 - WINDOW_SHARE);
+  // (checkpointed: what the checkpoints and windows leave, at least the share they do not take)
+  const left = holdsAllCaches(problem, cacheBytes) ? cacheBytes - fullCacheBytes(problem)
+    : Math.max(cacheBytes * (1 - WINDOW_SHARE), cacheBytes - checkpointedBytes(problem, checkpointSpacing(problem, cacheBytes), KEEP_WINDOWS + 1));
   return Math.max(SUMS_MIN_BYTES, Math.min(SUMS_MAX_BYTES, left));
 }
 
@@ -75,7 +82,7 @@ export function holdsAllCaches(problem: Problem, cacheBytes: number): boolean {
 /** The spacing of the checkpointed run of `problem` within `cacheBytes`. */
 export function checkpointSpacing(problem: Problem, cacheBytes: number): number {
   // (+1: the running sums' build walks through one more backward window of its own)
-  return spacingForBudget(problem, cacheBytes * WINDOW_SHARE, KEEP_WINDOWS + 1);
+  return smallestSpacingFor(problem, cacheBytes * WINDOW_SHARE, KEEP_WINDOWS + 1);
 }
 
 /**

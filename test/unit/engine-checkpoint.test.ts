@@ -68,6 +68,9 @@ const CASES: { label: string; make: () => Problem }[] = [
   { label: 'rnn m=3 T=50, T_b=37', make: () => truncateDa(randomProblem({ kind: 'rnn', n_x: 5, n_a: 8, n_y: 3, m: 3, T: 50, seed: 11 }), 37) },
   { label: 'lstm m=1 T=300 (chunks of 128 steps), c0 and dcFinal set', make: () => withCellState(randomProblem({ kind: 'lstm', n_x: 3, n_a: 6, n_y: 2, m: 1, T: 300, seed: 12 })) },
   { label: 'lstm m=16 T=70, T_b=45 (packed 8-column kernel paths)', make: () => truncateDa(withCellState(randomProblem({ kind: 'lstm', n_x: 9, n_a: 20, n_y: 4, m: 16, T: 70, seed: 13 })), 45) },
+  // T_b a multiple of the spacing (4, one chunk at m = 32): every backward window starts on a
+  // checkpoint and recomputes only its own k forward steps
+  { label: 'lstm m=32 T=40 (backward windows start on checkpoints)', make: () => withCellState(randomProblem({ kind: 'lstm', n_x: 6, n_a: 10, n_y: 3, m: 32, T: 40, seed: 15 })) },
   { label: 'rnn m=40 T=9 (one chunk)', make: () => randomProblem({ kind: 'rnn', n_x: 7, n_a: 33, n_y: 5, m: 40, T: 9, seed: 14 }) },
 ];
 
@@ -84,6 +87,10 @@ for (const backend of testedBackends()) {
         sameBits('da0', ck.da0, full.backward.da0);
         if (p.cell === 'lstm') sameBits('dc0', ck.dc0, full.backward.dc0);
         withBackend(backend, () => checkWindows(p, full, ck));
+        // the windows' arrays are reused window after window: the run's results stay its own
+        for (const k of Object.keys(full.backward.grads)) sameBits(`${k} after the windows`, ck.grads[k], full.backward.grads[k]);
+        sameBits('da0 after the windows', ck.da0, full.backward.da0);
+        if (p.cell === 'lstm') sameBits('dc0 after the windows', ck.dc0, full.backward.dc0);
       }
     });
   }

@@ -1,11 +1,12 @@
 // The cache budget (setting rnnStepper.cacheMemoryMB) counts the run's inputs, and a da of ones
 // that is not held (a fixture without da) counts for nothing: at the default 1024 MB the issue-13
 // LSTM keeps every step at T = 1000 (with da) and is checkpointed within the budget, inputs
-// included, at T = 10,000 without da. Shapes only: no array of these sizes is allocated.
+// included, at T = 10,000 without da; at a 384 MB setting the T = 1000 run is checkpointed every
+// chunk (4 steps). Shapes only: no array of these sizes is allocated.
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { checkpointedBytes, fullCacheBytes, lazyOnesDa, type Problem } from '../../src/engine';
-import { cacheBudget, checkpointSpacing, DEFAULT_CACHE_MEMORY_MB, holdsAllCaches, inputBytes, KEEP_WINDOWS, runRefusal } from '../../src/worker/runChoice';
+import { cacheBudget, checkpointSpacing, DEFAULT_CACHE_MEMORY_MB, holdsAllCaches, inputBytes, KEEP_WINDOWS, runRefusal, sumsBudget } from '../../src/worker/runChoice';
 
 const empty = new Float64Array(0);
 const nd = (...shape: number[]) => ({ shape, data: empty });
@@ -37,6 +38,19 @@ test('inputs: a da of ones not held is not counted (T=10,000: 167 MB without da,
 test('T=1000 with da keeps every step at the default budget, inputs counted', () => {
   const p = issueLstm(1000, true);
   assert.ok(holdsAllCaches(p, cacheBudget(p, setting)), `${fullCacheBytes(p) / MB} MB of caches, ${inputBytes(p) / MB} MB of inputs`);
+});
+
+test('T=1000 with da at a 384 MB setting: windows of one chunk (4 steps), sums that can be prefetched, all within the setting', () => {
+  const setting = 384 * MB;
+  const p = issueLstm(1000, true);
+  const budget = cacheBudget(p, setting);
+  assert.ok(!holdsAllCaches(p, budget), `${fullCacheBytes(p) / MB} MB of caches, ${inputBytes(p) / MB} MB of inputs`);
+  assert.equal(checkpointSpacing(p, budget), 4, 'one chunk of 128 columns');
+  const sums = sumsBudget(p, budget);
+  // (sumsLayout at T_b = 1000: from 50 sums of 2.65 MB on, a span is prefetched around the cursor)
+  assert.ok(sums >= 128 * 1048576, `${sums / MB} MB for the sums`);
+  const held = checkpointedBytes(p, 4, KEEP_WINDOWS + 1);
+  assert.ok(inputBytes(p) + held + sums <= setting, `inputs ${inputBytes(p) / MB} + windows ${held / MB} + sums ${sums / MB} MB`);
 });
 
 test('T=10,000 without da at the default budget: checkpointed, its checkpoints, windows and inputs within the setting', () => {
