@@ -13,20 +13,10 @@ import { FAST_FALLBACK, readArray, readNumber } from '../../src/fixture/fastNumb
 import { ColumnReader, scanRows } from '../../src/fixture/lazyColumns';
 import { parseFixture } from '../../src/fixture/parse';
 import { loadFixtureStaged, type DaResult } from '../../src/worker/stagedLoad';
+import { mulberry32 } from './random-helpers';
 
 const root = join(__dirname, '..', '..');
 const enc = new TextEncoder();
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A random finite double from random bits (every exponent, subnormals included). */
 function randomDouble(rnd: () => number): number {

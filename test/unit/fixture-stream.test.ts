@@ -5,19 +5,9 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { streamRank3 } from '../../src/fixture/fastStream';
+import { mulberry32 } from './random-helpers';
 
 const enc = new TextEncoder();
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Numbers as writers print them: shortest round trip, exponents, negatives, integers, subnormals. */
 function numberText(rnd: () => number): string {
