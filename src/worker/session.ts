@@ -9,12 +9,12 @@ import { DEFAULT_MAX_MEMORY_MB } from '../engine/memory';
 import type { Problem } from '../engine/types';
 import { cacheBudget, DEFAULT_CACHE_MEMORY_MB, runRefusal, startRun } from './runChoice';
 import type { SessionRun } from './liveRun';
-import { parameterPayloads } from '../session/parameters';
 import { fileProblem } from './loadErrors';
 import { MemoryMeter } from './memory';
 import type { FromWorker, ToWorker } from './protocol';
 import { StagedInputs } from './stagedInputs';
 import { GiveWay } from './giveWay';
+import { answerRead, normsBuffers, transferOf } from './sessionReplies';
 import { indexOf, reachableMax } from '../session/timelineIndex';
 import type { DaResult, LoadResult } from './stagedLoad';
 
@@ -409,25 +409,12 @@ export class RunSession {
         this.scheduleIdle();
         return;
       }
-      case 'window': {
-        const w = r.window(msg.tensor, msg.batch, msg.t0, msg.t1);
-        if (typeof w === 'string') return this.post({ type: 'reply', id, error: w });
-        const data = bufferOf(w.data);
-        this.post({ type: 'reply', id, kind: 'window', tensor: w.tensor, batch: w.batch, t0: w.t0, t1: w.t1, rows: w.rows, data }, [data]);
-        return;
-      }
-      case 'norms': {
-        const n = r.norms();
-        this.post({ type: 'reply', id, kind: 'norms', ...normsBuffers(n) }, transferOf(n));
-        return;
-      }
       case 'export':
         return this.export(r, id, msg.path);
-      case 'params': {
-        const p = parameterPayloads(r.problem);
-        this.post({ type: 'reply', id, kind: 'params', tensors: p }, p.map((x) => x.data));
-        return;
-      }
+      case 'window':
+      case 'norms':
+      case 'params':
+        return answerRead(r, msg, this.post);
     }
   }
 
@@ -452,18 +439,4 @@ export class RunSession {
     this.memory.sample();
     this.post({ type: 'reply', id, kind: 'export', bytes });
   }
-}
-
-/** The fresh (transferable) buffer of an array the session made for one message. */
-function bufferOf(a: Float64Array): ArrayBuffer {
-  const b = a.buffer;
-  return b instanceof ArrayBuffer ? b : a.slice().buffer;
-}
-
-function normsBuffers(n: { da: Float64Array; dc?: Float64Array; from: number }): { da: ArrayBuffer; dc?: ArrayBuffer; from: number } {
-  return { da: bufferOf(n.da), ...(n.dc ? { dc: bufferOf(n.dc) } : {}), from: n.from };
-}
-
-function transferOf(n: { da: Float64Array; dc?: Float64Array }): ArrayBuffer[] {
-  return n.dc ? [bufferOf(n.da), bufferOf(n.dc)] : [bufferOf(n.da)];
 }
